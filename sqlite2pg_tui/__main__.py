@@ -1,0 +1,3 @@
+from sqlite2pg_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Inspect a SQLite file: its schema plus a profile of every column's real contents."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite2pg_tui.core.profile import TableProfile, profile_schema
+from sqlite2pg_tui.core.schema import SourceSchema
+from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
+
+
+@dataclass
+class Inspection:
+    schema: SourceSchema
+    profiles: dict[str, TableProfile]
+
+    @property
+    def path(self) -> str:
+        return self.schema.path
+
+
+def inspect(path: str | os.PathLike[str], *, limit: int | None = None,
+            on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
+    """Read the schema and profile each table (``limit`` rows per table, all by default)."""
+    path = str(path)
+    conn = open_readonly(path)
+    try:
+        schema = read_schema(conn, path)
+    finally:
+        conn.close()
+    return Inspection(schema, profile_schema(path, schema, limit=limit, on_table=on_table))
+
+
+def inspection_to_dict(ins: Inspection) -> dict[str, Any]:
+    s = ins.schema
+    return {
+        "source": s.path, "size_bytes": s.size_bytes, "sqlite_version": s.sqlite_version,
+        "tables": [{
+            "name": t.name, "rows": t.row_count, "without_rowid": t.without_rowid,
+            "autoincrement": t.autoincrement, "sequence": t.sequence,
+            "primary_key": t.primary_key, "checks": t.checks,
+            "columns": [{
+                "name": c.name, "declared_type": c.declared_type, "notnull": c.notnull,
+                "default": c.default, "pk": c.pk, "collation": c.collation,
+                "generated": c.generated_expr,
+                "profile": ins.profiles[t.name].columns[c.name].to_dict()
+                if c.name in ins.profiles[t.name].columns else None,
+            } for c in t.columns],
+            "indexes": [{"name": i.name, "unique": i.unique, "columns": i.columns,
+                         "descending": i.descending, "partial": i.partial, "origin": i.origin,
+                         "sql": i.sql} for i in t.indexes],
+            "foreign_keys": [{"columns": f.columns, "references": f.ref_table,
+                              "ref_columns": f.ref_columns, "on_delete": f.on_delete,
+                              "on_update": f.on_update, "deferrable": f.deferrable}
+                             for f in t.foreign_keys],
+        } for t in s.tables],
+        "views": [{"name": v.name, "sql": v.sql} for v in s.views],
+        "triggers": [{"name": t.name, "table": t.table, "sql": t.sql} for t in s.triggers],
+        "skipped": [{"kind": k.kind, "name": k.name, "reason": k.reason} for k in s.skipped],
+    }
