@@ -357,7 +357,7 @@ def _make_timestamp(_opts: dict[str, Any]) -> Convert:
 
 
 def _make_timestamptz(opts: dict[str, Any]) -> Convert:
-    assume = timezone.utc if opts.get("assume", "UTC") == "UTC" else None
+    assume = UTC if opts.get("assume", "UTC") == "UTC" else None
 
     def conv(v: Any) -> datetime:
         dt, _, has_off = _iso_or_reject(v)

@@ -6,10 +6,13 @@ empty results rather than an error: the PRAGMAs still describe the table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+
+from sqlite2pg_tui.core import sql_translate  # noqa: F401 - quiets sqlglot's logger
 
 
 @dataclass
@@ -30,8 +33,10 @@ def parse_create_table(sql: str) -> ParsedTable:
     out = ParsedTable()
     if not sql:
         return out
+    # sqlglot does not know the table options; they change nothing it reads here.
+    text = re.sub(r"\)\s*((WITHOUT\s+ROWID|STRICT)\s*,?\s*)+;?\s*$", ")", sql, flags=re.I)
     try:
-        tree = sqlglot.parse_one(sql, read="sqlite")
+        tree = sqlglot.parse_one(text, read="sqlite")
     except Exception:  # sqlglot raises several error types; any means "unknown"
         return out
     schema = tree.this if isinstance(tree, exp.Create) else None

@@ -120,7 +120,7 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
             return hint
         return Proposal("bigint", "integer", {}, "every value is a whole number")
     if only <= {"integer", "real"}:
-        if date_ish and p.min is not None and 2_000_000 <= p.min and p.max <= 2_800_000:
+        if date_ish and p.min is not None and p.min >= 2_000_000 and p.max <= 2_800_000:
             return Proposal("timestamp", "julian", {}, "reals look like Julian day numbers")
         if hint and hint.pg_type.startswith("numeric"):
             return hint

@@ -1,0 +1,269 @@
+"""The headless face: thin commands over the core, errors turned into one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlite2pg_tui import __version__, locations
+from sqlite2pg_tui.core.errors import (
+    EXIT_CANNOT_RUN,
+    EXIT_DIFFERENCES,
+    EXIT_OK,
+    MappingError,
+    MigrationError,
+)
+from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _err(msg: str) -> None:
+    print(f"sqlite2pg-tui: error: {msg}", file=sys.stderr)
+
+
+def _load_mapping(path: str | None) -> Mapping | None:
+    return Mapping.load(path) if path else None
+
+
+# --- commands ---------------------------------------------------------------
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.core.inspection import inspect, inspection_to_dict
+
+    ins = inspect(args.source, limit=args.sample)
+    if args.json:
+        print(json.dumps(inspection_to_dict(ins), indent=2, ensure_ascii=False, default=str))
+        return EXIT_OK
+    s = ins.schema
+    print(f"{s.path}: {len(s.tables)} table(s), {s.total_rows:,} row(s), {s.size_bytes:,} bytes")
+    for t in s.tables:
+        flags = [f for f, on in (("WITHOUT ROWID", t.without_rowid), ("AUTOINCREMENT", t.autoincrement)) if on]
+        print(f"\n{t.name}  ({t.row_count:,} rows{', ' + ', '.join(flags) if flags else ''})")
+        for c in t.columns:
+            p = ins.profiles[t.name].columns.get(c.name)
+            bits = [c.declared_type or "(no type)"]
+            if c.pk:
+                bits.append(f"PK{c.pk}")
+            if c.notnull:
+                bits.append("NOT NULL")
+            if c.default is not None:
+                bits.append(f"DEFAULT {c.default}")
+            holds = p.storage_mix() if p else "generated"
+            nulls = f", {p.nulls:,} NULL" if p and p.nulls else ""
+            print(f"  {c.name:<24} {' '.join(bits):<34} holds: {holds}{nulls}")
+        for i in t.indexes:
+            print(f"  index {i.name}: {'unique ' if i.unique else ''}{i.columns}{' partial' if i.partial else ''}")
+        for fk in t.foreign_keys:
+            print(f"  foreign key {fk.columns} → {fk.ref_table}{fk.ref_columns} ON DELETE {fk.on_delete}")
+    for v in s.views:
+        print(f"\nview {v.name}")
+    for tr in s.triggers:
+        print(f"trigger {tr.name} on {tr.table}")
+    for k in s.skipped:
+        print(f"skipped {k.kind} {k.name}: {k.reason}")
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.core.inspection import inspect
+    from sqlite2pg_tui.core.plan import plan
+
+    ins = inspect(args.source)
+    mapping = plan(ins.schema, ins.profiles)
+    if args.schema:
+        mapping.schema = args.schema
+    if args.stdout:
+        sys.stdout.write(mapping.to_toml())
+        return EXIT_OK
+    out = Path(args.output) if args.output else locations.default_mapping_path(args.source)
+    if out.exists() and not args.force:
+        raise MappingError(f"{out} exists; use --force to overwrite it")
+    mapping.save(out)
+    print(f"mapping written to {out}")
+    return EXIT_OK
+
+
+def _finish(report: object, args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.cli_output import format_report
+    from sqlite2pg_tui.core.report import Report
+
+    assert isinstance(report, Report)
+    if args.report:
+        report.save(args.report)
+    if not args.quiet:
+        print(format_report(report))
+    if report.cancelled:
+        return EXIT_CANNOT_RUN
+    return EXIT_OK if report.ok else EXIT_DIFFERENCES
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.cli_output import ProgressPrinter
+    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+
+    mapping = _load_mapping(args.mapping)
+    reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
+    opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
+                      workers=args.workers, sample=args.sample, verify=not args.no_verify)
+    report = run_migration(args.source, args.pg, mapping, options=opts,
+                           on_event=ProgressPrinter(quiet=args.quiet))
+    return _finish(report, args)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.cli_output import ProgressPrinter
+    from sqlite2pg_tui.core.migrate import verify_only
+
+    report = verify_only(args.source, args.pg, _load_mapping(args.mapping), schema=args.schema,
+                         sample=args.sample, on_event=ProgressPrinter(quiet=args.quiet))
+    return _finish(report, args)
+
+
+def cmd_locate(_args: argparse.Namespace) -> int:
+    print(f"config:   {locations.config_dir()}")
+    print(f"mappings: {locations.mappings_dir()}")
+    print(f"data:     {locations.data_dir()}")
+    print(f"demo:     {locations.demo_dir()}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.core.demo_data import build_demo
+    from sqlite2pg_tui.core.embedded_pg import embedded_postgres
+
+    base = Path(args.dir) if args.dir else locations.demo_dir()
+    src = build_demo(base / "shop.db")
+    print(f"sample SQLite database: {src}", file=sys.stderr)
+    print("starting an embedded PostgreSQL…", file=sys.stderr)
+    with embedded_postgres(base / "pgdata") as dsn:
+        headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
+        if not headless:
+            return _launch_wizard(str(src), dsn, None, if_exists="replace")
+        from sqlite2pg_tui.cli_output import ProgressPrinter
+        from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+
+        report = run_migration(str(src), dsn, options=RunOptions(
+            if_exists="replace", reject_dir=str(base / "rejects")),
+            on_event=ProgressPrinter(quiet=args.quiet))
+        return _finish(report, args)
+
+
+def _launch_wizard(source: str | None, dsn: str | None, mapping: str | None,
+                   if_exists: str | None = None) -> int:
+    try:
+        from sqlite2pg_tui.tui.app import run_wizard
+    except ImportError:
+        _err("the wizard is not available in this build; use the inspect/plan/run commands")
+        return EXIT_CANNOT_RUN
+    return run_wizard(source=source, dsn=dsn, mapping=mapping, if_exists=if_exists)
+
+
+def cmd_wizard(args: argparse.Namespace) -> int:
+    return _launch_wizard(args.source, args.pg, args.mapping)
+
+
+# --- parser -----------------------------------------------------------------
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pg", metavar="DSN", default="",
+                   help="PostgreSQL URI or key=value DSN (default: libpq's PG* variables, .pgpass)")
+    p.add_argument("--mapping", metavar="FILE", help="a mapping saved by `plan` or the wizard")
+    p.add_argument("--schema", metavar="S", help="target schema (default: the mapping's, or public)")
+    p.add_argument("--report", metavar="FILE", help="write the JSON report here")
+    p.add_argument("--sample", type=int, default=20, metavar="N", help="rows compared per table")
+    p.add_argument("--quiet", action="store_true", help="no progress and no printed report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqlite2pg-tui",
+        description="Move a SQLite database into PostgreSQL and prove nothing was lost. "
+                    "Without a command, opens the wizard.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="schema and a profile of what each column really holds")
+    p.add_argument("source", metavar="SRC")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--sample", type=int, metavar="N", help="profile only the first N rows per table")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("plan", help="propose a mapping (types, converters, policies) as TOML")
+    p.add_argument("source", metavar="SRC")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help=f"where to write it (default: {locations.mappings_dir()}/<name>.toml)")
+    p.add_argument("--stdout", action="store_true", help="print the mapping instead of saving it")
+    p.add_argument("--schema", metavar="S", help="target schema to record in the mapping")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("run", help="migrate: schema, COPY, constraints, sequences, verify")
+    p.add_argument("source", metavar="SRC")
+    _add_target(p)
+    p.add_argument("--if-exists", choices=IF_EXISTS, help="when target tables exist (default: fail)")
+    p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="tables copied in parallel")
+    p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="compare a migrated database with its source")
+    p.add_argument("source", metavar="SRC")
+    _add_target(p)
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("demo", help="migrate a sample database into an embedded PostgreSQL")
+    p.add_argument("--headless", action="store_true", help="no wizard: run and print the report")
+    p.add_argument("--dir", metavar="DIR", help=f"working directory (default: {locations.demo_dir()})")
+    p.add_argument("--report", metavar="FILE")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("wizard", help="the interactive wizard (the default)")
+    p.add_argument("source", metavar="SRC", nargs="?")
+    p.add_argument("--pg", metavar="DSN")
+    p.add_argument("--mapping", metavar="FILE")
+    p.set_defaults(func=cmd_wizard)
+
+    p = sub.add_parser("locate", help="where mappings, reports and rejects are kept")
+    p.set_defaults(func=cmd_locate)
+
+    for module in ("sqlite2pg_tui.portcode.command", "sqlite2pg_tui.kit.command"):
+        try:
+            register = __import__(module, fromlist=["register"]).register
+        except ImportError:
+            continue
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        return _launch_wizard(None, None, None)
+    try:
+        return int(args.func(args))
+    except MappingError as e:
+        _err(str(e))
+        for d in e.differences[1:]:
+            print(f"  - {d}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except MigrationError as e:
+        _err(str(e))
+        return e.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted; the table being copied was rolled back")
+        return EXIT_CANNOT_RUN
+    except BrokenPipeError:
+        return EXIT_CANNOT_RUN
+    except OSError as e:
+        _err(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
+        return EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

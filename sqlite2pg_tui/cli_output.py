@@ -1,0 +1,129 @@
+"""How the headless CLI shows progress (stderr, only on a terminal) and the final report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from sqlite2pg_tui.core.events import (
+    Event,
+    Log,
+    PhaseStarted,
+    RowsCopied,
+    TableFinished,
+    TableStarted,
+)
+from sqlite2pg_tui.core.report import Report
+
+
+class ProgressPrinter:
+    """One status line redrawn in place on a terminal; plain log lines otherwise."""
+
+    def __init__(self, stream: TextIO = sys.stderr, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = stream.isatty()
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+        self.phase = ""
+        self.start = time.monotonic()
+        self._last = 0.0
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet:
+            return
+        if isinstance(event, PhaseStarted):
+            self.phase = event.phase
+            self._line(f"phase: {event.phase}", keep=True)
+        elif isinstance(event, TableStarted):
+            self.totals[event.table] = event.total
+            self.done.setdefault(event.table, 0)
+        elif isinstance(event, RowsCopied):
+            self.done[event.table] = event.done
+            self._status(event.table)
+        elif isinstance(event, TableFinished):
+            msg = f"  {event.table}: {event.copied:,} copied"
+            if event.rejected:
+                msg += f", {event.rejected:,} rejected"
+            if event.error:
+                msg += f" — FAILED: {event.error}"
+            self._line(msg + f" ({event.seconds:.1f}s)", keep=True)
+        elif isinstance(event, Log) and event.level != "info":
+            self._line(f"  {event.level}: {event.text}", keep=True)
+
+    def _status(self, table: str) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        total = sum(self.totals.values()) or 1
+        done = sum(self.done.values())
+        rate = done / max(now - self.start, 1e-6)
+        t_total = self.totals.get(table) or 1
+        self._line(f"{table}: {self.done[table]:,}/{t_total:,} "
+                   f"({100 * self.done[table] / t_total:.0f}%)  overall {100 * done / total:.0f}%  "
+                   f"{rate:,.0f} rows/s", keep=False)
+
+    def _line(self, text: str, keep: bool) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text + ("\n" if keep else ""))
+        elif keep:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _table(rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_report(report: Report) -> str:
+    out = [f"source: {report.source}", f"target: {report.target} (schema {report.schema})", ""]
+    rows = [["table", "target", "source", "copied", "rejected", "in pg", "count", "sample"]]
+    for t in report.tables:
+        rows.append([
+            t.source, t.target if t.target != t.source else "=", f"{t.source_rows:,}",
+            f"{t.copied_rows:,}", f"{t.rejected_rows:,}",
+            "-" if t.target_rows is None else f"{t.target_rows:,}",
+            "FAILED" if t.error else ("ok" if t.count_match else "DIFF"),
+            f"{t.sample_checked - t.sample_mismatches}/{t.sample_checked}",
+        ])
+    out.append(_table(rows, {2, 3, 4, 5}))
+    for t in report.tables:
+        if t.error:
+            out.append(f"  {t.source}: {t.error}")
+        for col, n in t.rejected_by_column.items():
+            out.append(f"  {t.source}.{col}: {n} value(s) rejected")
+        for col, n in t.nulled_by_column.items():
+            out.append(f"  {t.source}.{col}: {n} value(s) set to NULL by policy")
+        for col, n in t.altered_by_column.items():
+            out.append(f"  {t.source}.{col}: {n} value(s) altered by the converter")
+        for m in t.mismatches[:5]:
+            out.append(f"  {t.source} row {m.locator}: {m.column}: expected {m.sqlite}, found {m.postgres}")
+    if report.orphans:
+        out += ["", "orphan rows (foreign keys SQLite did not enforce):"]
+        out += [f"  {o.table}({o.column}) → {o.references}: {o.rows} row(s); {o.action}"
+                for o in report.orphans]
+    if report.renamed:
+        out += ["", "renamed:"] + [f"  {r['kind']} {r['from']} → {r['to']}" for r in report.renamed]
+    if report.not_migrated:
+        out += ["", "not migrated:"] + [f"  {n.kind} {n.name}: {n.reason}" for n in report.not_migrated]
+    if report.checks:
+        out += ["", "checks:"] + [f"  {'ok  ' if c.get('ok') else 'DIFF'} {c.get('name')}"
+                                  for c in report.checks]
+    if report.rejects_dir and any(t.rejected_rows for t in report.tables):
+        out += ["", f"rejected rows written to {report.rejects_dir}"]
+    if report.phases_s:
+        out += ["", "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.phases_s.items())]
+    verdict = "CANCELLED" if report.cancelled else ("OK: every row accounted for and verified"
+                                                    if report.ok else "DIFFERENCES: see above")
+    out += ["", verdict]
+    return "\n".join(out)

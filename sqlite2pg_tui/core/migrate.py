@@ -1,0 +1,520 @@
+"""The whole pipeline: inspect → plan → schema → copy → constraints → verify → report.
+
+The CLI and the wizard's Run screen both call :func:`run_migration`; they differ only in
+how they show the events it reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from sqlite2pg_tui.core import ddl, sql_translate
+from sqlite2pg_tui.core.copy import CopyResult, TableCopier
+from sqlite2pg_tui.core.errors import Cancelled, MappingError, MigrationError, TargetError
+from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
+from sqlite2pg_tui.core.inspection import Inspection, inspect
+from sqlite2pg_tui.core.mapping import Mapping, TableMapping, drift
+from sqlite2pg_tui.core.naming import NameAllocator
+from sqlite2pg_tui.core.pg_target import connect, existing_tables, plain_error, qualified, redact
+from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.report import NotMigrated, Orphans, Report, TableReport
+from sqlite2pg_tui.core.schema import SourceSchema, Table
+from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
+from sqlite2pg_tui.core.verify import verify_table
+
+
+@dataclass
+class RunOptions:
+    schema: str | None = None  # None: the mapping's
+    if_exists: str | None = None  # fail | replace | append; None: the mapping's
+    reject_dir: str | None = None
+    workers: int = 2
+    verify: bool = True
+    sample: int = 20
+    analyze: bool = True
+    seed: int | None = None
+
+
+def plan_for(source: str, mapping: Mapping | None,
+             on_event: OnEvent = ignore) -> tuple[SourceSchema, Mapping]:
+    """The schema as it is now, and a mapping that matches it (planned if none given)."""
+    if mapping is None:
+        ins: Inspection = inspect(source)
+        return ins.schema, plan(ins.schema, ins.profiles)
+    conn = open_readonly(source)
+    try:
+        schema = read_schema(conn, source)
+    finally:
+        conn.close()
+    diffs = drift(mapping, schema)
+    if diffs:
+        raise MappingError(f"the mapping no longer matches {source}: {diffs[0]}"
+                           + (f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""), diffs)
+    return schema, mapping
+
+
+class _Timer:
+    def __init__(self, report: Report, on_event: OnEvent) -> None:
+        self.report = report
+        self.on_event = on_event
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        self.on_event(PhaseStarted(name))
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.phases_s[name] = round(
+                self.report.phases_s.get(name, 0) + time.perf_counter() - start, 3)
+
+
+def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
+                  options: RunOptions | None = None, on_event: OnEvent = ignore,
+                  cancel: threading.Event | None = None) -> Report:
+    opts = options or RunOptions()
+    cancel = cancel or threading.Event()
+    report = Report(source=str(source), target=redact(dsn))
+    timer = _Timer(report, on_event)
+    with timer.phase("inspect"):
+        schema, mapping = plan_for(str(source), mapping, on_event)
+        mapping.validate()
+    target_schema = opts.schema or mapping.schema
+    if_exists = opts.if_exists or mapping.if_exists
+    report.schema = target_schema
+    reject_dir = Path(opts.reject_dir).expanduser() if opts.reject_dir else None
+    report.rejects_dir = str(reject_dir) if reject_dir else None
+    pairs = _pairs(mapping, schema)
+    _note_unmigrated(schema, mapping, report)
+
+    conn = connect(dsn)
+    try:
+        with timer.phase("schema"):
+            _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
+        with timer.phase("data"):
+            results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
+                                on_event, cancel, truncate=if_exists != "append")
+        for (_, tm), res in zip(pairs, results, strict=True):
+            report.tables.append(_table_report(tm, res))
+        if cancel.is_set():
+            report.cancelled = True
+            return report
+        names = NameAllocator(_relation_names(conn, target_schema))
+        with timer.phase("constraints"):
+            _constraints(conn, pairs, target_schema, names, report, on_event)
+        with timer.phase("indexes"):
+            _indexes(conn, pairs, target_schema, names, report, on_event)
+        with timer.phase("foreign keys"):
+            _foreign_keys(conn, pairs, mapping, target_schema, names, report, on_event)
+        with timer.phase("sequences"):
+            _sequences(conn, pairs, target_schema)
+        _views(conn, schema, mapping, target_schema, report, on_event)
+        report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
+        if opts.analyze:
+            with timer.phase("analyze"):
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    for _, tm in pairs:
+                        cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
+                conn.autocommit = False
+        if opts.verify:
+            with timer.phase("verify"):
+                verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed)
+    finally:
+        conn.close()
+    return report
+
+
+def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
+                schema: str, sample: int, seed: int | None = None) -> None:
+    by_source = {t.source: t for t in report.tables}
+    sconn = open_readonly(source)
+    lossless = None
+    try:
+        for table, tm in pairs:
+            tr = by_source.get(tm.source)
+            if tr is None:
+                tr = TableReport(tm.source, tm.target)
+                report.tables.append(tr)
+            if tr.error:
+                continue
+            try:
+                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed)
+            except Exception as e:  # a decode error: verify this table losslessly
+                if "decode" not in str(e).lower():
+                    raise
+                pg_conn.rollback()
+                lossless = lossless or open_readonly(source, lossless_text=True)
+                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed)
+    finally:
+        sconn.close()
+        if lossless:
+            lossless.close()
+
+
+def _pairs(mapping: Mapping, schema: SourceSchema) -> list[tuple[Table, TableMapping]]:
+    by_name = {t.name: t for t in schema.tables}
+    return [(by_name[tm.source], tm) for tm in mapping.included]
+
+
+def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> None:
+    for s in schema.skipped:
+        report.not_migrated.append(NotMigrated(s.kind, s.name, s.reason))
+    for tm in mapping.tables:
+        if not tm.include:
+            report.not_migrated.append(NotMigrated("table", tm.source, "excluded in the mapping"))
+    for tr in schema.triggers:
+        report.not_migrated.append(NotMigrated(
+            "trigger", tr.name, "triggers need porting by hand to PL/pgSQL", tr.sql))
+
+
+def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                   if_exists: str, report: Report, on_event: OnEvent) -> None:
+    targets = [tm.target for _, tm in pairs]
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            existing = existing_tables(cur, schema, targets)
+            if existing and if_exists == "fail":
+                raise TargetError(
+                    f"target tables already exist in schema {schema!r}: {', '.join(existing)} "
+                    "(use --if-exists replace to drop and recreate them)")
+            if if_exists == "replace":
+                for name in existing:
+                    on_event(Log(f"dropping existing table {schema}.{name}"))
+                    cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
+            for table, tm in pairs:
+                if if_exists == "append" and tm.target in existing:
+                    continue
+                stmt = ddl.create_table(table, tm, schema)
+                for n in stmt.notes:
+                    report.not_migrated.append(NotMigrated(n.kind, n.name, n.reason))
+                cur.execute(stmt.create)
+        conn.commit()
+    except ddl.BadType as e:
+        conn.rollback()
+        raise MappingError(str(e)) from None
+    except psycopg2.errors.InsufficientPrivilege as e:
+        conn.rollback()
+        raise TargetError(f"no permission to create tables in schema {schema!r}: {plain_error(e)}") from None
+    except psycopg2.Error as e:
+        conn.rollback()
+        raise TargetError(f"creating the tables failed: {plain_error(e)}") from None
+
+
+def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
+              reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
+              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
+    results: dict[str, CopyResult] = {}
+    lock = threading.Lock()
+
+    def safe_event(e: Any) -> None:
+        with lock:
+            on_event(e)
+
+    def work(table: Table, tm: TableMapping) -> CopyResult:
+        if cancel.is_set():
+            raise Cancelled("cancelled before this table started")
+        conn = connect(dsn)
+        try:
+            copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
+                                 truncate=truncate)
+            results[tm.source] = copier.result
+            return copier.run()
+        finally:
+            conn.close()
+
+    # Largest first: the longest table starts at once and the small ones fill in around it.
+    order = sorted(pairs, key=lambda p: -p[0].row_count)
+    with ThreadPoolExecutor(max_workers=max(1, opts.workers)) as pool:
+        futures = [pool.submit(work, t, tm) for t, tm in order]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failure = next((f.exception() for f in done if f.exception()), None)
+        if failure is not None:
+            cancel.set()
+            wait(futures)
+    if failure is not None and not isinstance(failure, Cancelled):
+        raise failure
+    out = []
+    for _, tm in pairs:
+        r = results.get(tm.source) or CopyResult(tm.source, tm.target, error="not started")
+        if failure is not None and not r.error and r.copied == 0:
+            r.error = "not copied: the run was cancelled"
+        out.append(r)
+    if failure is not None:
+        on_event(Log(str(failure), "warning"))
+    return out
+
+
+def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
+    return TableReport(
+        source=tm.source, target=tm.target, source_rows=r.source_rows, copied_rows=r.copied,
+        rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
+        nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
+        fast_path=r.fast_path, seconds=round(r.seconds, 3), error=r.error)
+
+
+def _relation_names(conn: Any, schema: str) -> set[str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %s", (schema,))
+        names = {r[0] for r in cur.fetchall()}
+        cur.execute("SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                    "WHERE n.nspname = %s", (schema,))
+        names |= {r[0] for r in cur.fetchall()}
+    conn.rollback()
+    return names
+
+
+def _try(conn: Any, stmt: Any, report: Report, kind: str, name: str, on_event: OnEvent,
+         original: str = "") -> bool:
+    """Run one DDL statement in a savepoint; a refusal is reported, never fatal."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(stmt)
+        except psycopg2.Error as e:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            msg = plain_error(e)
+            report.not_migrated.append(NotMigrated(kind, name, msg, original))
+            on_event(Log(f"{kind} {name}: {msg}", "warning"))
+            return False
+        cur.execute("RELEASE SAVEPOINT s2p")
+    return True
+
+
+def _constraints(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                 names: NameAllocator, report: Report, on_event: OnEvent) -> None:
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        pk = ddl.primary_key(table, tm, schema, names)
+        if pk is not None:
+            _try(conn, pk, report, "primary key", tm.target, on_event)
+        for n, check in enumerate(table.checks, 1):
+            try:
+                stmt, name = ddl.check_constraint(check, tm, schema, names, n)
+            except ValueError as e:
+                report.not_migrated.append(NotMigrated("check", tm.target, str(e), check))
+                continue
+            if _try(conn, stmt, report, "check", f"{tm.target}: CHECK ({check})", on_event, check):
+                _validate_check(conn, tm, schema, name, check, report)
+        conn.commit()
+
+
+def _validate_check(conn: Any, tm: TableMapping, schema: str, name: str, check: str,
+                    report: Report) -> None:
+    stmt = sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+        qualified(schema, tm.target), sql.Identifier(name))
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(stmt)
+            cur.execute("RELEASE SAVEPOINT s2p")
+        except psycopg2.Error:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            report.not_migrated.append(NotMigrated(
+                "check", f"{tm.target}: CHECK ({check})",
+                "existing rows violate it: added NOT VALID (enforced for new rows only)", check))
+
+
+def _failed(report: Report, tm: TableMapping) -> bool:
+    try:
+        return bool(report.table(tm.source).error)
+    except KeyError:
+        return True
+
+
+def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
+             report: Report, on_event: OnEvent) -> None:
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        for idx in table.indexes:
+            if idx.origin == "pk":
+                continue
+            try:
+                stmt = ddl.index_statement(idx, table, tm, schema, names)
+            except (ValueError, KeyError) as e:
+                report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
+                continue
+            _try(conn, stmt, report, "index", idx.name, on_event, idx.sql or "")
+        conn.commit()
+
+
+def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
+                  names: NameAllocator, report: Report, on_event: OnEvent) -> None:
+    included = {tm.source: tm for _, tm in pairs}
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        for fk in table.foreign_keys:
+            label = f"{tm.target}({', '.join(fk.columns)}) → {fk.ref_table}"
+            parent = included.get(fk.ref_table)
+            if parent is None:
+                why = ("references a table that is not in the database"
+                       if not any(t.source == fk.ref_table for t in mapping.tables)
+                       else "references a table that is excluded from the migration")
+                report.not_migrated.append(NotMigrated("foreign key", label, why))
+                continue
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+                    orphans = cur.fetchone()[0]
+            except (psycopg2.Error, KeyError) as e:
+                conn.rollback()
+                msg = plain_error(e) if isinstance(e, psycopg2.Error) else f"unknown column {e}"
+                report.not_migrated.append(NotMigrated("foreign key", label, msg))
+                continue
+            policy = mapping.orphans
+            action = ""
+            if orphans:
+                action = {"not_valid": "constraint added NOT VALID; rows kept",
+                          "skip": "constraint not added; rows kept",
+                          "null": "constraint not added; rows kept (set-NULL applies to new runs)",
+                          "reject": "constraint not added; rows kept"}[policy]
+                report.orphans.append(Orphans(tm.target, ", ".join(fk.columns), fk.ref_table,
+                                              orphans, action))
+                on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
+                if policy != "not_valid":
+                    report.not_migrated.append(NotMigrated("foreign key", label,
+                                                           f"{orphans} orphan row(s); {action}"))
+                    continue
+            try:
+                stmt = ddl.foreign_key(fk, tm, parent, schema, names, not_valid=orphans > 0)
+            except (ValueError, KeyError) as e:
+                report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
+                continue
+            _try(conn, stmt, report, "foreign key", label, on_event)
+        conn.commit()
+
+
+def _sequences(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str) -> None:
+    with conn.cursor() as cur:
+        for table, tm in pairs:
+            for cm in tm.columns:
+                if not cm.identity:
+                    continue
+                # Past the highest id SQLite ever handed out (sqlite_sequence for
+                # AUTOINCREMENT), not just the highest id still present.
+                cur.execute(sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    "GREATEST(coalesce(max({col}), 0), %s, 1), "
+                    "coalesce(max({col}), 0) > 0 OR %s > 0) FROM {tbl}").format(
+                        col=sql.Identifier(cm.target), tbl=qualified(schema, tm.target)),
+                    (sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(tm.target))
+                     .as_string(conn), cm.target, table.sequence or 0, table.sequence or 0))
+    conn.commit()
+
+
+def _views(conn: Any, schema_src: SourceSchema, mapping: Mapping, schema: str, report: Report,
+           on_event: OnEvent) -> None:
+    tables = {t.source: t.target for t in mapping.tables}
+    columns: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for t in mapping.included:
+        for c in t.columns:
+            if columns.get(c.source, c.target) != c.target:
+                ambiguous.add(c.source)
+            columns[c.source] = c.target
+    booleans = set().union(*(ddl.booleans_of(t) for t in mapping.included)) if mapping.included else set()
+    for v in schema_src.views:
+        try:
+            if ambiguous:
+                raise sql_translate.Untranslatable(
+                    f"columns renamed differently per table ({', '.join(sorted(ambiguous))})")
+            text = sql_translate.statement(v.sql, columns, tables, booleans)
+        except sql_translate.Untranslatable as e:
+            report.not_migrated.append(NotMigrated("view", v.name, f"not translated: {e}", v.sql))
+            continue
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        ok = _try(conn, sql.SQL(text), report, "view", v.name, on_event, v.sql)
+        conn.commit()
+        if ok:
+            on_event(Log(f"view {v.name} created"))
+    with conn.cursor() as cur:
+        cur.execute("RESET search_path")
+    conn.commit()
+
+
+__all__ = ["RunOptions", "run_migration", "plan_for", "verify_into", "MigrationError"]
+
+
+def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema: str | None = None,
+                sample: int = 20, seed: int | None = None, on_event: OnEvent = ignore) -> Report:
+    """Compare an earlier migration with the source: counts, and sampled rows value by value.
+
+    Rows the converters reject are expected to be absent; they are counted by running the
+    converters over a table only when its counts differ, so a clean table costs two counts.
+    """
+    from sqlite2pg_tui.core.dirty import scan_table
+
+    report = Report(source=str(source), target=redact(dsn))
+    timer = _Timer(report, on_event)
+    with timer.phase("inspect"):
+        src_schema, mapping = plan_for(str(source), mapping, on_event)
+    target_schema = schema or mapping.schema
+    report.schema = target_schema
+    pairs = _pairs(mapping, src_schema)
+    _note_unmigrated(src_schema, mapping, report)
+    conn = connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            missing = [tm.target for _, tm in pairs
+                       if tm.target not in existing_tables(cur, target_schema, [tm.target])]
+        conn.rollback()
+        if missing:
+            raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
+        with timer.phase("verify"):
+            verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
+            for table, tm in pairs:
+                tr = report.table(tm.source)
+                if not tr.count_match:
+                    dirt = scan_table(str(source), table, tm)
+                    tr.rejected_by_column = {k: d.rejected for k, d in dirt.items() if d.rejected}
+                    tr.rejected_rows = _rows_rejected(str(source), table, tm)
+                    tr.copied_rows = tr.target_rows or 0
+                    tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
+                else:
+                    tr.copied_rows = tr.target_rows or 0
+    finally:
+        conn.close()
+    return report
+
+
+def _rows_rejected(source: str, table: Table, tm: TableMapping) -> int:
+    """How many rows the copy would reject (a row with two bad values counts once)."""
+    from sqlite2pg_tui.core import converters
+    from sqlite2pg_tui.core.sqlite_source import iter_rows
+
+    fns = [(converters.build(c.converter, c.options),
+            c.on_error == "null" and not (table.column(c.source).notnull or table.column(c.source).pk))
+           for c in tm.columns]
+    bad = 0
+    conn = open_readonly(source, lossless_text=True)
+    try:
+        for batch in iter_rows(conn, table, [c.source for c in tm.columns]):
+            for row in batch:
+                for (fn, nullable), v in zip(fns, row[1:], strict=True):
+                    if v is None:
+                        continue
+                    try:
+                        fn(v)
+                    except converters.Reject:
+                        if not nullable:
+                            bad += 1
+                            break
+    finally:
+        conn.close()
+    return bad

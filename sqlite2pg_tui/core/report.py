@@ -1,0 +1,102 @@
+"""The run/verify report: what was copied, rejected, changed and not migrated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Mismatch:
+    """One sampled row whose values differ between the two sides."""
+
+    locator: Any
+    column: str
+    sqlite: str
+    postgres: str
+
+
+@dataclass
+class TableReport:
+    source: str
+    target: str
+    source_rows: int = 0
+    copied_rows: int = 0
+    rejected_rows: int = 0
+    target_rows: int | None = None
+    count_match: bool = False
+    sample_checked: int = 0
+    sample_mismatches: int = 0
+    rejected_by_column: dict[str, int] = field(default_factory=dict)
+    nulled_by_column: dict[str, int] = field(default_factory=dict)
+    altered_by_column: dict[str, int] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    fast_path: bool = False
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (not self.error and self.count_match and not self.sample_mismatches
+                and not self.rejected_rows)
+
+
+@dataclass
+class Orphans:
+    table: str
+    column: str
+    references: str
+    rows: int
+    action: str = ""  # what the orphan policy did
+
+
+@dataclass
+class NotMigrated:
+    kind: str
+    name: str
+    reason: str
+    sql: str = ""
+
+
+@dataclass
+class Report:
+    source: str
+    target: str
+    schema: str = "public"
+    tables: list[TableReport] = field(default_factory=list)
+    orphans: list[Orphans] = field(default_factory=list)
+    not_migrated: list[NotMigrated] = field(default_factory=list)
+    renamed: list[dict[str, str]] = field(default_factory=list)
+    rejects_dir: str | None = None
+    phases_s: dict[str, float] = field(default_factory=dict)
+    cancelled: bool = False
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (not self.cancelled and all(t.ok for t in self.tables)
+                and all(c.get("ok", True) for c in self.checks))
+
+    def table(self, source: str) -> TableReport:
+        for t in self.tables:
+            if t.source == source:
+                return t
+        raise KeyError(source)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d = {"ok": self.ok, **d}
+        for t, tr in zip(d["tables"], self.tables, strict=True):
+            t["ok"] = tr.ok
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def save(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(self.to_json() + "\n", encoding="utf-8")
+        return p
