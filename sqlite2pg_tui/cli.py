@@ -17,6 +17,7 @@ from sqlite2pg_tui.core.errors import (
     MigrationError,
 )
 from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping
+from sqlite2pg_tui.core.profile import DEFAULT_SAMPLE_ROWS
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -34,7 +35,7 @@ def _load_mapping(path: str | None) -> Mapping | None:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.inspection import inspect, inspection_to_dict
 
-    ins = inspect(args.source, limit=args.sample)
+    ins = inspect(args.source, limit=None if args.full else args.sample)
     if args.json:
         print(json.dumps(inspection_to_dict(ins), indent=2, ensure_ascii=False, default=str))
         return EXIT_OK
@@ -72,7 +73,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.inspection import inspect
     from sqlite2pg_tui.core.plan import plan
 
-    ins = inspect(args.source)
+    ins = inspect(args.source, limit=None if args.full else args.sample)
     mapping = plan(ins.schema, ins.profiles)
     if args.schema:
         mapping.schema = args.schema
@@ -178,6 +179,13 @@ def _add_target(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress and no printed report")
 
 
+def _add_sampling(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sample", type=int, default=DEFAULT_SAMPLE_ROWS, metavar="N",
+                   help="rows per table (spread evenly) the type detection reads; counts, "
+                        "storage classes and min/max always cover every row")
+    p.add_argument("--full", action="store_true", help="type detection reads every row")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sqlite2pg-tui",
@@ -189,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="schema and a profile of what each column really holds")
     p.add_argument("source", metavar="SRC")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--sample", type=int, metavar="N", help="profile only the first N rows per table")
+    _add_sampling(p)
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("plan", help="propose a mapping (types, converters, policies) as TOML")
@@ -199,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdout", action="store_true", help="print the mapping instead of saving it")
     p.add_argument("--schema", metavar="S", help="target schema to record in the mapping")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _add_sampling(p)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("run", help="migrate: schema, COPY, constraints, sequences, verify")
@@ -206,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(p)
     p.add_argument("--if-exists", choices=IF_EXISTS, help="when target tables exist (default: fail)")
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
-    p.add_argument("--workers", type=int, default=2, metavar="N", help="tables copied in parallel")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="tables copied in parallel (default: one per two CPUs)")
     p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
     p.set_defaults(func=cmd_run)
 

@@ -20,10 +20,11 @@ from sqlite2pg_tui.core.report import Report
 class ProgressPrinter:
     """One status line redrawn in place on a terminal; plain log lines otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr, quiet: bool = False) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        # sys.stderr looked up now, not at import: it may have been replaced since.
+        self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.totals: dict[str, int] = {}
         self.done: dict[str, int] = {}
         self.phase = ""

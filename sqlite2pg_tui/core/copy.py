@@ -10,6 +10,7 @@ Every source row ends up either copied or in the reject file with its reason:
 from __future__ import annotations
 
 import json
+import queue
 import re
 import sqlite3
 import threading
@@ -22,8 +23,8 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import converters
-from sqlite2pg_tui.core.copy_format import NULL, copy_text, fast_sql
+from sqlite2pg_tui.core import batch_format, converters
+from sqlite2pg_tui.core.copy_format import NULL, copy_text
 from sqlite2pg_tui.core.errors import AbortedByPolicy, Cancelled, SourceError
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
 from sqlite2pg_tui.core.mapping import ColumnMapping, TableMapping
@@ -103,19 +104,11 @@ class _Stream:
 
     def __init__(self, chunks: Iterator[str]) -> None:
         self._chunks = chunks
-        self._buf = b""
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buf) < size:
-            nxt = next(self._chunks, None)
-            if nxt is None:
-                break
-            self._buf += nxt.encode("utf-8")
-        if size < 0:
-            out, self._buf = self._buf, b""
-        else:
-            out, self._buf = self._buf[:size], self._buf[size:]
-        return out
+        # One whole chunk per call: psycopg2 sends whatever it gets, so no re-slicing.
+        nxt = next(self._chunks, None)
+        return b"" if nxt is None else nxt.encode("utf-8")
 
     readline = read
 
@@ -167,19 +160,19 @@ class TableCopier:
     # --- one attempt: a transaction that either commits everything or nothing ---
 
     def _attempt(self, fast: bool) -> None:
+        """Copy the table once. ``fast``: clean batches formatted a column at a time."""
+        target = qualified(self.schema, self.tm.target)
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+            target, sql.SQL(", ").join(sql.Identifier(c.target) for c in self.cols),
+            sql.SQL(" WITH (FREEZE)") if self.truncate else sql.SQL(""))
         for _ in range(MAX_PG_REJECT_RETRIES + 1):
             self._reset_counts()
-            line_rowids: list[Any] = []
-            target = qualified(self.schema, self.tm.target)
             try:
                 with self.pg.cursor() as cur:
                     if self.truncate:
                         cur.execute(sql.SQL("TRUNCATE {}").format(target))
-                    order, chunks = self._plan_stream(fast, line_rowids)
-                    opts = sql.SQL(" WITH (FREEZE)") if self.truncate else sql.SQL("")
-                    stmt = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-                        target, sql.SQL(", ").join(sql.Identifier(c.target) for c in order), opts)
-                    cur.copy_expert(stmt, _Stream(chunks), size=CHUNK_BYTES)
+                    cur.copy_expert(stmt, _Stream(self._chunks(fast, lossless=not fast)),
+                                    size=CHUNK_BYTES)
                 self.pg.commit()
                 return
             except _Decode:
@@ -190,12 +183,34 @@ class TableCopier:
                 if fast:
                     raise _Fallback from None
                 line = _copy_line(e)
-                if line is None or line > len(line_rowids):
+                loc = self._locator_of_line(line) if line else _NOT_FOUND
+                if loc is _NOT_FOUND:
                     raise
                 # A value our converters accepted but PostgreSQL refused: reject that row
                 # with PostgreSQL's own words and go again.
-                self._pg_rejected[line_rowids[line - 1]] = plain_error(e)
+                self._pg_rejected[loc] = plain_error(e)
         raise psycopg2.DataError(f"PostgreSQL refused more than {MAX_PG_REJECT_RETRIES} rows")
+
+    def _locator_of_line(self, line: int) -> Any:
+        """Which row became COPY line ``line``: replay the row path without sending anything.
+        Only runs after PostgreSQL refused a line, so keeping no line→row map costs nothing."""
+        counted = self.result
+        self.result = CopyResult(self.tm.source, self.tm.target)
+        saved_rejects, self.rejects = self.rejects, _RejectFile(None, self.tm.target)
+        saved_event, self.on_event = self.on_event, lambda _e: None
+        try:
+            conn = open_readonly(self.source_path, lossless_text=True)
+            try:
+                seen = 0
+                for _chunk, locs in self._batches(conn, fast=False):
+                    if seen + len(locs) >= line:
+                        return locs[line - seen - 1]
+                    seen += len(locs)
+            finally:
+                conn.close()
+        finally:
+            self.result, self.rejects, self.on_event = counted, saved_rejects, saved_event
+        return _NOT_FOUND
 
     def _reset_counts(self) -> None:
         r = self.result
@@ -203,49 +218,67 @@ class TableCopier:
         r.rejected_by_column, r.nulled_by_column, r.altered_by_column = {}, {}, {}
         self.rejects.reset()
 
-    def _plan_stream(self, fast: bool, line_rowids: list[Any]) -> tuple[list[ColumnMapping], Iterator[str]]:
-        fast_cols: list[ColumnMapping] = []
-        slow_cols: list[ColumnMapping] = []
-        exprs: list[str] = []
-        for c in self.cols:
-            e = fast_sql(c) if fast else None
-            if e is None:
-                slow_cols.append(c)
-            else:
-                fast_cols.append(c)
-                exprs.append(e)
-        return fast_cols + slow_cols, self._chunks(exprs, slow_cols, line_rowids, lossless=not fast)
+    def _chunks(self, fast: bool, lossless: bool) -> Iterator[str]:
+        """Lines produced in a thread of their own, so SQLite (which releases the GIL while it
+        steps) reads the next batch while PostgreSQL parses this one."""
+        q: queue.Queue[Any] = queue.Queue(maxsize=4)
+        stop = threading.Event()
 
-    def _chunks(self, exprs: list[str], slow: list[ColumnMapping], line_rowids: list[Any],
-                lossless: bool) -> Iterator[str]:
-        conn = open_readonly(self.source_path, lossless_text=lossless)
+        def produce() -> None:
+            try:
+                conn = open_readonly(self.source_path, lossless_text=lossless)
+                try:
+                    for chunk, _locs in self._batches(conn, fast):
+                        while not stop.is_set():
+                            try:
+                                q.put(chunk, timeout=0.1)
+                                break
+                            except queue.Full:
+                                continue
+                        if stop.is_set():
+                            return
+                finally:
+                    conn.close()
+            except sqlite3.OperationalError as e:
+                if "decode" in str(e).lower() and not lossless:
+                    q.put(_Decode())
+                else:
+                    q.put(SourceError(f"cannot read table {self.table.name}: {e}"))
+                return
+            except sqlite3.DatabaseError as e:
+                q.put(SourceError(f"cannot read table {self.table.name}: {e}"))
+                return
+            except BaseException as e:  # noqa: BLE001 - handed to the consuming thread
+                q.put(e)
+                return
+            q.put(None)
+
+        worker = threading.Thread(target=produce, name=f"read {self.table.name}", daemon=True)
+        worker.start()
         try:
-            yield from self._lines(conn, exprs, slow, line_rowids)
-        except sqlite3.OperationalError as e:
-            if "decode" in str(e).lower() and not lossless:
-                raise _Decode from None
-            raise SourceError(f"cannot read table {self.table.name}: {e}") from None
-        except sqlite3.DatabaseError as e:
-            raise SourceError(f"cannot read table {self.table.name}: {e}") from None
+            while True:
+                item = q.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
         finally:
-            conn.close()
+            stop.set()
+            worker.join()
 
-    def _lines(self, conn: sqlite3.Connection, exprs: list[str], slow: list[ColumnMapping],
-               line_rowids: list[Any]) -> Iterator[str]:
-        select = [row_locator_sql(self.table)]
-        if exprs:
-            select.append(" || char(9) || ".join(exprs))
-        select += [qi(c.source) for c in slow]
-        cur = conn.execute(f"SELECT {', '.join(select)} FROM {qi(self.table.name)}")
-        fns = [converters.build(c.converter, c.options) for c in slow]
-        alters = [converters.get(c.converter).alters for c in slow]
-        # NOT NULL columns cannot take the "set NULL" policy: such values are rejected instead.
-        policies = [("reject" if c.on_error == "null" and self._notnull(c) else c.on_error) for c in slow]
-        has_fast = bool(exprs)
-        offset = 2 if has_fast else 1
+    def _batches(self, conn: sqlite3.Connection, fast: bool) -> Iterator[tuple[str, list[Any]]]:
+        """(COPY text, locators of its lines) per batch of source rows."""
+        names = [c.source for c in self.cols]
+        # The INTEGER PRIMARY KEY is the rowid: no need to fetch it twice.
+        alias = names.index(self.table.rowid_alias) if self.table.rowid_alias in names else None
+        select = ", ".join(([] if alias is not None else [row_locator_sql(self.table)])
+                           + [qi(n) for n in names])
+        cur = conn.execute(f"SELECT {select} FROM {qi(self.table.name)}")
+        formatters = [batch_format.formatter(c) for c in self.cols] if fast else []
+        row_path = _RowPath(self)
         total = self.table.row_count
         done = 0
-        pg_rejected = self._pg_rejected
         r = self.result
         while True:
             if self.cancel.is_set():
@@ -253,52 +286,38 @@ class TableCopier:
             rows = cur.fetchmany(BATCH_ROWS)
             if not rows:
                 break
-            out: list[str] = []
-            for row in rows:
-                loc = row[0]
-                if pg_rejected and loc in pg_rejected:
-                    self._reject(loc, "", None, "PostgreSQL refused the row: " + pg_rejected[loc])
-                    continue
-                fields = [row[1]] if has_fast else []
-                ok = True
-                for i, fn in enumerate(fns):
-                    v = row[offset + i]
-                    if v is None:
-                        fields.append(NULL)
-                        continue
-                    try:
-                        got = fn(v)
-                    except converters.Reject as rej:
-                        col = slow[i].source
-                        if policies[i] == "null":
-                            r.nulled_by_column[col] = r.nulled_by_column.get(col, 0) + 1
-                            fields.append(NULL)
-                            continue
-                        if policies[i] == "abort":
-                            raise AbortedByPolicy(
-                                f"{self.table.name}.{col} at rowid {loc}: {converters.describe(v)} "
-                                f"{rej.reason} (policy: abort)") from None
-                        # Keep converting: the reject file names every bad value of the row.
-                        self._reject_value(loc, col, v, rej.reason, first=ok)
-                        ok = False
-                        continue
-                    if alters[i] and got != v:
-                        col = slow[i].source
-                        r.altered_by_column[col] = r.altered_by_column.get(col, 0) + 1
-                    fields.append(copy_text(got))
-                if ok:
-                    out.append("\t".join(fields))
-                    line_rowids.append(loc)
-            r.copied += len(out)
             done += len(rows)
-            if out:
-                yield "\n".join(out) + "\n"
-            now = time.monotonic()
-            if now - self._last_progress >= _PROGRESS_EVERY_S:
-                self._last_progress = now
-                self.on_event(RowsCopied(self.tm.source, done, max(total, done)))
+            if alias is not None:
+                columns = list(zip(*rows, strict=True))
+                columns.insert(0, columns[alias])
+            else:
+                columns = list(zip(*rows, strict=True))
+            formatted = []
+            if fast and not self._pg_rejected:
+                for fmt, col in zip(formatters, columns[1:], strict=True):
+                    out = fmt(col)
+                    if out is None:
+                        break
+                    formatted.append(out)
+            if len(formatted) == len(self.cols) and (formatted or rows):
+                lines = list(map("\t".join, zip(*formatted, strict=True))) if formatted else [""] * len(rows)
+                locs = list(columns[0])
+            else:
+                if alias is not None:
+                    rows = [(r[alias], *r) for r in rows]
+                lines, locs = row_path.convert(rows)
+            r.copied += len(lines)
+            if lines:
+                yield "\n".join(lines) + "\n", locs
+            self._progress(done, total)
         self.on_event(RowsCopied(self.tm.source, done, max(total, done)))
         r.source_rows = done
+
+    def _progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= _PROGRESS_EVERY_S:
+            self._last_progress = now
+            self.on_event(RowsCopied(self.tm.source, done, max(total, done)))
 
     def _notnull(self, cm: ColumnMapping) -> bool:
         try:
@@ -307,10 +326,7 @@ class TableCopier:
             return False
         return col.notnull or col.pk > 0
 
-    def _reject(self, loc: Any, column: str, value: Any, reason: str) -> None:
-        self._reject_value(loc, column, value, reason, first=True)
-
-    def _reject_value(self, loc: Any, column: str, value: Any, reason: str, first: bool) -> None:
+    def _reject(self, loc: Any, column: str, value: Any, reason: str, first: bool = True) -> None:
         r = self.result
         if first:
             r.rejected += 1
@@ -319,10 +335,69 @@ class TableCopier:
         self.rejects.write(loc, column, value, reason)
 
 
+class _RowPath:
+    """Row-by-row conversion with each column's on-error policy: dirty batches come here."""
+
+    def __init__(self, copier: TableCopier) -> None:
+        self.c = copier
+        cols = copier.cols
+        self.fns = [converters.build(c.converter, c.options) for c in cols]
+        self.alters = [converters.get(c.converter).alters for c in cols]
+        # NOT NULL columns cannot take "set NULL": such values are rejected instead.
+        self.policies = [("reject" if c.on_error == "null" and copier._notnull(c) else c.on_error)
+                         for c in cols]
+        self.names = [c.source for c in cols]
+
+    def convert(self, rows: list[tuple]) -> tuple[list[str], list[Any]]:
+        c = self.c
+        r = c.result
+        pg_rejected = c._pg_rejected
+        lines: list[str] = []
+        locs: list[Any] = []
+        for row in rows:
+            loc = row[0]
+            if pg_rejected and loc in pg_rejected:
+                c._reject(loc, "", None, "PostgreSQL refused the row: " + pg_rejected[loc])
+                continue
+            fields: list[str] = []
+            ok = True
+            for i, fn in enumerate(self.fns):
+                v = row[i + 1]
+                if v is None:
+                    fields.append(NULL)
+                    continue
+                try:
+                    got = fn(v)
+                except converters.Reject as rej:
+                    col = self.names[i]
+                    policy = self.policies[i]
+                    if policy == "null":
+                        r.nulled_by_column[col] = r.nulled_by_column.get(col, 0) + 1
+                        fields.append(NULL)
+                        continue
+                    if policy == "abort":
+                        raise AbortedByPolicy(
+                            f"{c.table.name}.{col} at rowid {loc}: {converters.describe(v)} "
+                            f"{rej.reason} (policy: abort)") from None
+                    # Keep converting: the reject file names every bad value of the row.
+                    c._reject(loc, col, v, rej.reason, first=ok)
+                    ok = False
+                    continue
+                if self.alters[i] and got != v:
+                    col = self.names[i]
+                    r.altered_by_column[col] = r.altered_by_column.get(col, 0) + 1
+                fields.append(copy_text(got))
+            if ok:
+                lines.append("\t".join(fields))
+                locs.append(loc)
+        return lines, locs
+
+
 class _Decode(Exception):  # noqa: N818 - invalid UTF-8 text met on the fast path
     pass
 
 
+_NOT_FOUND = object()
 _LINE_RE = re.compile(r"COPY [^,]+, line (\d+)")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite2pg_tui.core.profile import TableProfile, profile_schema
+from sqlite2pg_tui.core.profile import DEFAULT_SAMPLE_ROWS, TableProfile, profile_schema
 from sqlite2pg_tui.core.schema import SourceSchema
 from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
 
@@ -22,9 +22,10 @@ class Inspection:
         return self.schema.path
 
 
-def inspect(path: str | os.PathLike[str], *, limit: int | None = None,
+def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_ROWS,
             on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
-    """Read the schema and profile each table (``limit`` rows per table, all by default)."""
+    """Read the schema and profile each table (converters tried on ``limit`` rows spread
+    over each table; None for every row)."""
     path = str(path)
     conn = open_readonly(path)
     try:

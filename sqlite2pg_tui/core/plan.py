@@ -76,10 +76,6 @@ def _declared_hint(declared: str) -> Proposal | None:
     return None
 
 
-def _fit_share(p: ColumnProfile, candidate: str) -> float:
-    return p.parses.get(candidate, 0) / p.non_null if p.non_null else 1.0
-
-
 def _epoch_unit(p: ColumnProfile) -> str | None:
     if not p.fits("integer") or p.min is None or not isinstance(p.min, int | float):
         return None
@@ -109,7 +105,7 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
     date_ish = hint is not None and hint.converter in ("timestamp", "timestamptz", "date")
     if p.fits("boolean") and not in_key and (
             (hint and hint.pg_type == "boolean") or _BOOL_NAME.search(col.name)
-            or (only == {"integer"} and p.distinct_small == {0, 1})):
+            or (only == {"integer"} and p.min == 0 and p.max == 1)):
         return Proposal("boolean", "boolean", {}, "only 0/1 (or yes/no words) seen")
     if only == {"integer"} or (p.fits("integer") and "text" not in only):
         unit = _epoch_unit(p)
@@ -139,8 +135,8 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
         return Proposal("uuid", "uuid", {}, "every value is a UUID")
     # Text that is almost all timestamps: the odd '0000-00-00' or 'yesterday' is dirty,
     # handled by the column's policy, rather than keeping the whole column as text.
-    if "text" in only and _fit_share(p, "timestamptz") >= DATA_TYPE_MIN_FIT:
-        bad = p.non_null - p.parses["timestamptz"]
+    if "text" in only and p.share("timestamptz") >= DATA_TYPE_MIN_FIT:
+        bad = p.sample_non_null - p.parses["timestamptz"]
         if p.with_time:
             kind = "timestamptz" if p.with_offset else "timestamp"
             return Proposal(kind, kind, {}, f"ISO 8601 timestamps; {bad} value(s) do not fit")
@@ -150,12 +146,12 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
 
     # Mixed data: the declared type wins if most values fit it; the rest are dirty.
     if hint and hint.converter != "text":
-        share = _fit_share(p, _CANDIDATE_OF.get(hint.converter, hint.converter))
+        share = p.share(_CANDIDATE_OF.get(hint.converter, hint.converter))
         if share >= DECLARED_TYPE_MIN_FIT:
-            bad = p.non_null - p.parses.get(_CANDIDATE_OF.get(hint.converter, hint.converter), 0)
+            bad = p.sample_non_null - p.parses.get(_CANDIDATE_OF.get(hint.converter, hint.converter), 0)
             return Proposal(hint.pg_type, hint.converter, {},
                             f"declared {declared}; {bad} value(s) do not fit")
-    if affinity(declared) == "NUMERIC" and _fit_share(p, "real") >= DECLARED_TYPE_MIN_FIT:
+    if affinity(declared) == "NUMERIC" and p.share("real") >= DECLARED_TYPE_MIN_FIT:
         return Proposal("numeric", "numeric", {}, f"declared {declared}; mostly numbers")
     note = "text keeps every value"
     if hint and hint.converter != "text":

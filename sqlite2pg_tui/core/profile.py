@@ -1,13 +1,18 @@
-"""What each column really holds: one streaming pass over the data.
+"""What each column really holds.
 
 SQLite lets any column hold any storage class, so the declared type is a hint at best.
-The profile counts storage classes and how many values each candidate converter accepts,
-keeping a few rejected examples (with their rowid) per candidate, so inference and the
-wizard can show a person exactly what would not fit.
+Two passes per table:
+  * exact, in SQLite's C code: row count, NULLs, storage classes, lengths, min/max, NULs;
+  * through the candidate converters in Python, on rows spread evenly over the table (all
+    of them when it is small or when asked), counting how many values each candidate
+    accepts and keeping a few rejected examples with their rowid.
+Inference reads both; the copy itself runs the chosen converter on every value, so a
+sample can only make a proposal less apt, never lose a row.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,9 +21,10 @@ from typing import Any
 from sqlite2pg_tui.core import converters
 from sqlite2pg_tui.core.errors import SourceError
 from sqlite2pg_tui.core.schema import SourceSchema, Table
-from sqlite2pg_tui.core.sqlite_source import iter_rows, open_readonly
+from sqlite2pg_tui.core.sqlite_source import iter_rows, open_readonly, qi
 
 EXAMPLES_KEPT = 5
+DEFAULT_SAMPLE_ROWS = 20_000  # per table, for the converter pass
 # Candidate converters tried on every value, with their default options.
 CANDIDATES: dict[str, dict[str, Any]] = {
     "integer": {},
@@ -49,6 +55,8 @@ class ColumnProfile:
     name: str
     rows: int = 0
     nulls: int = 0
+    sampled: int = 0  # rows the candidate converters were tried on
+    sample_nulls: int = 0
     storage: dict[str, int] = field(default_factory=dict)  # integer/real/text/blob counts
     max_text_len: int = 0
     max_blob_len: int = 0
@@ -67,8 +75,22 @@ class ColumnProfile:
     def non_null(self) -> int:
         return self.rows - self.nulls
 
+    @property
+    def sample_non_null(self) -> int:
+        return self.sampled - self.sample_nulls
+
+    @property
+    def complete(self) -> bool:
+        """True when the candidates saw every row, so their counts are exact."""
+        return self.sampled >= self.rows
+
     def fits(self, candidate: str) -> bool:
-        return self.non_null > 0 and self.parses.get(candidate, 0) == self.non_null
+        n = self.sample_non_null
+        return n > 0 and self.parses.get(candidate, 0) == n
+
+    def share(self, candidate: str) -> float:
+        n = self.sample_non_null
+        return self.parses.get(candidate, 0) / n if n else 0.0
 
     def storage_mix(self) -> str:
         """'text 98%, integer 2%' for people."""
@@ -81,6 +103,7 @@ class ColumnProfile:
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows, "nulls": self.nulls, "storage": self.storage,
+            "sampled_rows": self.sampled,
             "max_text_len": self.max_text_len, "max_blob_len": self.max_blob_len,
             "min": _jsonable(self.min), "max": _jsonable(self.max), "parses": self.parses,
             "with_offset": self.with_offset, "nul_bytes": self.nul_bytes,
@@ -105,87 +128,184 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-class _ColumnTracker:
-    """Accumulates one column's profile; kept apart so the hot loop stays flat."""
+# Candidates each storage class can possibly satisfy; the rest are known failures and
+# are not called (that is most of the cost of profiling).
+_BY_STORAGE = {
+    "integer": ("integer", "real", "boolean", "json"),
+    "real": ("integer", "real", "boolean", "json"),
+    "text": ("integer", "real", "boolean", "json", "uuid"),  # + the ISO family, parsed once
+    "blob": ("json", "uuid"),
+}
+_ISO_FAMILY = ("timestamp", "timestamptz", "date")
+_JSON_START = set('{["-0123456789tfn')
+INT64_MIN, INT64_MAX = converters.INT64_MIN, converters.INT64_MAX
 
-    def __init__(self, name: str) -> None:
-        self.p = ColumnProfile(name=name)
+
+class _ColumnTracker:
+    """The converter pass over one column's sampled values."""
+
+    def __init__(self, p: ColumnProfile) -> None:
+        self.p = p
         self.fns: dict[str, Callable[[Any], Any]] = {
             c: converters.build(c, o) for c, o in CANDIDATES.items()}
-        self.p.parses = dict.fromkeys(CANDIDATES, 0)
-        self.p.failures = {c: [] for c in CANDIDATES}
-        self.num_min: Any = None
-        self.num_max: Any = None
-        self.txt_min: str | None = None
-        self.txt_max: str | None = None
+        p.parses = dict.fromkeys(CANDIDATES, 0)
+        p.failures = {c: [] for c in CANDIDATES}
+        self.distinct: set[Any] | None = set()
+
+    def _fail(self, cand: str, rowid: Any, v: Any, reason: str) -> None:
+        ex = self.p.failures[cand]
+        if len(ex) < EXAMPLES_KEPT:
+            ex.append(DirtyExample(rowid, v, reason))
 
     def add(self, rowid: Any, v: Any) -> None:
         p = self.p
-        p.rows += 1
+        p.sampled += 1
         if v is None:
-            p.nulls += 1
+            p.sample_nulls += 1
             return
         kind = _STORAGE[type(v)]
-        p.storage[kind] = p.storage.get(kind, 0) + 1
         if len(p.samples) < 8:
             p.samples.append(v)
-        if p.distinct_small is not None:
-            p.distinct_small.add(v)
-            if len(p.distinct_small) > 20:
-                p.distinct_small = None
-        if kind == "text":
-            n = len(v)
-            if n > p.max_text_len:
-                p.max_text_len = n
-            if "\x00" in v:
-                p.nul_bytes += 1
-            if not v.isascii() and converters._has_surrogates(v):
-                p.invalid_utf8 += 1
-            if self.txt_min is None or v < self.txt_min:
-                self.txt_min = v
-            if self.txt_max is None or v > self.txt_max:
-                self.txt_max = v
-        elif kind == "blob":
-            p.max_blob_len = max(p.max_blob_len, len(v))
+        if self.distinct is not None:
+            self.distinct.add(v)
+            if len(self.distinct) > 20:
+                self.distinct = None
+        if kind == "text" and not v.isascii() and converters._has_surrogates(v):
+            p.invalid_utf8 += 1
+        if kind == "integer":
+            self._number(rowid, v, whole=True, finite=True)
+        elif kind == "real":
+            finite = math.isfinite(v)
+            self._number(rowid, v, whole=finite and v.is_integer() and INT64_MIN <= v <= INT64_MAX,
+                         finite=finite)
         else:
-            if self.num_min is None or v < self.num_min:
-                self.num_min = v
-            if self.num_max is None or v > self.num_max:
-                self.num_max = v
-        for cand, fn in self.fns.items():
-            try:
-                fn(v)
-            except converters.Reject as r:
-                ex = p.failures[cand]
-                if len(ex) < EXAMPLES_KEPT:
-                    ex.append(DirtyExample(rowid, v, r.reason))
-                continue
-            p.parses[cand] += 1
-        if kind == "text" and p.parses["timestamptz"]:
-            try:
-                _, has_time, has_off = converters.parse_iso(v)
-            except ValueError:
-                return
-            p.with_time += has_time
-            p.with_offset += has_off
+            if kind == "text":
+                self._text(rowid, v)
+            else:
+                for cand in CANDIDATES:
+                    if cand not in _BY_STORAGE[kind]:
+                        self._fail(cand, rowid, v, "a blob")
+            for cand in _BY_STORAGE[kind]:
+                if cand == "json" and kind == "text" and v.lstrip()[:1] not in _JSON_START:
+                    self._fail(cand, rowid, v, "not valid JSON")
+                    continue
+                if cand == "uuid" and kind == "text" and len(v.strip()) not in (32, 36, 38):
+                    self._fail(cand, rowid, v, "not a UUID")
+                    continue
+                try:
+                    self.fns[cand](v)
+                except converters.Reject as r:
+                    self._fail(cand, rowid, v, r.reason)
+                    continue
+                p.parses[cand] += 1
+
+    def _number(self, rowid: Any, v: int | float, whole: bool, finite: bool) -> None:
+        """Numbers need no converter calls: what each candidate does with them is arithmetic."""
+        p = self.p
+        parses = p.parses
+        parses["real"] += 1
+        if whole:
+            parses["integer"] += 1
+        else:
+            self._fail("integer", rowid, v, "has a fractional part" if finite else "is infinite")
+        if v == 0 or v == 1:
+            parses["boolean"] += 1
+        else:
+            self._fail("boolean", rowid, v, f"{v!r} is neither 0 nor 1")
+        if finite:
+            parses["json"] += 1
+        else:
+            self._fail("json", rowid, v, "infinite numbers are not JSON")
+        for cand in ("timestamp", "timestamptz", "date", "uuid"):
+            self._fail(cand, rowid, v, "a number, not text")
+
+    def _text(self, rowid: Any, v: str) -> None:
+        """The ISO family in one parse: timestamp, timestamptz and date share it."""
+        p = self.p
+        try:
+            dt, has_time, has_off = converters.parse_iso(v)
+        except ValueError as e:
+            reason = (f"impossible date ({e})" if converters.ISO_RE.match(v)
+                      else "not an ISO 8601 date/time")
+            for cand in _ISO_FAMILY:
+                self._fail(cand, rowid, v, reason)
+            return
+        p.parses["timestamptz"] += 1
+        p.with_time += has_time
+        p.with_offset += has_off
+        if has_off and dt.utcoffset():
+            self._fail("timestamp", rowid, v, "has a UTC offset; the column would need timestamptz")
+        else:
+            p.parses["timestamp"] += 1
+        if has_time and (dt.hour, dt.minute, dt.second, dt.microsecond) != (0, 0, 0, 0):
+            self._fail("date", rowid, v, "has a time of day; the column would need timestamp")
+        else:
+            p.parses["date"] += 1
 
     def finish(self) -> ColumnProfile:
-        p = self.p
-        if self.num_min is not None:
-            p.min, p.max = self.num_min, self.num_max
-        else:
-            p.min, p.max = self.txt_min, self.txt_max
-        return p
+        self.p.distinct_small = self.distinct
+        return self.p
 
 
-def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = None,
+def _exact_stats(conn: sqlite3.Connection, table: Table, names: list[str]) -> dict[str, ColumnProfile]:
+    """Counts, storage classes, max length, min/max (SQLite's ordering) and NULs of every
+    column, in one scan by SQLite. Kept lean: each extra expression costs on every row."""
+    per = 8
+    parts = ["count(*)"]
+    for n in names:
+        c = qi(n)
+        parts += [
+            f"count({c})",
+            f"count(CASE typeof({c}) WHEN 'integer' THEN 1 END)",
+            f"count(CASE typeof({c}) WHEN 'real' THEN 1 END)",
+            f"count(CASE typeof({c}) WHEN 'text' THEN 1 END)",
+            f"max(length({c}))",
+            f"min({c})",
+            f"max({c})",
+            f"count(CASE WHEN instr({c}, char(0)) THEN 1 END)",
+        ]
+    row = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
+    total = row[0]
+    out = {}
+    for i, n in enumerate(names):
+        non_null, ints, reals, texts, longest, lo, hi, nuls = row[1 + i * per: 1 + (i + 1) * per]
+        blobs = non_null - ints - reals - texts
+        storage = {k: v for k, v in (("integer", ints), ("real", reals), ("text", texts),
+                                     ("blob", blobs)) if v}
+        p = ColumnProfile(name=n, rows=total, nulls=total - non_null, storage=storage,
+                          max_text_len=(longest or 0) if texts else 0,
+                          max_blob_len=(longest or 0) if blobs else 0, nul_bytes=nuls)
+        p.min, p.max = lo, hi
+        out[n] = p
+    return out
+
+
+_HASH_MOD = 1_000_003  # a prime: rowid * multiplier mod it scatters periodic data
+
+
+def _sample_where(table: Table, rows: int, limit: int | None) -> str:
+    """A WHERE/LIMIT clause taking about ``limit`` rows spread over the whole table.
+
+    A hash of the rowid rather than a stride: data written in a repeating pattern
+    (every 4th row has a note…) would otherwise alias with the stride."""
+    if not limit or rows <= limit:
+        return ""
+    if table.without_rowid:
+        return f"LIMIT {int(limit)}"
+    keep = max(1, _HASH_MOD * limit // rows)
+    return f"WHERE (rowid * 2654435761) % {_HASH_MOD} < {keep}"
+
+
+def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                   on_rows: Callable[[int], None] | None = None) -> TableProfile:
+    """Profile one table; ``limit`` rows (spread evenly) go through the converters, None = all."""
     names = [c.name for c in table.columns if not c.generated]
-    trackers = [_ColumnTracker(n) for n in names]
-    where = f"LIMIT {int(limit)}" if limit else ""
-    seen = 0
     try:
-        for batch in iter_rows(conn, table, names, where=where):
+        profiles = _exact_stats(conn, table, names)
+        rows = next(iter(profiles.values())).rows if profiles else 0
+        trackers = [_ColumnTracker(profiles[n]) for n in names]
+        seen = 0
+        for batch in iter_rows(conn, table, names, where=_sample_where(table, rows, limit)):
             for row in batch:
                 rowid = row[0]
                 for tracker, v in zip(trackers, row[1:], strict=True):
@@ -193,20 +313,27 @@ def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None =
             seen += len(batch)
             if on_rows:
                 on_rows(seen)
+        for tracker in trackers:  # a sparse column the sample missed: read its own values
+            p = tracker.p
+            if p.sample_non_null == 0 and p.non_null and limit:
+                where = f"WHERE {qi(p.name)} IS NOT NULL LIMIT {int(limit)}"
+                for batch in iter_rows(conn, table, [p.name], where=where):
+                    for rowid, v in batch:
+                        tracker.add(rowid, v)
     except sqlite3.OperationalError as e:
         if "decode" in str(e).lower() and conn.text_factory is str:
             raise _NeedsLossless from e
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     except sqlite3.DatabaseError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
-    return TableProfile(table.name, seen, {t.p.name: t.finish() for t in trackers})
+    return TableProfile(table.name, rows, {t.p.name: t.finish() for t in trackers})
 
 
 class _NeedsLossless(Exception):
     pass
 
 
-def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = None,
+def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                    on_table: Callable[[str, int, int], None] | None = None) -> dict[str, TableProfile]:
     """Profile every table; text that is not valid UTF-8 is read losslessly, never dropped."""
     out: dict[str, TableProfile] = {}

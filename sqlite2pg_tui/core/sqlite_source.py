@@ -51,12 +51,18 @@ def open_readonly(path: str | os.PathLike[str], *, lossless_text: bool = False) 
         raise SourceError(f"not a file: {p}")
     try:
         with p.open("rb") as fh:
-            head = fh.read(16)
+            head = fh.read(20)
     except OSError as e:
         raise SourceError(f"cannot read {p}: {e.strerror}") from e
-    if head != _SQLITE_MAGIC:
+    if head[:16] != _SQLITE_MAGIC:
         raise SourceError(f"not a SQLite database: {p}")
     uri = f"file:{quote(str(p.resolve()))}?mode=ro"
+    # A read-only connection to a WAL-mode file (header byte 18 = 2) creates -wal and -shm
+    # and, unable to checkpoint, leaves them behind. With neither present, nothing lives
+    # outside the main file and no one has it open: read it as immutable, touching nothing.
+    if len(head) == 20 and head[18] == 2 and not any(
+            Path(f"{p}{suffix}").exists() for suffix in ("-wal", "-shm")):
+        uri += "&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

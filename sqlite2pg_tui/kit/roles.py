@@ -40,6 +40,8 @@ class RolePlan:
     owners: list[str]
     tables: list[str] = field(default_factory=list)
     sequences: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+    matviews: list[str] = field(default_factory=list)
 
 
 def _privileges(names: tuple[str, ...]) -> sql.Composable:
@@ -79,6 +81,17 @@ def grant_steps(plan: RolePlan) -> list[Step]:
             "ownership, which the app role never has." if i == 0 else "",
             sql.SQL("GRANT {} ON TABLE {}.{} TO {}").format(
                 tprivs, schema, sql.Identifier(table), role)))
+    for i, view in enumerate(plan.views):
+        steps.append(Step(
+            "Views get what tables get, as default privileges will give views created later; "
+            "writing through a view works only where the view is updatable." if i == 0 else "",
+            sql.SQL("GRANT {} ON TABLE {}.{} TO {}").format(
+                tprivs, schema, sql.Identifier(view), role)))
+    for i, view in enumerate(plan.matviews):
+        steps.append(Step(
+            "Materialized views can only be read (REFRESH needs ownership)." if i == 0 else "",
+            sql.SQL("GRANT SELECT ON TABLE {}.{} TO {}").format(
+                schema, sql.Identifier(view), role)))
     for i, seq in enumerate(plan.sequences):
         steps.append(Step(
             "USAGE for nextval() (serial defaults), SELECT for currval()/lastval(). Identity "
@@ -187,7 +200,6 @@ def roles_sql(conn: psycopg2.extensions.connection, plan: RolePlan) -> str:
         f"\\echo 'roles.sql: no {PASSWORD_VARIABLE} given: the password of the role is unchanged "
         "(a new role has none and cannot log in with a password yet)'",
         "\\endif",
-        "",
     ]
     for step in grant_steps(plan):
         if step.why:

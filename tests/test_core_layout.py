@@ -1,0 +1,68 @@
+"""Layout and packaging: the module entry point works and the core never needs Textual.
+
+Run in child interpreters so what is already imported in the test process cannot hide
+an import of textual.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import sqlite2pg_tui
+import sqlite2pg_tui.core
+
+
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_module_entry_point_prints_version() -> None:
+    proc = _python("-m", "sqlite2pg_tui", "--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"sqlite2pg-tui {sqlite2pg_tui.__version__}"
+
+
+CORE_MODULES = sorted(
+    f"sqlite2pg_tui.core.{m.name}" for m in pkgutil.iter_modules(sqlite2pg_tui.core.__path__))
+
+
+def test_core_module_list_is_not_empty() -> None:
+    # Guards the parametrised test below against silently testing nothing.
+    assert {"sqlite2pg_tui.core.migrate", "sqlite2pg_tui.core.verify"} <= set(CORE_MODULES)
+
+
+@pytest.mark.parametrize("modules", [
+    ["sqlite2pg_tui.core"],
+    ["sqlite2pg_tui.core.migrate", "sqlite2pg_tui.core.verify"],
+    CORE_MODULES,
+    # The headless face too: `sqlite2pg-tui run` on a server must not need a terminal UI.
+    ["sqlite2pg_tui.cli", "sqlite2pg_tui.cli_output"],
+], ids=["core", "migrate+verify", "every-core-module", "cli"])
+def test_importing_core_does_not_import_textual(modules: list[str]) -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print(sorted(k for k in sys.modules if k == 'textual' or k.startswith('textual.')))\n"
+    )
+    proc = _python("-c", code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_building_the_cli_parser_does_not_import_textual() -> None:
+    # `--help` builds every subcommand's parser; that path must stay Textual-free as well.
+    code = (
+        "import sys\n"
+        "from sqlite2pg_tui.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "print('textual' in sys.modules)\n"
+    )
+    proc = _python("-c", code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
