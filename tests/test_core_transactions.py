@@ -118,24 +118,24 @@ def test_if_exists_fail_names_the_existing_tables(src: Path, tmp_path: Path, pg_
 
 def test_a_failing_table_does_not_undo_the_others(tmp_path: Path, pg_dsn: str,
                                                   pg_conn: psycopg2.extensions.connection) -> None:
-    # The mapping sends text into a date column with no converter that checks it, so
-    # PostgreSQL itself refuses the rows; past MAX_PG_REJECT_RETRIES refusals the table
-    # fails as a whole. The other table is copied and committed on its own.
+    # The mapping sends text into varchar(2) with the plain text converter, which knows no
+    # length, so PostgreSQL itself refuses the long values; past MAX_PG_REJECT_RETRIES
+    # refusals the table fails as a whole. The other tables are committed on their own.
     from sqlite2pg_tui.core.copy import MAX_PG_REJECT_RETRIES
     from sqlite2pg_tui.core.inspection import inspect
     from sqlite2pg_tui.core.plan import plan
 
-    n_bad = MAX_PG_REJECT_RETRIES + 10
+    n_bad = MAX_PG_REJECT_RETRIES + 20  # 'x10' and up are three characters
     path = make_sqlite(tmp_path / "f.db", """
         CREATE TABLE good(id INTEGER PRIMARY KEY, v TEXT);
         CREATE TABLE bad(id INTEGER PRIMARY KEY, v TEXT);
         CREATE TABLE few(id INTEGER PRIMARY KEY, v TEXT);
     """, {"good": [(1, "a"), (2, "b")], "bad": [(i, f"x{i}") for i in range(1, n_bad + 1)],
-          "few": [(1, "2024-01-01"), (2, "2024-13-45"), (3, "2024-02-02")]})
+          "few": [(1, "ab"), (2, "abc"), (3, "cd")]})
     ins = inspect(path)
     mapping = plan(ins.schema, ins.profiles)
-    mapping.table("bad").column("v").pg_type = "date"
-    mapping.table("few").column("v").pg_type = "date"
+    mapping.table("bad").column("v").pg_type = "varchar(2)"
+    mapping.table("few").column("v").pg_type = "varchar(2)"
     report = run_migration(str(path), pg_dsn, mapping,
                            options=RunOptions(reject_dir=str(tmp_path / "rj"), workers=1))
     assert report.table("good").ok

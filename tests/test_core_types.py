@@ -185,10 +185,6 @@ def test_random_doubles_round_trip_exactly(tmp_path: Path, pg_dsn: str,
     assert wrong == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: ISO timestamps with more than 6 fractional digits are truncated to microseconds "
-    "by the timestamp converters without being counted (altered_by_column stays empty, the "
-    "report says OK); PostgreSQL itself would round. Needs an 'altered' count or a reject."))
 def test_sub_microsecond_digits_are_not_dropped_silently(tmp_path: Path, pg_dsn: str) -> None:
     rows = [(1, "2024-01-01 10:00:00.1234567"), (2, "2024-01-01 10:00:00.9999999"),
             (3, "2024-01-01 10:00:00.5")]

@@ -128,7 +128,7 @@ def _bytea(col: Column) -> list[str] | None:
 def _generic(cm: ColumnMapping) -> Formatter:
     """Any converter, a column at a time; gives up (row path) on the first dirty value."""
     fn = converters.build(cm.converter, cm.options)
-    alters = converters.get(cm.converter).alters
+    altered = converters.get(cm.converter).altered if converters.get(cm.converter).alters else None
 
     def fmt(col: Column) -> list[str] | None:
         out = []
@@ -140,7 +140,7 @@ def _generic(cm: ColumnMapping) -> Formatter:
                 got = fn(v)
             except converters.Reject:
                 return None
-            if alters and got != v:
+            if altered is not None and altered(v, got):
                 return None  # alterations are counted on the row path
             out.append(copy_text(got))
         return out

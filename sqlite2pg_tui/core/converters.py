@@ -44,6 +44,13 @@ class Converter:
     raw_ok: bool = False
     alters: bool = False  # may change an accepted value (counted as "altered" in the report)
     options: dict[str, Any] = field(default_factory=dict)  # defaults
+    # For converters whose output is another type: (input, output) -> was it changed?
+    changed: Callable[[Any, Any], bool] | None = None
+
+    def altered(self, before: Any, after: Any) -> bool:
+        if self.changed is not None:
+            return self.changed(before, after)
+        return self.alters and after != before
 
 
 REGISTRY: dict[str, Converter] = {}
@@ -316,7 +323,10 @@ def parse_iso(s: str) -> tuple[datetime, bool, bool]:
     if not m:
         raise ValueError("not ISO 8601")
     y, mo, d, hh, mi, ss, frac, off = m.groups()
-    micro = int((frac or "0")[:6].ljust(6, "0"))
+    frac = frac or "0"
+    micro = int(frac[:6].ljust(6, "0"))
+    # PostgreSQL keeps microseconds and rounds the rest; so do we (sub_microsecond() tells).
+    carry = len(frac) > 6 and frac[6] >= "5"
     tz = None
     if off:
         if off.upper() == "Z":
@@ -327,7 +337,17 @@ def parse_iso(s: str) -> tuple[datetime, bool, bool]:
             minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
             tz = timezone(sign * timedelta(minutes=minutes))
     dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), micro, tz)
+    if carry:
+        dt += timedelta(microseconds=1)
     return dt, hh is not None, off is not None
+
+
+def sub_microsecond(v: Any, _out: Any = None) -> bool:
+    """True when an ISO text carries non-zero digits past microseconds (they are rounded)."""
+    if not isinstance(v, str):
+        return False
+    m = ISO_RE.match(v)
+    return bool(m and m.group(7) and len(m.group(7)) > 6 and m.group(7)[6:].strip("0"))
 
 
 def _text_of(v: Any) -> str:
@@ -453,10 +473,10 @@ def _make_dayfirst(day_first: bool) -> Callable[[dict[str, Any]], Convert]:
 
 register(Converter("timestamp", "timestamp from ISO 8601",
                    "Text like 2024-01-31 12:00:00 or 2024-01-31T12:00:00.5Z (UTC) → timestamp.",
-                   "timestamp", _make_timestamp))
+                   "timestamp", _make_timestamp, alters=True, changed=sub_microsecond))
 register(Converter("timestamptz", "timestamptz from ISO 8601",
                    "ISO 8601 text with offsets → timestamptz; no offset means UTC.",
-                   "timestamptz", _make_timestamptz))
+                   "timestamptz", _make_timestamptz, alters=True, changed=sub_microsecond))
 register(Converter("date", "date from ISO 8601", "Text like 2024-01-31 → date.", "date", _make_date))
 register(Converter("epoch", "timestamptz from Unix time",
                    "Seconds, milliseconds or microseconds since 1970-01-01 UTC → timestamptz.",
@@ -536,6 +556,7 @@ BY_TARGET: dict[str, list[str]] = {
     "bigint": ["integer"],
     "integer": ["integer"],
     "smallint": ["integer"],
+    "json": ["json"],
     "double precision": ["real"],
     "numeric": ["numeric", "numeric_loose"],
     "boolean": ["boolean"],
@@ -545,8 +566,9 @@ BY_TARGET: dict[str, list[str]] = {
     "jsonb": ["json"],
     "uuid": ["uuid"],
     "bytea": ["bytea"],
-    "text": ["text", "text_clean"],
-    "varchar": ["varchar"],
+    "text": ["text", "text_clean", "varchar"],
+    "varchar": ["varchar", "text", "text_clean"],
+    "citext": ["text", "text_clean"],
 }
 
 

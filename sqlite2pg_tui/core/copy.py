@@ -342,7 +342,8 @@ class _RowPath:
         self.c = copier
         cols = copier.cols
         self.fns = [converters.build(c.converter, c.options) for c in cols]
-        self.alters = [converters.get(c.converter).alters for c in cols]
+        self.altered = [converters.get(c.converter).altered if converters.get(c.converter).alters
+                        else None for c in cols]
         # NOT NULL columns cannot take "set NULL": such values are rejected instead.
         self.policies = [("reject" if c.on_error == "null" and copier._notnull(c) else c.on_error)
                          for c in cols]
@@ -383,7 +384,7 @@ class _RowPath:
                     c._reject(loc, col, v, rej.reason, first=ok)
                     ok = False
                     continue
-                if self.alters[i] and got != v:
+                if self.altered[i] is not None and self.altered[i](v, got):
                     col = self.names[i]
                     r.altered_by_column[col] = r.altered_by_column.get(col, 0) + 1
                 fields.append(copy_text(got))

@@ -29,7 +29,8 @@ def scan_table(path: str, table: Table, tm: TableMapping, *,
     """Run each column's converter over every value; count rejects and alterations."""
     cms = list(tm.columns)
     fns = [converters.build(c.converter, c.options) for c in cms]
-    alters = [converters.get(c.converter).alters for c in cms]
+    altered = [converters.get(c.converter).altered if converters.get(c.converter).alters else None
+               for c in cms]
     out = {c.source: ColumnDirt(c.source) for c in cms}
     dirts = [out[c.source] for c in cms]
     for lossless in (False, True):
@@ -49,7 +50,7 @@ def scan_table(path: str, table: Table, tm: TableMapping, *,
                             if len(d.examples) < examples:
                                 d.examples.append(DirtyExample(rowid, v, r.reason))
                             continue
-                        if alters[i] and got != v:
+                        if altered[i] is not None and altered[i](v, got):
                             dirts[i].altered += 1
             return out
         except sqlite3.OperationalError as e:

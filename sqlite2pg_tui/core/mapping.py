@@ -173,6 +173,10 @@ class Mapping:
                 where = f"{t.source}.{c.source}"
                 if c.converter not in converters.REGISTRY:
                     problems.append(f"{where}: unknown converter {c.converter!r}")
+                elif c.converter not in converters.converters_for(c.pg_type):
+                    problems.append(
+                        f"{where}: converter {c.converter!r} does not produce {c.pg_type!r} "
+                        f"(for {c.pg_type!r} use: {', '.join(converters.converters_for(c.pg_type))})")
                 if c.on_error not in ON_ERROR:
                     problems.append(f"{where}: on_error must be one of {', '.join(ON_ERROR)}")
                 if c.target in cols:
