@@ -74,7 +74,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.plan import plan
 
     ins = inspect(args.source, limit=None if args.full else args.sample)
-    mapping = plan(ins.schema, ins.profiles)
+    mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else "keep")
     if args.schema:
         mapping.schema = args.schema
     if args.stdout:
@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdout", action="store_true", help="print the mapping instead of saving it")
     p.add_argument("--schema", metavar="S", help="target schema to record in the mapping")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--snake-case", action="store_true",
+                   help="target names in lower snake_case (the renaming is in the mapping)")
     _add_sampling(p)
     p.set_defaults(func=cmd_plan)
 

@@ -102,7 +102,9 @@ def format_report(report: Report) -> str:
         if t.error:
             out.append(f"  {t.source}: {t.error}")
         for col, n in t.rejected_by_column.items():
-            out.append(f"  {t.source}.{col}: {n} value(s) rejected")
+            reasons = t.rejected_reasons.get(col, {})
+            top = "; ".join(f"{r} ×{k}" for r, k in sorted(reasons.items(), key=lambda x: -x[1])[:3])
+            out.append(f"  {t.source}.{col}: {n} value(s) rejected" + (f" ({top})" if top else ""))
         for col, n in t.nulled_by_column.items():
             out.append(f"  {t.source}.{col}: {n} value(s) set to NULL by policy")
         for col, n in t.altered_by_column.items():
@@ -112,7 +114,10 @@ def format_report(report: Report) -> str:
     if report.orphans:
         out += ["", "orphan rows (foreign keys SQLite did not enforce):"]
         out += [f"  {o.table}({o.column}) → {o.references}: {o.rows} row(s); {o.action}"
+                + (f" (e.g. {', '.join(o.examples[:5])})" if o.examples else "")
                 for o in report.orphans]
+    if report.notes:
+        out += ["", "notes:"] + [f"  {n['table']}: {n['note']}" for n in report.notes]
     if report.renamed:
         out += ["", "renamed:"] + [f"  {r['kind']} {r['from']} → {r['to']}" for r in report.renamed]
     if report.not_migrated:

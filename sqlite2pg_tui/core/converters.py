@@ -450,7 +450,7 @@ def _make_julian(_opts: dict[str, Any]) -> Convert:
     return conv
 
 
-_DMY_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+DMY_RE = _DMY_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 
 
 def _make_dayfirst(day_first: bool) -> Callable[[dict[str, Any]], Convert]:

@@ -35,6 +35,7 @@ from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
 BATCH_ROWS = 10_000
 CHUNK_BYTES = 1 << 20
 MAX_PG_REJECT_RETRIES = 50
+MAX_REASONS_KEPT = 20  # distinct reasons counted per column; the reject file has them all
 _PROGRESS_EVERY_S = 0.1
 
 
@@ -46,6 +47,7 @@ class CopyResult:
     copied: int = 0
     rejected: int = 0
     rejected_by_column: dict[str, int] = field(default_factory=dict)
+    reasons_by_column: dict[str, dict[str, int]] = field(default_factory=dict)
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
@@ -61,7 +63,7 @@ class _RejectFile:
     """Appends one JSON line per rejected value; created only when something is rejected."""
 
     def __init__(self, directory: Path | None, table: str) -> None:
-        self.path = (directory / f"{_safe_filename(table)}.jsonl") if directory else None
+        self.path = (directory / f"{safe_filename(table)}.jsonl") if directory else None
         self._fh: Any = None
         self.lines: list[dict[str, Any]] = []  # kept when there is no directory (tests, wizard)
 
@@ -87,7 +89,7 @@ class _RejectFile:
             self._fh.close()
 
 
-def _safe_filename(name: str) -> str:
+def safe_filename(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name) or "table"
 
 
@@ -216,6 +218,7 @@ class TableCopier:
         r = self.result
         r.copied = r.rejected = 0
         r.rejected_by_column, r.nulled_by_column, r.altered_by_column = {}, {}, {}
+        r.reasons_by_column = {}
         self.rejects.reset()
 
     def _chunks(self, fast: bool, lossless: bool) -> Iterator[str]:
@@ -332,6 +335,9 @@ class TableCopier:
             r.rejected += 1
         key = column or "(row)"
         r.rejected_by_column[key] = r.rejected_by_column.get(key, 0) + 1
+        reasons = r.reasons_by_column.setdefault(key, {})
+        if reason in reasons or len(reasons) < MAX_REASONS_KEPT:
+            reasons[reason] = reasons.get(reason, 0) + 1
         self.rejects.write(loc, column, value, reason)
 
 

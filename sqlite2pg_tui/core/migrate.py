@@ -6,6 +6,7 @@ how they show the events it reports.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -20,7 +21,7 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import ddl, sql_translate
-from sqlite2pg_tui.core.copy import CopyResult, TableCopier
+from sqlite2pg_tui.core.copy import CopyResult, TableCopier, safe_filename
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, MigrationError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
 from sqlite2pg_tui.core.inspection import Inspection, inspect
@@ -108,7 +109,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     conn = connect(dsn)
     try:
         with timer.phase("schema"):
-            _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
+            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
         with timer.phase("data"):
             results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
                                 on_event, cancel, truncate=if_exists != "append")
@@ -121,9 +122,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("constraints"):
             _constraints(conn, pairs, target_schema, names, report, on_event)
         with timer.phase("indexes"):
-            _indexes(conn, pairs, target_schema, names, report, on_event)
+            _indexes(conn, pairs, target_schema, names, report, on_event, nocase_lower=nocase is None)
         with timer.phase("foreign keys"):
-            _foreign_keys(conn, pairs, mapping, target_schema, names, report, on_event)
+            _foreign_keys(conn, pairs, mapping, target_schema, names, report, on_event, reject_dir)
         with timer.phase("sequences"):
             _sequences(conn, pairs, target_schema)
         _views(conn, schema, mapping, target_schema, report, on_event)
@@ -181,13 +182,50 @@ def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> 
     for tm in mapping.tables:
         if not tm.include:
             report.not_migrated.append(NotMigrated("table", tm.source, "excluded in the mapping"))
+    for table in schema.tables:
+        tm = next((t for t in mapping.included if t.source == table.name), None)
+        if tm is not None and not table.primary_key:
+            report.notes.append({"table": tm.target, "note": "no primary key in SQLite: rows "
+                                 "copied as they are, duplicates included; none added"})
     for tr in schema.triggers:
         report.not_migrated.append(NotMigrated(
             "trigger", tr.name, "triggers need porting by hand to PL/pgSQL", tr.sql))
 
 
+def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                      report: Report) -> sql.Composable | None:
+    """SQLite's COLLATE NOCASE as a case-insensitive ICU collation, when the server has ICU.
+
+    Without one, the column stays case-sensitive text and its unique keys are built on
+    lower(column) (see ddl.index_statement), which keeps what "unique" meant; the report
+    says that equality in queries is now case-sensitive."""
+    columns = [f"{tm.target}.{c.target}" for t, tm in pairs for c in tm.columns
+               if (t.column(c.source).collation or "").upper() == "NOCASE"]
+    if not columns:
+        return None
+    name = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier("nocase"))
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(sql.SQL("CREATE COLLATION IF NOT EXISTS {} (provider = icu, "
+                                "locale = 'und-u-ks-level2', deterministic = false)").format(name))
+            cur.execute("RELEASE SAVEPOINT s2p")
+        except psycopg2.Error:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            report.notes.append({"table": ", ".join(columns), "note": (
+                "COLLATE NOCASE: this server has no ICU for a case-insensitive collation; "
+                "unique keys use lower(column), but = and LIKE are now case-sensitive "
+                "(use lower() or ILIKE in queries)")})
+            return None
+    report.notes.append({"table": ", ".join(columns), "note": (
+        "COLLATE NOCASE kept as the nondeterministic ICU collation \"nocase\" "
+        "(case-insensitive =, ORDER BY and unique keys)")})
+    return name
+
+
 def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
-                   if_exists: str, report: Report, on_event: OnEvent) -> None:
+                   if_exists: str, report: Report, on_event: OnEvent) -> sql.Composable | None:
+    """Create the tables; returns the NOCASE collation used (None when there is none)."""
     targets = [tm.target for _, tm in pairs]
     try:
         with conn.cursor() as cur:
@@ -205,14 +243,16 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
                 for name in existing:
                     on_event(Log(f"dropping existing table {schema}.{name}"))
                     cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
+            nocase = _nocase_collation(conn, pairs, schema, report)
             for table, tm in pairs:
                 if if_exists == "append" and tm.target in existing:
                     continue
-                stmt = ddl.create_table(table, tm, schema)
+                stmt = ddl.create_table(table, tm, schema, nocase)
                 for n in stmt.notes:
                     report.not_migrated.append(NotMigrated(n.kind, n.name, n.reason))
                 cur.execute(stmt.create)
         conn.commit()
+        return nocase
     except ddl.BadType as e:
         conn.rollback()
         raise MappingError(str(e)) from None
@@ -272,6 +312,7 @@ def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
     return TableReport(
         source=tm.source, target=tm.target, source_rows=r.source_rows, copied_rows=r.copied,
         rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
+        rejected_reasons=r.reasons_by_column,
         nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
         fast_path=r.fast_path, seconds=round(r.seconds, 3), error=r.error)
 
@@ -313,6 +354,13 @@ def _constraints(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str
         pk = ddl.primary_key(table, tm, schema, names)
         if pk is not None:
             _try(conn, pk, report, "primary key", tm.target, on_event)
+        for col, stmt, why in ddl.generated_columns(table, tm, schema):
+            label = f"{tm.target}.{col}"
+            if stmt is None:
+                report.not_migrated.append(NotMigrated("generated column", label, why))
+            elif _try(conn, stmt, report, "generated column", label, on_event):
+                report.notes.append({"table": tm.target, "note": f"generated column {col} "
+                                     "recreated (STORED, added after the data)"})
         for n, check in enumerate(table.checks, 1):
             try:
                 stmt, name = ddl.check_constraint(check, tm, schema, names, n)
@@ -348,7 +396,7 @@ def _failed(report: Report, tm: TableMapping) -> bool:
 
 
 def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
-             report: Report, on_event: OnEvent) -> None:
+             report: Report, on_event: OnEvent, nocase_lower: bool = False) -> None:
     for table, tm in pairs:
         if _failed(report, tm):
             continue
@@ -356,7 +404,7 @@ def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, na
             if idx.origin == "pk":
                 continue
             try:
-                stmt = ddl.index_statement(idx, table, tm, schema, names)
+                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase_lower)
             except (ValueError, KeyError) as e:
                 report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
                 continue
@@ -364,9 +412,21 @@ def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, na
         conn.commit()
 
 
+_ORPHAN_ACTIONS = {
+    "not_valid": "constraint added NOT VALID: rows kept, new rows checked",
+    "skip": "constraint not added; rows kept",
+    "null": "foreign key set to NULL in those rows; constraint added",
+    "reject": "rows removed to the reject file; constraint added",
+}
+
+
 def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
-                  names: NameAllocator, report: Report, on_event: OnEvent) -> None:
+                  names: NameAllocator, report: Report, on_event: OnEvent,
+                  reject_dir: Path | None = None) -> None:
+    """Orphans are found (and handled by the mapping's policy) for every key first, then the
+    constraints are added: removing orphans of one key must not trip another's constraint."""
     included = {tm.source: tm for _, tm in pairs}
+    pending: list[tuple[Table, TableMapping, Any, TableMapping, str]] = []
     for table, tm in pairs:
         if _failed(report, tm):
             continue
@@ -380,35 +440,82 @@ def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: M
                 report.not_migrated.append(NotMigrated("foreign key", label, why))
                 continue
             try:
-                with conn.cursor() as cur:
-                    cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
-                    orphans = cur.fetchone()[0]
+                orphans = _handle_orphans(conn, fk, table, tm, parent, schema, mapping.orphans,
+                                          report, reject_dir)
             except (psycopg2.Error, KeyError) as e:
                 conn.rollback()
                 msg = plain_error(e) if isinstance(e, psycopg2.Error) else f"unknown column {e}"
                 report.not_migrated.append(NotMigrated("foreign key", label, msg))
                 continue
-            policy = mapping.orphans
-            action = ""
             if orphans:
-                action = {"not_valid": "constraint added NOT VALID; rows kept",
-                          "skip": "constraint not added; rows kept",
-                          "null": "constraint not added; rows kept (set-NULL applies to new runs)",
-                          "reject": "constraint not added; rows kept"}[policy]
-                report.orphans.append(Orphans(tm.target, ", ".join(fk.columns), fk.ref_table,
-                                              orphans, action))
                 on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
-                if policy != "not_valid":
-                    report.not_migrated.append(NotMigrated("foreign key", label,
-                                                           f"{orphans} orphan row(s); {action}"))
+                if mapping.orphans == "skip":
+                    report.not_migrated.append(NotMigrated(
+                        "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
                     continue
-            try:
-                stmt = ddl.foreign_key(fk, tm, parent, schema, names, not_valid=orphans > 0)
-            except (ValueError, KeyError) as e:
-                report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
-                continue
-            _try(conn, stmt, report, "foreign key", label, on_event)
+            pending.append((table, tm, fk, parent, label))
         conn.commit()
+    for _table, tm, fk, parent, label in pending:
+        with conn.cursor() as cur:  # again: removals above may have orphaned other rows
+            cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+            left = cur.fetchone()[0]
+        try:
+            stmt = ddl.foreign_key(fk, tm, parent, schema, names, not_valid=left > 0)
+        except (ValueError, KeyError) as e:
+            report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
+            continue
+        _try(conn, stmt, report, "foreign key", label, on_event)
+        conn.commit()
+
+
+def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: TableMapping,
+                    schema: str, policy: str, report: Report, reject_dir: Path | None) -> int:
+    with conn.cursor() as cur:
+        cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+        orphans = cur.fetchone()[0]
+        if not orphans:
+            return 0
+        cur.execute(ddl.orphan_examples_sql(fk, table, tm, parent, schema))
+        examples = [r[0] for r in cur.fetchall()]
+        action = _ORPHAN_ACTIONS[policy]
+        cond = ddl.orphan_condition(fk, tm, parent, schema)
+        tr = report.table(tm.source)
+        cols = [tm.column(c).target for c in fk.columns]
+        if policy == "null":
+            cur.execute("SAVEPOINT s2p")
+            try:
+                cur.execute(sql.SQL("UPDATE {} AS c SET {} WHERE {}").format(
+                    qualified(schema, tm.target),
+                    sql.SQL(", ").join(sql.SQL("{} = NULL").format(sql.Identifier(c)) for c in cols),
+                    cond))
+                cur.execute("RELEASE SAVEPOINT s2p")
+                for c in fk.columns:
+                    tr.nulled_by_column[c] = tr.nulled_by_column.get(c, 0) + orphans
+            except psycopg2.Error as e:  # e.g. the column is NOT NULL
+                cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                action = f"could not set NULL ({plain_error(e)}): {_ORPHAN_ACTIONS['not_valid']}"
+        elif policy == "reject":
+            cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(
+                qualified(schema, tm.target), cond))
+            removed = [r[0] for r in cur.fetchall()]
+            if reject_dir is not None:
+                reject_dir.mkdir(parents=True, exist_ok=True)
+                path = reject_dir / f"{safe_filename(tm.target)}.jsonl"
+                with path.open("a", encoding="utf-8") as fh:
+                    for row in removed:
+                        fh.write(json.dumps({"rowid": None, "column": ", ".join(fk.columns),
+                                             "value": json.loads(row),
+                                             "reason": f"orphan: no row in {fk.ref_table} "
+                                                       f"matches {', '.join(fk.columns)}"},
+                                            ensure_ascii=False) + "\n")
+            key = ", ".join(fk.columns)
+            tr.copied_rows -= len(removed)
+            tr.rejected_rows += len(removed)
+            tr.rejected_by_column[key] = tr.rejected_by_column.get(key, 0) + len(removed)
+            tr.rejected_reasons.setdefault(key, {})[f"orphan: no row in {fk.ref_table}"] = len(removed)
+    report.orphans.append(Orphans(tm.target, ", ".join(fk.columns), parent.target, orphans, action,
+                                  examples))
+    return orphans
 
 
 def _sequences(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str) -> None:

@@ -4,9 +4,11 @@ and, above all, from what the data holds (the profile)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.naming import snake
 from sqlite2pg_tui.core.profile import ColumnProfile, TableProfile
 from sqlite2pg_tui.core.schema import Column, SourceSchema, Table
 
@@ -36,6 +38,12 @@ def affinity(declared: str) -> str:
     if any(k in t for k in ("REAL", "FLOA", "DOUB")):
         return "REAL"
     return "NUMERIC"
+
+
+def affinity_type(declared: str) -> str:
+    """The PostgreSQL type a declared type stands for when there is no data to look at."""
+    hint = _declared_hint(declared)
+    return hint.pg_type if hint else "text"
 
 
 @dataclass
@@ -105,7 +113,8 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
     date_ish = hint is not None and hint.converter in ("timestamp", "timestamptz", "date")
     if p.fits("boolean") and not in_key and (
             (hint and hint.pg_type == "boolean") or _BOOL_NAME.search(col.name)
-            or (only == {"integer"} and p.min == 0 and p.max == 1)):
+            or (only == {"integer"} and p.min == 0 and p.max == 1)
+            or (only == {"text"} and _two_word_flag(p))):
         return Proposal("boolean", "boolean", {}, "only 0/1 (or yes/no words) seen")
     if only == {"integer"} or (p.fits("integer") and "text" not in only):
         unit = _epoch_unit(p)
@@ -133,6 +142,14 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
         return Proposal("jsonb", "json", {}, "every value is a JSON object or array")
     if p.fits("uuid") and only == {"text"}:
         return Proposal("uuid", "uuid", {}, "every value is a UUID")
+    if only == {"text"} and (p.fits("date_dmy") or p.fits("date_mdy")):
+        if p.fits("date_dmy") and p.fits("date_mdy"):
+            # 03/04/2024: March or April? Not ours to guess: the person picks.
+            return Proposal("text", "text", {}, "ambiguous dates (day/month order unknown): "
+                            "choose date_dmy or date_mdy to make them timestamps")
+        conv = "date_dmy" if p.fits("date_dmy") else "date_mdy"
+        order = "day first" if conv == "date_dmy" else "month first"
+        return Proposal("timestamp", conv, {}, f"dates written {order} (only that order fits all)")
     # Text that is almost all timestamps: the odd '0000-00-00' or 'yesterday' is dirty,
     # handled by the column's policy, rather than keeping the whole column as text.
     if "text" in only and p.share("timestamptz") >= DATA_TYPE_MIN_FIT:
@@ -144,6 +161,9 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
     if hint and hint.converter == "integer" and p.fits("integer"):
         return Proposal("bigint", "integer", {}, "integers (some stored as text)")
 
+    if "blob" in only and (affinity(declared) == "BLOB" and declared.strip()
+                           or p.storage.get("blob", 0) * 2 >= p.non_null):
+        return Proposal("bytea", "bytea", {}, "mostly blobs: text values are kept as their UTF-8 bytes")
     # Mixed data: the declared type wins if most values fit it; the rest are dirty.
     if hint and hint.converter != "text":
         share = p.share(_CANDIDATE_OF.get(hint.converter, hint.converter))
@@ -176,25 +196,55 @@ _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds"}
 _CANDIDATE_OF = {"numeric": "real", "varchar": "text", "epoch": "integer", "julian": "real"}
 
 
+def _two_word_flag(p: ColumnProfile) -> bool:
+    """'yes'/'no', 'T'/'F', 'on'/'off'… : at most two distinct spellings, one of each side."""
+    seen = p.distinct_small
+    return bool(seen) and len({str(v).strip().lower() for v in seen}) <= 2
+
+
 def _looks_structured(p: ColumnProfile) -> bool:
     return all(isinstance(s, str) and s.lstrip()[:1] in "{[" for s in p.samples)
 
 
-def plan(schema: SourceSchema, profiles: dict[str, TableProfile]) -> Mapping:
-    m = Mapping(source=schema.path)
+def _namer(case: str) -> Callable[[str, set[str]], str]:
+    """Target names: kept as they are (quoted), or lower snake_case made unique."""
+    def name(original: str, taken: set[str]) -> str:
+        if case != "snake":
+            return original
+        base = snake(original)
+        new, n = base, 2
+        while new in taken:
+            new, n = f"{base}_{n}", n + 1
+        return new
+
+    return name
+
+
+def plan(schema: SourceSchema, profiles: dict[str, TableProfile],
+         identifier_case: str = "keep") -> Mapping:
+    if identifier_case not in ("keep", "snake"):
+        raise ValueError(f"identifier_case must be keep or snake, not {identifier_case!r}")
+    name = _namer(identifier_case)
+    m = Mapping(source=schema.path, identifier_case=identifier_case)
+    table_names: set[str] = set()
     for t in schema.tables:
         prof = profiles[t.name]
         cols = []
+        col_names: set[str] = set()
         for c in t.columns:
             if c.generated:
                 continue
             prop = propose_column(c, prof.columns[c.name], t)
+            target = name(c.name, col_names)
+            col_names.add(target)
             cols.append(ColumnMapping(
-                source=c.name, target=c.name, declared=c.declared_type, pg_type=prop.pg_type,
+                source=c.name, target=target, declared=c.declared_type, pg_type=prop.pg_type,
                 converter=prop.converter, options=prop.options,
                 identity=t.rowid_alias == c.name, note=prop.note))
         note = ""
         if not t.primary_key:
             note = "no primary key: rows copied as they are, duplicates included"
-        m.tables.append(TableMapping(source=t.name, target=t.name, columns=cols, note=note))
+        target = name(t.name, table_names)
+        table_names.add(target)
+        m.tables.append(TableMapping(source=t.name, target=target, columns=cols, note=note))
     return m

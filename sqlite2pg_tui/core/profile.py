@@ -35,6 +35,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "date": {},
     "json": {},
     "uuid": {},
+    "date_dmy": {},
+    "date_mdy": {},
 }
 _STORAGE = {int: "integer", float: "real", str: "text", bytes: "blob"}
 
@@ -132,9 +134,10 @@ def _jsonable(v: Any) -> Any:
 # are not called (that is most of the cost of profiling).
 _BY_STORAGE = {
     "integer": ("integer", "real", "boolean", "json"),
-    "real": ("integer", "real", "boolean", "json"),
+    "real": ("integer", "real", "boolean", "json"),  # (numbers are handled by _number)
     "text": ("integer", "real", "boolean", "json", "uuid"),  # + the ISO family, parsed once
     "blob": ("json", "uuid"),
+    # text also gets the ISO family and dd/mm vs mm/dd, each parsed once (see _text)
 }
 _ISO_FAMILY = ("timestamp", "timestamptz", "date")
 _JSON_START = set('{["-0123456789tfn')
@@ -186,6 +189,8 @@ class _ColumnTracker:
                     if cand not in _BY_STORAGE[kind]:
                         self._fail(cand, rowid, v, "a blob")
             for cand in _BY_STORAGE[kind]:
+                if cand in ("date_dmy", "date_mdy"):
+                    continue
                 if cand == "json" and kind == "text" and v.lstrip()[:1] not in _JSON_START:
                     self._fail(cand, rowid, v, "not valid JSON")
                     continue
@@ -216,12 +221,13 @@ class _ColumnTracker:
             parses["json"] += 1
         else:
             self._fail("json", rowid, v, "infinite numbers are not JSON")
-        for cand in ("timestamp", "timestamptz", "date", "uuid"):
+        for cand in ("timestamp", "timestamptz", "date", "uuid", "date_dmy", "date_mdy"):
             self._fail(cand, rowid, v, "a number, not text")
 
     def _text(self, rowid: Any, v: str) -> None:
         """The ISO family in one parse: timestamp, timestamptz and date share it."""
         p = self.p
+        self._day_month(rowid, v)
         try:
             dt, has_time, has_off = converters.parse_iso(v)
         except ValueError as e:
@@ -241,6 +247,20 @@ class _ColumnTracker:
             self._fail("date", rowid, v, "has a time of day; the column would need timestamp")
         else:
             p.parses["date"] += 1
+
+    def _day_month(self, rowid: Any, v: str) -> None:
+        """dd/mm/yyyy and mm/dd/yyyy: both tried, so inference can tell when it cannot tell."""
+        if not converters.DMY_RE.match(v):
+            for cand in ("date_dmy", "date_mdy"):
+                self._fail(cand, rowid, v, "not a dd/mm/yyyy or mm/dd/yyyy date")
+            return
+        for cand in ("date_dmy", "date_mdy"):
+            try:
+                self.fns[cand](v)
+            except converters.Reject as r:
+                self._fail(cand, rowid, v, r.reason)
+                continue
+            self.p.parses[cand] += 1
 
     def finish(self) -> ColumnProfile:
         self.p.distinct_small = self.distinct

@@ -30,6 +30,7 @@ class TableReport:
     sample_checked: int = 0
     sample_mismatches: int = 0
     rejected_by_column: dict[str, int] = field(default_factory=dict)
+    rejected_reasons: dict[str, dict[str, int]] = field(default_factory=dict)
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
@@ -50,6 +51,7 @@ class Orphans:
     references: str
     rows: int
     action: str = ""  # what the orphan policy did
+    examples: list[str] = field(default_factory=list)  # keys of a few orphan rows
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Report:
     orphans: list[Orphans] = field(default_factory=list)
     not_migrated: list[NotMigrated] = field(default_factory=list)
     renamed: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)  # {"table", "note"}: carried, but said
     rejects_dir: str | None = None
     phases_s: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False

@@ -28,6 +28,7 @@ class Index:
     unique: bool
     columns: list[str | None]  # None where the key part is an expression
     descending: list[bool] = field(default_factory=list)
+    collations: list[str | None] = field(default_factory=list)  # per key part; None = BINARY
     origin: str = "c"  # c = CREATE INDEX, u = UNIQUE constraint, pk = PRIMARY KEY
     partial: bool = False
     sql: str | None = None  # the CREATE INDEX statement for origin "c"

@@ -160,13 +160,15 @@ def _read_indexes(conn: sqlite3.Connection, table: str) -> list[Index]:
     for _seq, iname, unique, origin, partial in conn.execute(f"PRAGMA index_list({qi(table)})"):
         cols: list[str | None] = []
         desc: list[bool] = []
-        for _seqno, cid, cname, d, _coll, key in conn.execute(f"PRAGMA index_xinfo({qi(iname)})"):
+        colls: list[str | None] = []
+        for _seqno, cid, cname, d, coll, key in conn.execute(f"PRAGMA index_xinfo({qi(iname)})"):
             if not key:
                 continue
             cols.append(cname if cid >= 0 else None)
             desc.append(bool(d))
+            colls.append(coll.upper() if coll and coll.upper() != "BINARY" else None)
         out.append(Index(name=iname, table=table, unique=bool(unique), columns=cols, descending=desc,
-                         origin=origin, partial=bool(partial), sql=sqls.get(iname)))
+                         collations=colls, origin=origin, partial=bool(partial), sql=sqls.get(iname)))
     return out
 
 
