@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import ddl, sql_translate
+from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, safe_filename
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, MigrationError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
@@ -108,25 +109,39 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
 
     conn = connect(dsn)
     try:
+        preexisting: set[str] = set()
+        if if_exists == "append":
+            with timer.phase("schema"):
+                pairs, preexisting = _fit_existing(conn, str(source), pairs, target_schema,
+                                                   report, on_event)
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
         with timer.phase("data"):
-            results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
-                                on_event, cancel, truncate=if_exists != "append")
+            # Existing tables may carry foreign keys already: parents first, one at a time.
+            results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir,
+                                replace(opts, workers=1) if preexisting else opts,
+                                on_event, cancel, truncate=if_exists != "append",
+                                keep_order=bool(preexisting))
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
         if cancel.is_set():
             report.cancelled = True
             return report
+        # The keys, indexes and constraints of existing tables are their owner's business.
+        fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
         names = NameAllocator(_relation_names(conn, target_schema))
         with timer.phase("constraints"):
-            _constraints(conn, pairs, target_schema, names, report, on_event)
+            _constraints(conn, fresh, target_schema, names, report, on_event)
         with timer.phase("indexes"):
-            _indexes(conn, pairs, target_schema, names, report, on_event, nocase_lower=nocase is None)
+            _indexes(conn, fresh, target_schema, names, report, on_event, nocase_lower=nocase is None)
         with timer.phase("foreign keys"):
-            _foreign_keys(conn, pairs, mapping, target_schema, names, report, on_event, reject_dir)
+            _foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
         with timer.phase("sequences"):
-            _sequences(conn, pairs, target_schema)
+            _sequences(conn, fresh, target_schema)
+            with conn.cursor() as cur:
+                existing_schema.bump_sequences(cur, target_schema,
+                                        [(t, tm) for t, tm in pairs if tm.target in preexisting])
+            conn.commit()
         _views(conn, schema, mapping, target_schema, report, on_event)
         report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
         if opts.analyze:
@@ -223,6 +238,37 @@ def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema
     return name
 
 
+def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]], schema: str,
+                  report: Report, on_event: OnEvent) -> tuple[list[tuple[Table, TableMapping]], set[str]]:
+    """Data-only mode: fit the mapping to tables that exist, and say before writing anything
+    which values will not fit them."""
+    from sqlite2pg_tui.core.dirty import scan_table
+
+    with conn.cursor() as cur:
+        present = existing_tables(cur, schema, [tm.target for _, tm in pairs])
+        for name in present:
+            cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(qualified(schema, name)))
+            if cur.fetchone()[0]:
+                raise TargetError(f"table {schema}.{name} already holds rows; a data-only load "
+                                  "expects empty tables (empty it, or use --if-exists replace)")
+        adapted = existing_schema.adapt(cur, schema, pairs, present)
+        ordered = existing_schema.load_order(cur, schema, adapted.pairs)
+    conn.rollback()
+    report.notes += adapted.notes
+    for table, tm in ordered:
+        if tm.target not in adapted.existing:
+            continue
+        for col, dirt in scan_table(source, table, tm).items():
+            if dirt.rejected:
+                ex = dirt.examples[0] if dirt.examples else None
+                msg = (f"{tm.target}.{col}: {dirt.rejected} value(s) do not fit "
+                       f"{tm.column(col).pg_type}" + (f" (e.g. rowid {ex.rowid}: {ex.shown}, "
+                                                       f"{ex.reason})" if ex else ""))
+                on_event(Log(msg, "warning"))
+                report.notes.append({"table": tm.target, "note": msg})
+    return ordered, adapted.existing
+
+
 def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
                    if_exists: str, report: Report, on_event: OnEvent) -> sql.Composable | None:
     """Create the tables; returns the NOCASE collation used (None when there is none)."""
@@ -266,7 +312,7 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
 
 def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
               reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
-              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
+              cancel: threading.Event, truncate: bool, keep_order: bool = False) -> list[CopyResult]:
     results: dict[str, CopyResult] = {}
     lock = threading.Lock()
 
@@ -287,7 +333,7 @@ def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], sc
             conn.close()
 
     # Largest first: the longest table starts at once and the small ones fill in around it.
-    order = sorted(pairs, key=lambda p: -p[0].row_count)
+    order = list(pairs) if keep_order else sorted(pairs, key=lambda p: -p[0].row_count)
     with ThreadPoolExecutor(max_workers=opts.workers or default_workers()) as pool:
         futures = [pool.submit(work, t, tm) for t, tm in order]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
