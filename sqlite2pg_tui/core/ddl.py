@@ -130,7 +130,8 @@ def primary_key(table: Table, tm: TableMapping, schema: str, names: NameAllocato
 
 
 def index_statement(idx: Index, table: Table, tm: TableMapping, schema: str,
-                    names: NameAllocator, nocase_lower: bool = False) -> sql.Composed:
+                    names: NameAllocator, nocase_lower: bool = False,
+                    nocase: sql.Composable | None = None) -> sql.Composed:
     """CREATE [UNIQUE] INDEX (or ADD UNIQUE) for one SQLite index; raises ValueError if it cannot.
 
     ``nocase_lower``: the server has no case-insensitive collation, so a unique key over a
@@ -155,10 +156,15 @@ def index_statement(idx: Index, table: Table, tm: TableMapping, schema: str,
     name = names.claim(idx.name, "index")
     unique = sql.SQL("UNIQUE ") if idx.unique else sql.SQL("")
     if not idx.partial and all(c is not None for c in idx.columns):
-        keys = [sql.SQL("{}{}").format(sql.Identifier(target_of[c]),
-                                       sql.SQL(" DESC") if desc else sql.SQL(""))
-                for c, desc in zip(idx.columns, idx.descending or [False] * len(idx.columns),
-                                   strict=True) if c is not None]
+        # COLLATE NOCASE on the index only (not the column): the same collation, per key.
+        colls = [sql.SQL(" COLLATE {}").format(nocase)
+                 if nocase is not None and (idx.collations[i:i + 1] or [None])[0] == "NOCASE"
+                 and not _is_nocase(table, c or "") else sql.SQL("")
+                 for i, c in enumerate(idx.columns)]
+        keys = [sql.SQL("{}{}{}").format(sql.Identifier(target_of[c]), coll,
+                                         sql.SQL(" DESC") if desc else sql.SQL(""))
+                for c, desc, coll in zip(idx.columns, idx.descending or [False] * len(idx.columns),
+                                         colls, strict=True) if c is not None]
         return sql.SQL("CREATE {}INDEX {} ON {} ({})").format(
             unique, sql.Identifier(name), qualified(schema, tm.target), sql.SQL(", ").join(keys))
     keys_sql, where_sql = _translate_index(idx, target_of, booleans_of(tm))

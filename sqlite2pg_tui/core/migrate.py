@@ -133,7 +133,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("constraints"):
             _constraints(conn, fresh, target_schema, names, report, on_event)
         with timer.phase("indexes"):
-            _indexes(conn, fresh, target_schema, names, report, on_event, nocase_lower=nocase is None)
+            _indexes(conn, fresh, target_schema, names, report, on_event, nocase)
         with timer.phase("foreign keys"):
             _foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
         with timer.phase("sequences"):
@@ -442,7 +442,7 @@ def _failed(report: Report, tm: TableMapping) -> bool:
 
 
 def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
-             report: Report, on_event: OnEvent, nocase_lower: bool = False) -> None:
+             report: Report, on_event: OnEvent, nocase: sql.Composable | None = None) -> None:
     for table, tm in pairs:
         if _failed(report, tm):
             continue
@@ -450,7 +450,7 @@ def _indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, na
             if idx.origin == "pk":
                 continue
             try:
-                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase_lower)
+                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase)
             except (ValueError, KeyError) as e:
                 report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
                 continue
