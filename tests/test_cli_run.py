@@ -68,7 +68,7 @@ def test_report_has_the_documented_keys(src: Path, tmp_path: Path, pg_dsn: str,
         "rejected_rows": 0, "count_match": True, "sample_checked": 3, "sample_mismatches": 0}
     assert report["orphans"] == [
         {"table": "orders", "column": "user_id", "references": "users", "rows": 1,
-         "action": "constraint added NOT VALID; rows kept"}]
+         "action": "constraint added NOT VALID: rows kept, new rows checked", "examples": ["3"]}]
     assert {"kind", "name", "reason"} <= report["not_migrated"][0].keys()
     assert ("trigger", "trg_orders") in {(n["kind"], n["name"]) for n in report["not_migrated"]}
     assert set(report["phases_s"]) == {"inspect", "schema", "data", "constraints", "indexes",
