@@ -1,12 +1,12 @@
 """Build the sample shop database with data, through the application's own code."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from . import db, repo
 
 
 def build(path: str) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
     def ago(days: float) -> str:
         return (now - timedelta(days=days)).isoformat(" ")

@@ -1,0 +1,126 @@
+"""The pure API: scan files or directories, port them in memory, write them back on request.
+
+Nothing here prints, and nothing touches a file unless :func:`write_results` is called.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tokenize
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlite2pg_tui.core.errors import MigrationError
+from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.schema import SourceSchema
+from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
+from sqlite2pg_tui.portcode.findings import FileResult, Finding
+from sqlite2pg_tui.portcode.python_rewrite import port_source
+
+BACKUP_SUFFIX = ".orig"
+# Directories that hold other people's code or generated files, never the application's.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox",
+                       ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules",
+                       "site-packages", "build", "dist", ".eggs"})
+
+
+class PortCodeError(MigrationError):
+    """Bad input to the code-port assistant: a missing path, nothing to scan."""
+
+
+def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise PortCodeError(f"no such file or directory: {p}")
+        if p.is_dir():
+            found = []
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+                found.extend(Path(root) / f for f in sorted(files) if f.endswith(".py"))
+            if not found:
+                raise PortCodeError(f"no Python files under {p}")
+        else:
+            found = [p]
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    if not out:
+        raise PortCodeError("no files to scan")
+    return out
+
+
+def read_source(path: Path) -> tuple[str, str]:
+    """(text, encoding) of a Python file, honouring its coding declaration."""
+    raw = path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    text = raw.decode(encoding)
+    return text, encoding
+
+
+def port_file(path: str | os.PathLike[str], ctx: SqlContext) -> FileResult:
+    p = Path(path)
+    shown = str(path)
+    try:
+        text, encoding = read_source(p)
+    except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return FileResult(shown, "", "", [Finding(shown, 1, "unreadable", "", "",
+                                                  f"cannot read the file ({reason}); skipped",
+                                                  needs_look=True, applied=False)],
+                          error=f"{shown}: cannot read ({reason})")
+    # Windows line ends are set aside while porting (ast and the edits see \n) and restored.
+    crlf = "\r\n" in text
+    work = text.replace("\r\n", "\n") if crlf else text
+    result = port_source(work, shown, ctx)
+    result.original_source = text
+    if result.ported_source == work:
+        result.ported_source = text
+    elif crlf:
+        result.ported_source = result.ported_source.replace("\n", "\r\n")
+    result.encoding = encoding
+    return result
+
+
+def scan_paths(paths: Iterable[str | os.PathLike[str]], mapping: Mapping | None = None,
+               schema: SourceSchema | None = None, *, ctx: SqlContext | None = None,
+               dsn_env: str = DEFAULT_DSN_ENV) -> list[FileResult]:
+    """Port every Python file under ``paths`` in memory. Raises PortCodeError for bad paths.
+
+    ``mapping`` tells which columns became boolean and how tables/columns were renamed;
+    ``schema`` (the SQLite schema) gives unique keys for INSERT OR REPLACE and the key
+    column for ``lastrowid``. ``ctx`` may be given instead of both.
+    """
+    ctx = ctx or SqlContext.build(mapping, schema, dsn_env)
+    return [port_file(f, ctx) for f in collect_files(paths)]
+
+
+def write_results(results: Iterable[FileResult], *, backup_suffix: str = BACKUP_SUFFIX) -> list[tuple[str, str]]:
+    """Write the ported files, each after a backup copy. Returns (file, backup) pairs.
+
+    An existing backup is never overwritten: it holds the older original. A file that
+    changed on disk since it was scanned is left alone (PortCodeError).
+    """
+    written: list[tuple[str, str]] = []
+    for r in results:
+        if not r.changed or r.error:
+            continue
+        path = Path(r.path)
+        current, _ = read_source(path)
+        if current != r.original_source:
+            raise PortCodeError(f"{path} changed since it was scanned; run port-code again")
+        backup = path.with_name(path.name + backup_suffix)
+        if not backup.exists():
+            shutil.copy2(path, backup)
+        tmp = path.with_name(path.name + ".port-tmp")
+        tmp.write_bytes(r.ported_source.encode(r.encoding))
+        shutil.copymode(path, tmp)
+        tmp.replace(path)
+        written.append((str(path), str(backup)))
+    return written
