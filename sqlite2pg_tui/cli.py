@@ -109,7 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     mapping = _load_mapping(args.mapping)
     reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
     opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
-                      workers=args.workers, sample=args.sample, verify=not args.no_verify)
+                      workers=args.workers, sample=args.sample, verify=not args.no_verify,
+                      accept_rejects=args.accept_rejects)
     report = run_migration(args.source, args.pg, mapping, options=opts,
                            on_event=ProgressPrinter(quiet=args.quiet))
     return _finish(report, args)
@@ -220,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="tables copied in parallel (default: one per two CPUs)")
     p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
+    p.add_argument("--accept-rejects", action="store_true",
+                   help="with --if-exists append: load even when some values do not fit the "
+                        "existing tables (those rows go to the reject files)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("verify", help="compare a migrated database with its source")

@@ -53,6 +53,7 @@ class CopyResult:
     fast_path: bool = False
     seconds: float = 0.0
     error: str = ""
+    refused_by_postgres: list[Any] = field(default_factory=list)
 
 
 class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Python
@@ -191,6 +192,7 @@ class TableCopier:
                 # A value our converters accepted but PostgreSQL refused: reject that row
                 # with PostgreSQL's own words and go again.
                 self._pg_rejected[loc] = plain_error(e)
+                self.result.refused_by_postgres = list(self._pg_rejected)
         raise psycopg2.DataError(f"PostgreSQL refused more than {MAX_PG_REJECT_RETRIES} rows")
 
     def _locator_of_line(self, line: int) -> Any:

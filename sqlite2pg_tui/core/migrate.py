@@ -46,6 +46,7 @@ class RunOptions:
     sample: int = 20
     analyze: bool = True
     seed: int | None = None
+    accept_rejects: bool = False  # data-only mode: load even when values will not fit
 
 
 def default_workers() -> int:
@@ -113,7 +114,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         if if_exists == "append":
             with timer.phase("schema"):
                 pairs, preexisting = _fit_existing(conn, str(source), pairs, target_schema,
-                                                   report, on_event)
+                                                   report, on_event, opts.accept_rejects)
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
         with timer.phase("data"):
@@ -239,9 +240,11 @@ def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema
 
 
 def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]], schema: str,
-                  report: Report, on_event: OnEvent) -> tuple[list[tuple[Table, TableMapping]], set[str]]:
+                  report: Report, on_event: OnEvent,
+                  accept_rejects: bool) -> tuple[list[tuple[Table, TableMapping]], set[str]]:
     """Data-only mode: fit the mapping to tables that exist, and say before writing anything
-    which values will not fit them."""
+    which values will not fit them. Someone else's schema decides here, so a misfit stops
+    the run (nothing written) unless the user accepts that those rows go to the rejects."""
     from sqlite2pg_tui.core.dirty import scan_table
 
     with conn.cursor() as cur:
@@ -255,6 +258,7 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
         ordered = existing_schema.load_order(cur, schema, adapted.pairs)
     conn.rollback()
     report.notes += adapted.notes
+    misfits: list[str] = []
     for table, tm in ordered:
         if tm.target not in adapted.existing:
             continue
@@ -266,6 +270,11 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
                                                        f"{ex.reason})" if ex else ""))
                 on_event(Log(msg, "warning"))
                 report.notes.append({"table": tm.target, "note": msg})
+                misfits.append(msg)
+    if misfits and not accept_rejects:
+        raise MappingError(f"values do not fit the existing tables: {misfits[0]} — change the "
+                           "mapping (converter, on_error = \"null\") or accept the rejects "
+                           "(--accept-rejects)", misfits)
     return ordered, adapted.existing
 
 
@@ -358,7 +367,7 @@ def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
     return TableReport(
         source=tm.source, target=tm.target, source_rows=r.source_rows, copied_rows=r.copied,
         rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
-        rejected_reasons=r.reasons_by_column,
+        rejected_reasons=r.reasons_by_column, refused_by_postgres=r.refused_by_postgres,
         nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
         fast_path=r.fast_path, seconds=round(r.seconds, 3), error=r.error)
 
@@ -541,24 +550,29 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
                 cur.execute("ROLLBACK TO SAVEPOINT s2p")
                 action = f"could not set NULL ({plain_error(e)}): {_ORPHAN_ACTIONS['not_valid']}"
         elif policy == "reject":
+            key = [tm.column(c).target for c in (table.primary_key or fk.columns)]
             cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(
                 qualified(schema, tm.target), cond))
-            removed = [r[0] for r in cur.fetchall()]
+            removed = [json.loads(r[0]) for r in cur.fetchall()]
             if reject_dir is not None:
                 reject_dir.mkdir(parents=True, exist_ok=True)
                 path = reject_dir / f"{safe_filename(tm.target)}.jsonl"
                 with path.open("a", encoding="utf-8") as fh:
-                    for row in removed:
-                        fh.write(json.dumps({"rowid": None, "column": ", ".join(fk.columns),
-                                             "value": json.loads(row),
-                                             "reason": f"orphan: no row in {fk.ref_table} "
-                                                       f"matches {', '.join(fk.columns)}"},
-                                            ensure_ascii=False) + "\n")
-            key = ", ".join(fk.columns)
+                    for row in removed:  # shaped like the copy's lines, plus the whole row
+                        rowid = [row.get(k) for k in key]
+                        value = [row.get(c) for c in cols]
+                        fh.write(json.dumps({
+                            "rowid": rowid[0] if len(rowid) == 1 else rowid,
+                            "column": ", ".join(fk.columns),
+                            "value": value[0] if len(value) == 1 else value,
+                            "reason": f"orphan: no row in {fk.ref_table} matches "
+                                      f"{', '.join(fk.columns)}", "row": row},
+                            ensure_ascii=False) + "\n")
+            key_name = ", ".join(fk.columns)
             tr.copied_rows -= len(removed)
             tr.rejected_rows += len(removed)
-            tr.rejected_by_column[key] = tr.rejected_by_column.get(key, 0) + len(removed)
-            tr.rejected_reasons.setdefault(key, {})[f"orphan: no row in {fk.ref_table}"] = len(removed)
+            tr.rejected_by_column[key_name] = tr.rejected_by_column.get(key_name, 0) + len(removed)
+            tr.rejected_reasons.setdefault(key_name, {})[f"orphan: no row in {fk.ref_table}"] = len(removed)
     report.orphans.append(Orphans(tm.target, ", ".join(fk.columns), parent.target, orphans, action,
                                   examples))
     return orphans

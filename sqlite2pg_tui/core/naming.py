@@ -43,7 +43,8 @@ class NameAllocator:
 def snake(name: str) -> str:
     """'Order Details' → 'order_details', 'userID' → 'user_id'. Used when asked for."""
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
-    s = re.sub(r"[^0-9A-Za-z_]+", "_", s).strip("_").lower()
+    # \w is Unicode-aware: café and 日本 keep their letters, only separators become _.
+    s = re.sub(r"[^\w]+", "_", s).strip("_").lower()
     if not s or s[0].isdigit():
         s = "_" + s
     return s

@@ -104,7 +104,11 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
     if p.non_null == 0:  # nothing to learn from; honour the declaration
         if hint:
             return Proposal(hint.pg_type, hint.converter, {}, "no values: from the declared type")
-        return Proposal("text", "text", {}, "no values and no usable declared type")
+        if affinity(declared) == "NUMERIC":
+            return Proposal("numeric", "numeric", {}, f"no values; declared {declared} (NUMERIC affinity)")
+        if affinity(declared) == "BLOB" and declared.strip():
+            return Proposal("bytea", "bytea", {}, f"no values; declared {declared}")
+        return Proposal("text", "text", {}, "no values and no declared type")
 
     # The data speaks clearly: every value fits something more specific than text.
     only = set(p.storage)
@@ -121,14 +125,19 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
         if unit and (date_ish or _TIME_NAME.search(col.name)):
             return Proposal("timestamptz", "epoch", {"unit": unit},
                             f"integers look like Unix time in {_UNIT_NAMES[unit]}")
-        if hint and hint.pg_type.startswith("numeric("):
-            return hint
+        if hint and (hint.pg_type.startswith("numeric(") or hint.pg_type == "double precision"):
+            # A declared REAL holding whole numbers today may hold 2.5 tomorrow.
+            return Proposal(hint.pg_type, hint.converter, {}, f"declared {declared}")
         return Proposal("bigint", "integer", {}, "every value is a whole number")
     if only <= {"integer", "real"}:
         if date_ish and p.min is not None and p.min >= 2_000_000 and p.max <= 2_800_000:
             return Proposal("timestamp", "julian", {}, "reals look like Julian day numbers")
         if hint and hint.pg_type.startswith("numeric"):
             return hint
+        if hint and hint.converter == "integer" and p.share("integer") >= DECLARED_TYPE_MIN_FIT:
+            bad = p.sample_non_null - p.parses["integer"]
+            return Proposal("bigint", "integer", {},
+                            f"declared {declared}; {bad} value(s) with a fraction do not fit")
         return Proposal("double precision", "real", {}, "numbers with fractions")
     if p.fits("timestamptz") and p.with_time:
         if p.with_offset:

@@ -34,6 +34,7 @@ class TableReport:
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
+    refused_by_postgres: list[Any] = field(default_factory=list)  # locators of rows it refused
     fast_path: bool = False
     seconds: float = 0.0
     error: str = ""

@@ -110,8 +110,9 @@ def sample_locators(conn: sqlite3.Connection, table: Table, n: int, seed: int | 
 
 
 def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm: TableMapping,
-                 schema: str, locators: list[Any]) -> list[RowPair]:
-    """Side-by-side rows for the given locators: the source converted, and what PostgreSQL holds."""
+                 schema: str, locators: list[Any], refused: set[Any] | None = None) -> list[RowPair]:
+    """Side-by-side rows for the given locators: the source converted, and what PostgreSQL holds.
+    ``refused``: locators of rows PostgreSQL itself refused during the copy (expected absent)."""
     cms = list(tm.columns)
     fns = [converters.build(c.converter, c.options) for c in cms]
     keys = _key_columns(table, tm)
@@ -135,7 +136,7 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
                 except converters.Reject:
                     expected.append(None if cm.on_error == "null" and not _notnull(table, cm)
                                      else _ABSENT)
-            absent = any(e is _ABSENT for e in expected)
+            absent = any(e is _ABSENT for e in expected) or bool(refused and loc in refused)
             pair = RowPair(loc, found=False, expected_absent=absent)
             if absent:
                 pairs.append(pair)
@@ -181,7 +182,8 @@ def verify_table(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
         tr.target_rows = cur.fetchone()[0]
     tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
     pairs = compare_rows(sqlite_conn, pg_conn, table, tm, schema,
-                         sample_locators(sqlite_conn, table, sample, seed))
+                         sample_locators(sqlite_conn, table, sample, seed),
+                         set(tr.refused_by_postgres))
     tr.sample_checked = len(pairs)
     tr.sample_mismatches = sum(not p.ok for p in pairs)
     tr.mismatches = []
