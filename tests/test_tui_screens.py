@@ -9,9 +9,19 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
+from tui_snapshot_app import (
+    STAGES,
+    FakeBackend,
+    make_app,
+    settle,
+    to_review,
+    to_run,
+)
 
+from sqlite2pg_tui.core import converters
 from sqlite2pg_tui.core.events import OnEvent, TableFinished, TableStarted
 from sqlite2pg_tui.core.mapping import Mapping
 from sqlite2pg_tui.core.migrate import RunOptions
@@ -21,13 +31,6 @@ from sqlite2pg_tui.tui.screens.converter import ConverterModal, TypeModal
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
 from sqlite2pg_tui.tui.screens.run import RunScreen
-from tui_snapshot_app import (
-    FakeBackend,
-    make_app,
-    settle,
-    to_review,
-    to_run,
-)
 
 SIZE = (80, 24)
 
@@ -53,18 +56,24 @@ async def go_to(pilot: Pilot[Any], table: str, column: str | None = None) -> Rev
     return review
 
 
+async def highlight(pilot: Pilot[Any], name: str) -> ConverterModal:
+    """Arrow down the converter list to ``name``, as a person would."""
+    modal = pilot.app.screen
+    assert isinstance(modal, ConverterModal)
+    for _ in range(25):
+        if modal.highlighted == name:
+            return modal
+        await pilot.press("down")
+    raise AssertionError(f"converter {name} not reachable with the arrow keys")
+
+
 async def test_epoch_converter_with_a_unit(tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await to_review(pilot)
         review = await go_to(pilot, "audit_log", "ts")
         await pilot.press("c")
-        modal = app.screen
-        assert isinstance(modal, ConverterModal)
-        for _ in range(25):
-            if modal.highlighted == "epoch":
-                break
-            await pilot.press("down")
+        modal = await highlight(pilot, "epoch")
         assert modal.query_one("#unit-row").display
         await pilot.press("u")  # s → ms
         preview = modal.query_one("#conv-preview", DataTable)
@@ -91,14 +100,15 @@ async def test_varchar_from_the_measured_length() -> None:
         await pilot.press("enter")
         await settle(pilot)
         cm = app.state.mapping.table("customers").column("email")  # type: ignore[union-attr]
-        assert (cm.pg_type, cm.converter, cm.options) == (
-            f"varchar({longest})", "varchar", {"length": longest})
+        assert (cm.pg_type, cm.options) == (f"varchar({longest})", {"length": longest})
+        assert cm.converter in converters.converters_for(cm.pg_type)
         assert app.state.dirt["customers"]["email"].rejected == 0
 
         # Shorter than the data: the picker says so, and so does the exact rescan.
         await pilot.press("c")
         modal = app.screen
         assert isinstance(modal, ConverterModal)
+        await highlight(pilot, "varchar")
         await pilot.press("l")
         await pilot.pause()
         length = modal.query_one("#length", Input)
@@ -108,7 +118,7 @@ async def test_varchar_from_the_measured_length() -> None:
         assert "refused" in str(modal.query_one("#conv-summary").render())
         await pilot.press("enter")
         await settle(pilot)
-        assert cm.pg_type == "varchar(10)"
+        assert (cm.pg_type, cm.converter) == ("varchar(10)", "varchar")
         assert app.state.dirt["customers"]["email"].rejected == 115
 
 
@@ -159,9 +169,14 @@ async def test_help_lists_the_screen_keys() -> None:
         await to_review(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpModal)
-        body = str(app.screen.query_one(".modal-body Static").render())
-        for words in ("space", "Include", "Converter", "Save map", "exact"):
-            assert words in body
+        help_modal = app.screen
+        assert isinstance(help_modal, HelpModal)
+        body = help_modal.body
+        assert isinstance(body, Group)
+        keys = {str(row[0]): str(row[1]) for row in zip(*(c._cells for c in body.renderables[0].columns), strict=True)}
+        assert keys["space"] == "include or exclude the highlighted table"
+        assert keys["f1, ?"] == "this help" and keys["^s"].startswith("save the mapping")
+        assert "Dirty counts are exact" in str(body.renderables[1])
         await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
 
@@ -254,3 +269,71 @@ def test_the_core_and_the_tui_backend_never_import_textual() -> None:
     code = ("import sys, sqlite2pg_tui.core.migrate, sqlite2pg_tui.tui.backend, "
             "sqlite2pg_tui.tui.state; assert 'textual' not in sys.modules, 'textual imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_a_broken_mapping_file_is_explained_not_fatal(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = 1\n[[tables]]\nsource = "x"\ntarget = "x"\nbogus = 1\n')
+    app = make_app(mapping=str(bad))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("unexpected or missing key" in m for m in messages), messages
+        assert app.state.mapping is not None  # planned from the data instead
+        assert app.state.mapping_path is None
+
+
+class _BrokenProbe(FakeBackend):
+    def probe(self, dsn: str, schema: str, tables: list[str]) -> Any:
+        raise RuntimeError("the driver fell over")
+
+
+async def test_an_unexpected_worker_error_is_shown() -> None:
+    app = make_app()
+    app.backend = _BrokenProbe()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        check = str(app.screen.query_one("#check", Static).render())
+        assert "✗ RuntimeError: the driver fell over" in check
+        assert "4 tables, 929 rows" in check  # the SQLite side still answered
+
+
+async def test_compare_saves_the_report_as_json(tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await STAGES["compare"](pilot)
+        await pilot.press("r")
+        assert isinstance(app.screen, PathModal)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "report.json")
+        await pilot.press("enter")
+        await pilot.pause()
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved["ok"] is False and [t["source"] for t in saved["tables"]][:2] == ["customers", "orders"]
+    assert saved["tables"][1]["rejected_rows"] == 2
+
+
+async def test_markup_in_names_and_values_is_shown_as_is(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlite2pg_tui.tui.app import WizardApp
+
+    src = tmp_path / "odd.db"
+    conn = sqlite3.connect(src)
+    conn.execute('CREATE TABLE "[b]odd" ("[i]n" INTEGER)')
+    conn.executemany('INSERT INTO "[b]odd" VALUES (?)', [(1,), (2,), ("[/oops]",)])
+    conn.commit()
+    conn.close()
+    app = WizardApp(str(src), "host=/nonexistent-s2p-socket-dir port=1", None, None, env={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        review = review_of(pilot)
+        assert str(review.query_one("#tables", DataTable).get_row_at(0)[0]) == "[b]odd"
+        assert str(review.query_one("#columns", DataTable).get_row_at(0)[0]) == "[i]n"
+        dirt = review.query_one("#dirt", DataTable)
+        assert [str(c) for c in dirt.get_row_at(0)[:2]] == ["3", "'[/oops]'"]
+        await pilot.press("c")
+        assert isinstance(app.screen, ConverterModal)
+        preview = app.screen.query_one("#conv-preview", DataTable)
+        assert str(preview.get_row_at(0)[1]) == "'[/oops]'"

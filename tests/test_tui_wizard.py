@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from sqlite2pg_tui.core.demo_data import build_demo
 from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.migrate import RunOptions, run_migration
 from sqlite2pg_tui.core.plan import plan
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
@@ -185,3 +185,45 @@ async def test_connect_says_what_is_wrong(tmp_path: Path) -> None:
         await pilot.press("ctrl+n")  # cannot go on without a readable source
         await settle(pilot)
         assert isinstance(app.screen, ConnectScreen)
+
+
+
+async def test_existing_tables_stop_the_run_until_replace_is_chosen(pg_dsn: str,
+                                                                     tmp_path: Path) -> None:
+    src = build_demo(tmp_path / "shop.db")
+    first = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "r0")))
+    assert not first.cancelled
+    app = WizardApp(str(src), pg_dsn, None, None, reject_dir=str(tmp_path / "r1"), env={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        st = app.state
+        assert st.target is not None and len(st.target.existing_tables) == 4
+        assert "4 exist: customers, orders, order items, audit_log; the run will stop" in \
+            text_of(app.screen.query_one("#check", Static))
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        tables = app.screen.query_one("#tables", DataTable)
+        assert "exists: fail" in cell(tables, "orders", "state")
+        await pilot.press("ctrl+n", "enter")
+        await settle(pilot)
+        run = app.screen
+        assert isinstance(run, RunScreen) and run.status == "failed"
+        assert "target tables already exist" in text_of(run.query_one("#run-result", Static))
+
+        # Back to Connect, choose replace with the keyboard, and run again.
+        await pilot.press("escape", "escape")
+        connect = app.screen
+        assert isinstance(connect, ConnectScreen)
+        connect.query_one("#if-exists").focus()
+        await pilot.press("right")
+        assert st.if_exists == "replace" and st.mapping is not None
+        assert st.mapping.if_exists == "replace"
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+n", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)  # dropping tables is confirmed first
+        await pilot.press("y")
+        await settle(pilot)
+        assert st.report is not None and not st.report.cancelled
+        assert [t.target_rows for t in st.report.tables] == [115, 170, 342, 300]

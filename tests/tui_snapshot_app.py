@@ -151,11 +151,10 @@ class FakeBackend(Backend):
                 RejectLine("23", "placed_at", "'yesterday'", "not an ISO 8601 date/time")]
 
 
-def make_app(**kwargs: Any) -> WizardApp:
-    app = WizardApp(SHOWN_SOURCE, DSN, None, "replace", backend=FakeBackend(),
-                    reject_dir="rejects", env={}, clock=FakeClock(), bar_clock=MockClock(),
-                    cursor_blink=False, **kwargs)
-    return app
+def make_app(mapping: str | None = None, **kwargs: Any) -> WizardApp:
+    return WizardApp(SHOWN_SOURCE, DSN, mapping, "replace", backend=FakeBackend(),
+                     reject_dir="rejects", env={}, clock=FakeClock(), bar_clock=MockClock(),
+                     cursor_blink=False, **kwargs)
 
 
 # --- getting to each screen ------------------------------------------------------------
@@ -168,6 +167,29 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 async def to_connect(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+
+
+def drifted_mapping() -> Mapping:
+    """A mapping saved before the database changed: one table gone, a column moved on."""
+    from sqlite2pg_tui.core.plan import plan
+
+    ins = inspect(demo_path())
+    m = plan(ins.schema, ins.profiles)
+    m.tables = [t for t in m.tables if t.source != "audit_log"]
+    customers = m.table("customers")
+    customers.column("email").declared = "VARCHAR(80)"
+    customers.columns.append(ColumnMapping("phone", "phone", "TEXT", "text", "text"))
+    return m
+
+
+async def to_drift(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, WizardApp)
+    app.state.pending_mapping = drifted_mapping()
+    app.state.mapping_path = "shop.toml"
+    await pilot.press("ctrl+t")
     await settle(pilot)
 
 
@@ -273,6 +295,7 @@ async def to_compare_other(pilot: Pilot[Any]) -> None:
 
 STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "connect": to_connect,
+    "drift": to_drift,
     "review": to_review,
     "review-dirty": to_review_dirty,
     "converter": to_converter,
@@ -285,5 +308,3 @@ STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "compare-rejects": to_compare_rejects,
     "compare-other": to_compare_other,
 }
-
-app = make_app()  # for `textual run tests/tui_snapshot_app.py` and snap_compare(path)

@@ -1,0 +1,1 @@
+"""The Textual wizard: one screen per stage a person decides in, over the same core as the CLI."""

@@ -1,0 +1,151 @@
+"""The wizard app: shared state, app-wide keys (save mapping, help, quit), and run_wizard."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.clock import Clock
+
+from sqlite2pg_tui import locations
+from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_DIFFERENCES, EXIT_OK, MappingError
+from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping
+from sqlite2pg_tui.tui.backend import Backend, explain, split_dsn
+from sqlite2pg_tui.tui.screens.connect import ConnectScreen
+from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
+from sqlite2pg_tui.tui.state import WizardState
+
+
+class WizardApp(App[int]):
+    CSS_PATH = "wizard.tcss"
+    TITLE = "sqlite2pg-tui"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save_mapping", "Save map", id="save-mapping",
+                tooltip="save the mapping (TOML, never a password)"),
+        Binding("f1,question_mark", "help", "Help", key_display="?", id="help",
+                tooltip="this help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit",
+                tooltip="quit the wizard"),
+    ]
+
+    def __init__(self, source: str | None = None, dsn: str | None = None,
+                 mapping: str | None = None, if_exists: str | None = None, *,
+                 backend: Backend | None = None, reject_dir: str | None = None,
+                 env: dict[str, str] | None = None, auto_test: bool = True,
+                 clock: Callable[[], float] = time.monotonic,
+                 bar_clock: Clock | None = None, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.backend = backend or Backend()
+        dsn_text, fields = split_dsn(dsn, env)
+        self.state = WizardState(source=os.path.expanduser(source or ""), dsn_text=dsn_text,
+                                 fields=fields, reject_dir=reject_dir)
+        if if_exists in IF_EXISTS:
+            self.state.if_exists = if_exists
+        self.mapping_arg = mapping
+        self.if_exists_arg = if_exists
+        self.auto_test = auto_test
+        # Injected so snapshots show fixed rates and still bars.
+        self.clock = clock
+        self.bar_clock = bar_clock
+        self.cursor_blink = cursor_blink
+        self.cancel_event: threading.Event | None = None
+
+    async def on_mount(self) -> None:
+        connect = ConnectScreen()
+        await self.push_screen(connect)
+        if self.mapping_arg:
+            self._load_mapping_arg(connect, self.mapping_arg)
+        if self.state.source and self.auto_test:
+            connect.action_test()
+
+    def _load_mapping_arg(self, connect: ConnectScreen, path: str) -> None:
+        st = self.state
+        try:
+            loaded = Mapping.load(path)
+        except Exception as e:  # a hand-edited file can fail in many ways; say which
+            detail = e.differences[1:] if isinstance(e, MappingError) else []
+            self.notify("\n".join([explain(e), *detail]), title="Mapping not loaded",
+                        severity="error", timeout=10, markup=False)
+            return
+        st.pending_mapping = loaded
+        st.mapping_path = path
+        st.schema = loaded.schema
+        st.if_exists = self.if_exists_arg if self.if_exists_arg in IF_EXISTS else loaded.if_exists
+        loaded.if_exists = st.if_exists
+        connect.set_fields()
+
+    # --- app-wide actions -------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save_mapping":
+            return True if self.state.mapping is not None else None
+        # Connect has its own F1 binding: "?" is typed into its fields.
+        return not (action == "help" and isinstance(self.screen, ConnectScreen))
+
+    def action_save_mapping(self) -> None:
+        st = self.state
+        if st.mapping is None:
+            self.notify("Nothing to save yet: test the SQLite file first (^t)", severity="warning", markup=False)
+            return
+        default = st.mapping_path or str(locations.default_mapping_path(st.source or "mapping"))
+
+        def chosen(path: str | None) -> None:
+            if not path or st.mapping is None:
+                return
+            st.sync_mapping()
+            try:
+                saved = st.mapping.save(path)
+            except OSError as e:
+                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error", markup=False)
+                return
+            st.mapping_path = str(saved)
+            self.notify(f"mapping saved to {saved} (no password in it)", title="Mapping saved", markup=False)
+
+        self.push_screen(PathModal("Save the mapping (TOML)", default), chosen)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, TextModal | ConfirmModal | PathModal):
+            return
+        self.push_screen(HelpModal(self.screen))
+
+    async def action_quit(self) -> None:
+        if not self.state.running:
+            self.exit(self.exit_code())
+            return
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                if self.cancel_event is not None:
+                    self.cancel_event.set()
+                self.exit(self.exit_code())
+
+        self.push_screen(ConfirmModal("A run is in progress", "Quitting cancels it: the table "
+                                      "being copied is rolled back.", yes="Cancel and quit",
+                                      no="Keep running"), answered)
+
+    def on_unmount(self) -> None:
+        # However the app ends, a run still going must stop at its next batch.
+        if self.cancel_event is not None:
+            self.cancel_event.set()
+
+    def exit_code(self) -> int:
+        report = self.state.report
+        if report is None:
+            return EXIT_OK
+        if report.cancelled:
+            return EXIT_CANNOT_RUN
+        return EXIT_OK if report.ok else EXIT_DIFFERENCES
+
+
+def run_wizard(source: str | None = None, dsn: str | None = None, mapping: str | None = None,
+               if_exists: str | None = None) -> int:
+    """Start the wizard; the exit code follows the last run (0 ok, 1 differences, 2 cancelled)."""
+    app = WizardApp(source, dsn, mapping, if_exists)
+    result = app.run()
+    return result if isinstance(result, int) else app.exit_code()

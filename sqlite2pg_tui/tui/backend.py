@@ -1,0 +1,240 @@
+"""Everything the wizard asks of the database side, as plain calls into the core.
+
+Screens never run SQL or open files themselves: they call a :class:`Backend` from a
+worker thread. Tests and screenshots swap in a subclass with canned answers, so a
+picture of the Compare screen needs no server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+from sqlite2pg_tui.core import converters, ddl, dirty, pg_target
+from sqlite2pg_tui.core.dirty import ColumnDirt
+from sqlite2pg_tui.core.errors import MigrationError, TargetError
+from sqlite2pg_tui.core.events import OnEvent
+from sqlite2pg_tui.core.inspection import Inspection, inspect
+from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pg_target import TargetInfo
+from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.schema import Table
+from sqlite2pg_tui.core.sqlite_source import open_readonly
+from sqlite2pg_tui.core.verify import RowPair, compare_rows, sample_locators
+
+# The libpq keywords the Connect screen has a field for, in screen order.
+DSN_FIELDS = ("host", "port", "dbname", "user", "password", "sslmode")
+_ENV_OF = {"host": "PGHOST", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
+           "sslmode": "PGSSLMODE"}
+REJECTS_SHOWN = 500
+
+
+@dataclass
+class RejectLine:
+    """One line of a reject file, ready to show."""
+
+    rowid: str
+    column: str
+    value: str  # made visible with converters.describe
+    reason: str
+
+
+def split_dsn(dsn: str | None, env: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """Spread a DSN over the Connect fields so a password lands in the masked one.
+
+    Returns (what is left as DSN text, field values). PG* variables fill the fields the
+    DSN leaves empty; PGPASSWORD is left to libpq so it never shows on screen.
+    """
+    env = dict(os.environ) if env is None else env
+    fields = {k: env.get(v, "") for k, v in _ENV_OF.items()}
+    fields["password"] = ""
+    if not dsn:
+        return "", fields
+    try:
+        params = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.ProgrammingError:
+        return dsn, fields  # left as typed; Test will say what is wrong with it
+    rest = {}
+    for k, v in params.items():
+        if k in fields:
+            fields[k] = v
+        else:
+            rest[k] = v
+    return psycopg2.extensions.make_dsn(**rest) if rest else "", fields
+
+
+def build_dsn(dsn_text: str, fields: dict[str, str]) -> str:
+    """The DSN handed to libpq: the free-form text with the non-empty fields on top."""
+    extra = {k: v for k, v in fields.items() if v}
+    if not extra:
+        return dsn_text.strip()
+    return psycopg2.extensions.make_dsn(dsn_text.strip() or None, **extra)
+
+
+def explain(e: BaseException) -> str:
+    """One line for any failure a worker meets: the core's own words where it has them.
+
+    Workers catch everything and post this instead, because an exception escaping a
+    Textual worker ends the whole app, and a wizard should say what went wrong instead.
+    """
+    if isinstance(e, MigrationError):
+        return str(e)
+    if isinstance(e, OSError):
+        where = f": {e.filename}" if e.filename else ""
+        return f"{e.strerror or e}{where}"
+    if isinstance(e, psycopg2.Error):
+        return pg_target.plain_error(e)
+    return f"{type(e).__name__}: {e}"
+
+
+def safe_filename(name: str) -> str:
+    """The reject file stem the copy engine uses for a target table."""
+    return re.sub(r"[^\w.-]+", "_", name) or "table"
+
+
+def check_pg_type(text: str) -> str | None:
+    """None when PostgreSQL would accept the type name, else a reason."""
+    try:
+        ddl.pg_type_sql(text)
+    except ddl.BadType as e:
+        return str(e)
+    return None
+
+
+def merge(loaded: Mapping, planned: Mapping) -> Mapping:
+    """A loaded mapping's choices wherever they still fit the database, the fresh plan elsewhere.
+
+    Used when a saved mapping drifted: tables and columns that are gone are dropped, new
+    ones come from the planner, and a column whose declared type changed is re-planned.
+    """
+    old = {t.source: t for t in loaded.tables}
+    tables: list[TableMapping] = []
+    for pt in planned.tables:
+        lt = old.get(pt.source)
+        if lt is None:
+            tables.append(pt)
+            continue
+        by_col = {c.source: c for c in lt.columns}
+        cols: list[ColumnMapping] = []
+        for pc in pt.columns:
+            lc = by_col.get(pc.source)
+            cols.append(lc if lc is not None and lc.declared == pc.declared else pc)
+        tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note))
+    return Mapping(tables=tables, source=planned.source, schema=loaded.schema,
+                   if_exists=loaded.if_exists, orphans=loaded.orphans,
+                   identifier_case=loaded.identifier_case, checks=list(loaded.checks))
+
+
+def preview_values(samples: list[Any], examples: list[Any], limit: int = 14) -> list[Any]:
+    """Dirty examples first (they are what a person is choosing for), then plain samples."""
+    out: list[Any] = []
+    seen: set[tuple[type, Any]] = set()
+    for v in [*examples, *samples]:
+        key = (type(v), v if not isinstance(v, list | dict) else repr(v))
+        if v is None or key in seen:
+            continue
+        seen.add(key)
+        out.append(v)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def show_value(v: Any, limit: int = 60) -> str:
+    """A converted (Python) value the way PostgreSQL would print it, made visible."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime):
+        return v.isoformat(" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal | uuid.UUID):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    return converters.describe(v, limit)
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, dict) and "hex" in v:
+        return converters.describe(bytes.fromhex(v["hex"]))
+    if isinstance(v, dict) and "bytes_hex" in v:
+        raw = bytes.fromhex(v["bytes_hex"]).decode("utf-8", "surrogateescape")
+        return converters.describe(raw, 10_000)
+    return converters.describe(v, 10_000)
+
+
+class Backend:
+    """The real thing: each method is one core call, safe to run in a worker thread."""
+
+    def inspect(self, path: str,
+                on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
+        return inspect(path, on_table=on_table)
+
+    def plan(self, ins: Inspection) -> Mapping:
+        return plan(ins.schema, ins.profiles)
+
+    def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
+        return pg_target.probe(dsn, schema=schema, tables=tables)
+
+    def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
+        return dirty.scan_table(path, table, tm)
+
+    def scan_column(self, path: str, table: Table, cm: ColumnMapping) -> ColumnDirt:
+        return dirty.scan_column(path, table, cm)
+
+    def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
+            on_event: OnEvent, cancel: threading.Event) -> Report:
+        return run_migration(source, dsn, mapping, options=options, on_event=on_event,
+                             cancel=cancel)
+
+    def sample_rows(self, source: str, dsn: str, schema: str, table: Table, tm: TableMapping,
+                    n: int = 12, seed: int = 1) -> list[RowPair]:
+        sconn = open_readonly(source, lossless_text=True)
+        try:
+            locators = sample_locators(sconn, table, n, seed)
+            pconn = pg_target.connect(dsn)
+            try:
+                return compare_rows(sconn, pconn, table, tm, schema, locators)
+            except psycopg2.Error as e:
+                raise TargetError(f"cannot read {schema}.{tm.target}: "
+                                  f"{pg_target.plain_error(e)}") from None
+            finally:
+                pconn.close()
+        finally:
+            sconn.close()
+
+    def read_rejects(self, reject_dir: str | None, target: str,
+                     limit: int = REJECTS_SHOWN) -> list[RejectLine]:
+        if not reject_dir:
+            return []
+        path = Path(reject_dir) / f"{safe_filename(target)}.jsonl"
+        out: list[RejectLine] = []
+        try:
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    if len(out) >= limit:
+                        break
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        continue
+                    out.append(RejectLine(str(rec.get("rowid", "")), rec.get("column") or "(row)",
+                                          _shown(rec.get("value")), str(rec.get("reason", ""))))
+        except FileNotFoundError:
+            return []
+        return out

@@ -1,0 +1,79 @@
+"""Messages workers post to screens. Workers never touch widgets; handlers do."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from sqlite2pg_tui.core.dirty import ColumnDirt
+from sqlite2pg_tui.core.events import Event
+from sqlite2pg_tui.core.inspection import Inspection
+from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.pg_target import TargetInfo
+from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.verify import RowPair
+from sqlite2pg_tui.tui.backend import RejectLine
+
+
+class SourceChecked(Message):
+    """The SQLite file was inspected (``inspection``), or could not be (``error``)."""
+
+    def __init__(self, path: str, inspection: Inspection | None, error: str = "", *,
+                 planned: Mapping | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.inspection = inspection
+        self.error = error
+        self.planned = planned  # the planner's proposal for this file
+
+
+class SourceProgress(Message):
+    def __init__(self, table: str, done: int, total: int) -> None:
+        super().__init__()
+        self.table = table
+        self.done = done
+        self.total = total
+
+
+class TargetChecked(Message):
+    def __init__(self, info: TargetInfo | None, error: str = "") -> None:
+        super().__init__()
+        self.info = info
+        self.error = error
+
+
+class TableScanned(Message):
+    """Exact dirty counts for some columns of one table (all of them, or one that changed)."""
+
+    def __init__(self, table: str, dirt: dict[str, ColumnDirt], error: str = "", *,
+                 signatures: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.table = table
+        self.dirt = dirt
+        self.error = error
+        # Per column, the converter choice the scan ran with (see review.signature).
+        self.signatures = signatures or {}
+
+
+class RunEvent(Message):
+    """A core progress event other than RowsCopied (those are polled, see RunScreen)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunFinished(Message):
+    def __init__(self, report: Report | None, error: str = "") -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+
+
+class SampleLoaded(Message):
+    def __init__(self, table: str, rows: list[RowPair], rejects: list[RejectLine],
+                 error: str = "") -> None:
+        super().__init__()
+        self.table = table
+        self.rows = rows
+        self.rejects = rejects
+        self.error = error

@@ -1,0 +1,1 @@
+"""One module per wizard stage, plus the small modals they share."""

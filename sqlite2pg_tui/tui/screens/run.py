@@ -1,0 +1,392 @@
+"""Stage 4, Run: a summary to confirm, then live progress per table, cancel, and the verdict."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Footer, Label, ProgressBar, RichLog, Static
+
+from sqlite2pg_tui import locations
+from sqlite2pg_tui.core.events import (
+    Event,
+    Log,
+    PhaseStarted,
+    RowsCopied,
+    TableFinished,
+    TableStarted,
+)
+from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.migrate import RunOptions
+from sqlite2pg_tui.core.pg_target import redact
+from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.tui.backend import explain
+from sqlite2pg_tui.tui.messages import RunEvent, RunFinished
+from sqlite2pg_tui.tui.screens.base import WizardScreen
+from sqlite2pg_tui.tui.screens.modals import ConfirmModal
+
+REFRESH_S = 0.25  # progress bars redraw at most 4 times a second, however fast rows come
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _bar_id(table: str) -> str:
+    return "bar-" + "".join(c if c.isalnum() else f"_{ord(c):x}" for c in table)
+
+
+class RunScreen(WizardScreen):
+    STAGE = "Run"
+    HELP = """
+The summary says what will happen; enter starts it. Each table is copied in its own
+transaction (two at a time), then primary keys, indexes, foreign keys and sequences
+are added, and finally every table is verified: counts on both sides, and a sample
+of rows compared value by value.
+
+x cancels: the table being copied is rolled back, tables already copied stay, and
+the screen lists which is which. Rejected rows are written, with the reason, to the
+reject directory shown in the summary.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start", id="start", tooltip="start the migration"),
+        Binding("x", "cancel_run", "Cancel run", id="cancel-run",
+                tooltip="cancel: the table being copied is rolled back"),
+        Binding("ctrl+n", "next", "Compare", id="next", tooltip="on to Compare, once finished"),
+        Binding("escape", "back", "Back", id="back", tooltip="back to Review (not while running)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phase = ""
+        self.status = "ready"  # ready | running | cancelling | done | failed
+        self.cancel_event = threading.Event()
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[int, int]] = {}  # written by the worker thread
+        self.totals: dict[str, int] = {}
+        self.finished: dict[str, TableFinished] = {}
+        self.started_at: float | None = None
+        self.error = ""
+        self._timer: Timer | None = None
+
+    # --- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.breadcrumb()
+        yield Static(self.summary(), id="run-summary", markup=False)
+        with Vertical(id="run-progress"):
+            yield Label("", id="run-status", markup=False)
+            with Horizontal(classes="bar-row", id="overall-row"):
+                yield Label(Text("Overall", style="bold"), classes="bar-name")
+                yield ProgressBar(total=self.total_rows(), show_eta=False, id="overall",
+                                  clock=self.wizard.bar_clock)
+                yield Label("", id="overall-count", classes="bar-count", markup=False)
+            with VerticalScroll(id="table-bars"):
+                for tm in self.state.mapping.included if self.state.mapping else []:
+                    with Horizontal(classes="bar-row"):
+                        yield Label(tm.source, classes="bar-name", markup=False)
+                        yield ProgressBar(total=self.state.table(tm.source).row_count,
+                                          show_eta=False, id=_bar_id(tm.source),
+                                          clock=self.wizard.bar_clock)
+                        yield Label("waiting", id=_bar_id(tm.source) + "-n", classes="bar-count",
+                                    markup=False)
+            yield RichLog(id="run-log", wrap=True, markup=False, max_lines=2000)
+        yield Static("", id="run-result", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#run-progress").display = False
+        self.query_one("#run-result").display = False
+
+    def total_rows(self) -> int:
+        st = self.state
+        if st.mapping is None:
+            return 0
+        return sum(st.table(tm.source).row_count for tm in st.mapping.included)
+
+    def reject_dir(self) -> str:
+        return self.state.reject_dir or str(locations.default_rejects_dir(self.state.source))
+
+    def summary(self) -> Text:
+        st = self.state
+        assert st.mapping is not None
+        included = st.mapping.included
+        excluded = [tm.source for tm in st.mapping.tables if not tm.include]
+        t = Text()
+
+        def row(head: str, body: str | Text) -> None:
+            t.append(f"  {head:<10}", style="bold")
+            t.append(body)
+            t.append("\n")
+
+        t.append("Ready to migrate\n\n", style="bold")
+        row("from", f"{st.source}")
+        row("into", f"{redact(st.dsn)}")
+        row("schema", st.schema or "public")
+        names = ", ".join(tm.source for tm in included)
+        row("tables", f"{len(included)} ({self.total_rows():,} rows): {names}")
+        if excluded:
+            row("skipped", ", ".join(excluded))
+        existing = [tm.target for tm in included
+                    if st.target is not None and tm.target in st.target.existing_tables]
+        effect = {"fail": "the run stops before copying anything",
+                  "replace": "they are dropped and created again",
+                  "append": "rows are added to them"}[st.if_exists]
+        if existing:
+            row("if exists", Text(f"{st.if_exists}: {', '.join(existing)} exist; {effect}",
+                                  style="yellow" if st.if_exists != "fail" else "red"))
+        else:
+            row("if exists", f"{st.if_exists} (no target table exists yet)"
+                if st.target is not None else f"{st.if_exists}: {effect}")
+        dirty = [(tm.source, cm) for tm in included for cm in tm.columns
+                 if (d := st.column_dirt(tm.source, cm.source)) and d.rejected]
+        if dirty:
+            values = sum(st.dirt[t_][cm.source].rejected for t_, cm in dirty)
+            row("dirty", f"{values:,} value(s) in {len(dirty)} column(s) go through their "
+                         "on-error policy")
+        row("rejects", self.reject_dir())
+        t.append("\nenter: start   escape: back to Review", style="bold")
+        return t
+
+    # --- start / cancel ------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden, not dimmed: 80 columns of footer only hold what can be done now.
+        if action == "start":
+            return self.status in ("ready", "failed")
+        if action == "cancel_run":
+            return self.status == "running"
+        if action == "next":
+            return self.status == "done" and self.state.report is not None
+        if action == "back":
+            return self.status not in ("running", "cancelling")
+        return True
+
+    def action_start(self) -> None:
+        st = self.state
+        existing = [tm.target for tm in st.mapping.included] if st.mapping else []
+        existing = [n for n in existing if st.target is not None and n in st.target.existing_tables]
+        if existing and st.if_exists == "replace":
+            def answered(go: bool | None) -> None:
+                if go:
+                    self.start()
+
+            self.app.push_screen(ConfirmModal(
+                f"Drop and recreate {len(existing)} table(s) in {st.schema}?",
+                existing, note="Their current rows are lost.", yes="Replace them",
+                no="Not now"), answered)
+            return
+        self.start()
+
+    def start(self) -> None:
+        st = self.state
+        assert st.mapping is not None
+        self.begin()
+        self._timer = self.set_interval(REFRESH_S, self.tick)
+        opts = RunOptions(schema=st.schema or "public", if_exists=st.if_exists,
+                          reject_dir=self.reject_dir(), workers=2, verify=True, sample=20)
+        self._run(st.source, st.dsn, st.mapping, opts, self.cancel_event)
+
+    def begin(self) -> None:
+        """Switch from the summary to the progress view, everything at zero."""
+        st = self.state
+        assert st.mapping is not None
+        st.sync_mapping()
+        st.report = None
+        self.status, self.error, self.phase = "running", "", ""
+        self.cancel_event = threading.Event()
+        self.wizard.cancel_event = self.cancel_event  # so quitting can stop the run
+        self._rows.clear()
+        self.finished.clear()
+        self.totals = {tm.source: st.table(tm.source).row_count for tm in st.mapping.included}
+        self.started_at = None
+        for table, total in self.totals.items():
+            self._set_bar(table, 0, total, "waiting")
+        self.query_one("#run-summary").display = False
+        self.query_one("#run-progress").display = True
+        self.query_one("#run-result").display = False
+        self.query_one("#run-log", RichLog).clear()
+        self.log_line(f"migrating into {redact(st.dsn)}, schema {st.schema}", "info")
+        st.running = True
+        self.refresh_bindings()
+        self.tick()
+
+    def action_cancel_run(self) -> None:
+        if self.status != "running":
+            return
+        self.cancel_event.set()
+        self.status = "cancelling"
+        self.log_line("cancelling: the table being copied is rolled back…", "warning")
+        self.refresh_bindings()
+        self.tick()
+
+    def action_next(self) -> None:
+        from sqlite2pg_tui.tui.screens.compare import CompareScreen
+
+        if self.state.report is not None:
+            self.app.push_screen(CompareScreen())
+
+    # --- the worker: never touches a widget ----------------------------------------------
+
+    @work(thread=True, exclusive=True, group="run")
+    def _run(self, source: str, dsn: str, mapping: Mapping, opts: RunOptions,
+             cancel: threading.Event) -> None:
+        def on_event(event: Event) -> None:
+            if isinstance(event, RowsCopied):
+                # Many per second per table: kept for the next tick instead of posted.
+                with self._lock:
+                    self._rows[event.table] = (event.done, event.total)
+            else:
+                self.post_message(RunEvent(event))
+
+        try:
+            report = self.backend.run(source, dsn, mapping, opts, on_event, cancel)
+        except Exception as e:  # shown, not a crash: the user can go back and fix things
+            self.post_message(RunFinished(None, explain(e)))
+        else:
+            self.post_message(RunFinished(report))
+
+    # --- events → widgets -------------------------------------------------------------
+
+    @on(RunEvent)
+    def _event(self, msg: RunEvent) -> None:
+        self.apply_event(msg.event)
+
+    def apply_event(self, ev: Event) -> None:
+        if isinstance(ev, PhaseStarted):
+            self.phase = ev.phase
+            if ev.phase == "data" and self.started_at is None:
+                self.started_at = self.wizard.clock()
+            self.log_line(f"phase: {ev.phase}", "phase")
+        elif isinstance(ev, TableStarted):
+            self.totals[ev.table] = ev.total
+            self._set_bar(ev.table, 0, ev.total, "copying")
+        elif isinstance(ev, RowsCopied):
+            with self._lock:
+                self._rows[ev.table] = (ev.done, ev.total)
+        elif isinstance(ev, TableFinished):
+            self.finished[ev.table] = ev
+            total = self.totals.get(ev.table, ev.copied + ev.rejected)
+            if ev.error:
+                self._set_bar(ev.table, 0, total, "✗ rolled back")
+                self.log_line(f"{ev.table}: not copied: {ev.error}", "error")
+            else:
+                status = f"✓ {ev.copied:,}" + (f", ✗ {ev.rejected:,} rej" if ev.rejected else "")
+                self._set_bar(ev.table, total, total, status)
+                msg = f"{ev.table}: {ev.copied:,} rows copied"
+                if ev.rejected:
+                    msg += f", {ev.rejected:,} rejected"
+                self.log_line(msg + f" in {ev.seconds:.1f}s", "warning" if ev.rejected else "info")
+        elif isinstance(ev, Log):
+            self.log_line(ev.text, ev.level)
+        self.tick()
+
+    def _set_bar(self, table: str, done: int, total: int, label: str) -> None:
+        try:
+            bar = self.query_one("#" + _bar_id(table), ProgressBar)
+        except Exception:
+            return
+        bar.update(total=total, progress=done)
+        self.query_one("#" + _bar_id(table) + "-n", Label).update(label)
+
+    def done_rows(self) -> int:
+        with self._lock:
+            rows = dict(self._rows)
+        done = 0
+        for table, total in self.totals.items():
+            if table in self.finished and not self.finished[table].error:
+                done += total
+            elif table in rows:
+                done += rows[table][0]
+        return done
+
+    def tick(self) -> None:
+        """Redraw the bars and the rate from what the worker left; runs a few times a second."""
+        with self._lock:
+            rows = dict(self._rows)
+        for table, (done, total) in rows.items():
+            if table not in self.finished:
+                self._set_bar(table, done, total, f"{done:,}/{total:,}")
+        total = sum(self.totals.values())
+        done = self.done_rows()
+        overall = self.query_one("#overall", ProgressBar)
+        overall.update(total=total, progress=done)
+        self.query_one("#overall-count", Label).update(f"{done:,}/{total:,}")
+        parts = [f"Phase: {self.phase or 'starting'}"]
+        if self.started_at is not None and self.status in ("running", "cancelling"):
+            elapsed = max(self.wizard.clock() - self.started_at, 1e-6)
+            rate = done / elapsed
+            parts.append(f"{rate:,.0f} rows/s")
+            if rate > 0 and done < total and self.phase == "data":
+                parts.append(f"ETA {_duration((total - done) / rate)}")
+            parts.append(f"elapsed {_duration(elapsed)}")
+        if self.status == "cancelling":
+            parts.append("cancelling…")
+        if self.status == "done" and self.state.report is not None:
+            took = sum(self.state.report.phases_s.values())
+            parts.append(f"in {_duration(took)}")
+        self.query_one("#run-status", Label).update("   ".join(parts))
+
+    def log_line(self, text: str, level: str) -> None:
+        style = {"error": "red bold", "warning": "yellow", "phase": "bold"}.get(level, "")
+        prefix = {"error": "✗ ", "warning": "! "}.get(level, "  ")
+        self.query_one("#run-log", RichLog).write(Text(prefix + text, style=style))
+
+    # --- the end ---------------------------------------------------------------------
+
+    @on(RunFinished)
+    def _finished(self, msg: RunFinished) -> None:
+        self.finish(msg.report, msg.error)
+
+    def finish(self, report: Report | None, error: str = "") -> None:
+        st = self.state
+        st.running = False
+        if self._timer is not None:
+            self._timer.stop()
+        result = self.query_one("#run-result", Static)
+        result.display = True
+        if report is None:
+            self.status, self.error = "failed", error
+            self.log_line(error, "error")
+            result.update(Text.assemble(("✗ The run stopped: ", "red bold"), error,
+                                        "\nFix it (escape goes back) and press enter to retry."))
+            self.phase = "stopped"
+            self.tick()
+            self.refresh_bindings()
+            return
+        st.report = report
+        self.status = "done"
+        self.phase = "cancelled" if report.cancelled else "done"
+        self.tick()
+        if report.cancelled:
+            copied = [t.source for t in report.tables if not t.error]
+            not_copied = [f"{t.source} ({t.error})" for t in report.tables if t.error]
+            self.log_line("cancelled. Copied and kept: " + (", ".join(copied) or "none"), "warning")
+            for t in not_copied:
+                self.log_line("not copied: " + t, "warning")
+            result.update(Text.assemble(
+                ("✗ Cancelled. ", "yellow bold"),
+                f"Copied: {', '.join(copied) or 'none'}. Not copied: "
+                f"{len(not_copied)} table(s). ctrl+n shows what is in PostgreSQL."))
+        elif report.ok:
+            result.update(Text.assemble(("✓ Every row accounted for and verified. ", "green bold"),
+                                        "ctrl+n: compare both sides"))
+        else:
+            rejected = sum(t.rejected_rows for t in report.tables)
+            failed = [t.source for t in report.tables if t.error or not t.count_match
+                      or t.sample_mismatches]
+            bits = []
+            if rejected:
+                bits.append(f"{rejected:,} row(s) rejected (in {report.rejects_dir})")
+            if failed:
+                bits.append(f"differences in {', '.join(failed)}")
+            result.update(Text.assemble(("✗ Finished with differences: ", "yellow bold"),
+                                        "; ".join(bits) + ". ctrl+n: compare both sides"))
+        self.refresh_bindings()

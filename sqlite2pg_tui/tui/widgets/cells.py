@@ -1,0 +1,10 @@
+"""DataTable cells that show data as it is."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+
+def plain(*cells: str | Text) -> list[Text]:
+    """DataTable reads a str cell as markup, so a value like "[x]" would vanish or raise."""
+    return [c if isinstance(c, Text) else Text(c) for c in cells]
