@@ -579,3 +579,13 @@ def base_type(pg_type: str) -> str:
 
 def converters_for(pg_type: str) -> list[str]:
     return BY_TARGET.get(base_type(pg_type), ["text"])
+
+
+def target_type(name: str, options: dict[str, Any] | None, current: str) -> str:
+    """The PostgreSQL type a converter choice gives a column, keeping ``current`` where the
+    converter produces it (integer or numeric(10,2) rather than the generic target)."""
+    if name == "varchar":
+        return f"varchar({int((options or {}).get('length', 255))})"
+    if name in converters_for(current) and base_type(current) != "varchar":
+        return current
+    return get(name).target

@@ -60,11 +60,19 @@ class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Pyth
     pass
 
 
+def reject_file(directory: str | Path, table: str) -> Path:
+    """Where the rejected values of a target table are written (JSON lines)."""
+    return Path(directory) / f"{safe_filename(table)}.jsonl"
+
+
 class _RejectFile:
-    """Appends one JSON line per rejected value; created only when something is rejected."""
+    """Appends one JSON line per rejected value; created only when something is rejected.
+    A file left by an earlier run is removed first, so what is there is this run's."""
 
     def __init__(self, directory: Path | None, table: str) -> None:
-        self.path = (directory / f"{safe_filename(table)}.jsonl") if directory else None
+        self.path = reject_file(directory, table) if directory else None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
         self._fh: Any = None
         self.lines: list[dict[str, Any]] = []  # kept when there is no directory (tests, wizard)
 

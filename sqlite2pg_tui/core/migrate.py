@@ -22,7 +22,7 @@ from psycopg2 import sql
 
 from sqlite2pg_tui.core import ddl, sql_translate
 from sqlite2pg_tui.core import existing as existing_schema
-from sqlite2pg_tui.core.copy import CopyResult, TableCopier, safe_filename
+from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, MigrationError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
 from sqlite2pg_tui.core.inspection import Inspection, inspect
@@ -556,7 +556,7 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
             removed = [json.loads(r[0]) for r in cur.fetchall()]
             if reject_dir is not None:
                 reject_dir.mkdir(parents=True, exist_ok=True)
-                path = reject_dir / f"{safe_filename(tm.target)}.jsonl"
+                path = reject_file(reject_dir, tm.target)
                 with path.open("a", encoding="utf-8") as fh:
                     for row in removed:  # shaped like the copy's lines, plus the whole row
                         rowid = [row.get(k) for k in key]

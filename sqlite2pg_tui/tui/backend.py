@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 
 from sqlite2pg_tui.core import converters, ddl, dirty, pg_target
+from sqlite2pg_tui.core.copy import reject_file
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
 from sqlite2pg_tui.core.events import OnEvent
@@ -99,11 +98,6 @@ def explain(e: BaseException) -> str:
     if isinstance(e, psycopg2.Error):
         return pg_target.plain_error(e)
     return f"{type(e).__name__}: {e}"
-
-
-def safe_filename(name: str) -> str:
-    """The reject file stem the copy engine uses for a target table."""
-    return re.sub(r"[^\w.-]+", "_", name) or "table"
 
 
 def check_pg_type(text: str) -> str | None:
@@ -222,7 +216,7 @@ class Backend:
                      limit: int = REJECTS_SHOWN) -> list[RejectLine]:
         if not reject_dir:
             return []
-        path = Path(reject_dir) / f"{safe_filename(target)}.jsonl"
+        path = reject_file(reject_dir, target)
         out: list[RejectLine] = []
         try:
             with path.open(encoding="utf-8") as fh:

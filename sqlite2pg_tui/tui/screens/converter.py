@@ -39,15 +39,6 @@ class ConverterChoice:
     on_error: str = "reject"
 
 
-def target_type(name: str, options: dict[str, Any], current: str) -> str:
-    """The PostgreSQL type a converter choice implies, keeping the user's type where it fits."""
-    if name == "varchar":
-        return f"varchar({int(options.get('length', 255))})"
-    if name in converters.converters_for(current) and converters.base_type(current) != "varchar":
-        return current  # e.g. keep integer or numeric(10,2) rather than the generic target
-    return converters.get(name).target
-
-
 def apply_type(cm: ColumnMapping, pg_type: str) -> None:
     """Set a column's target type and keep its converter consistent with it."""
     cm.pg_type = pg_type
@@ -196,7 +187,7 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
                 opts["length"] = self._default_length()
         else:
             opts.pop("length", None)
-        return ConverterChoice(name, opts, target_type(name, opts, self.cm.pg_type),
+        return ConverterChoice(name, opts, converters.target_type(name, opts, self.cm.pg_type),
                                self.query_one("#policy", Choice).value)
 
     def _refresh(self) -> None:
