@@ -6,10 +6,12 @@ Runs the very converter the copy will run, so what the review shows is what the 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlite2pg_tui.core import converters
-from sqlite2pg_tui.core.errors import SourceError
+from sqlite2pg_tui.core.errors import Cancelled, SourceError
 from sqlite2pg_tui.core.mapping import ColumnMapping, TableMapping
 from sqlite2pg_tui.core.profile import EXAMPLES_KEPT, DirtyExample
 from sqlite2pg_tui.core.schema import Table
@@ -25,8 +27,10 @@ class ColumnDirt:
 
 
 def scan_table(path: str, table: Table, tm: TableMapping, *,
-               examples: int = EXAMPLES_KEPT) -> dict[str, ColumnDirt]:
-    """Run each column's converter over every value; count rejects and alterations."""
+               examples: int = EXAMPLES_KEPT, cancel: threading.Event | None = None,
+               on_rows: Callable[[int, int], None] | None = None) -> dict[str, ColumnDirt]:
+    """Run each column's converter over every value; count rejects and alterations.
+    ``cancel`` stops it between batches (Cancelled); ``on_rows(done, total)`` reports progress."""
     cms = list(tm.columns)
     fns = [converters.build(c.converter, c.options) for c in cms]
     altered = [converters.get(c.converter).altered if converters.get(c.converter).alters else None
@@ -36,7 +40,13 @@ def scan_table(path: str, table: Table, tm: TableMapping, *,
     for lossless in (False, True):
         conn = open_readonly(path, lossless_text=lossless)
         try:
+            done = 0
             for batch in iter_rows(conn, table, [c.source for c in cms]):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"scan of {table.name} cancelled")
+                done += len(batch)
+                if on_rows is not None:
+                    on_rows(done, table.row_count)
                 for row in batch:
                     rowid = row[0]
                     for i, v in enumerate(row[1:]):

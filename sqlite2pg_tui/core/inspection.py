@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,8 @@ class Inspection:
 
 
 def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_ROWS,
-            on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
+            on_table: Callable[[str, int, int], None] | None = None,
+            cancel: threading.Event | None = None) -> Inspection:
     """Read the schema and profile each table (converters tried on ``limit`` rows spread
     over each table; None for every row)."""
     path = str(path)
@@ -32,7 +34,8 @@ def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_
         schema = read_schema(conn, path)
     finally:
         conn.close()
-    return Inspection(schema, profile_schema(path, schema, limit=limit, on_table=on_table))
+    return Inspection(schema, profile_schema(path, schema, limit=limit, on_table=on_table,
+                                             cancel=cancel))
 
 
 def inspection_to_dict(ins: Inspection) -> dict[str, Any]:

@@ -75,6 +75,8 @@ def probe(dsn: str, schema: str = "public", tables: list[str] | None = None) -> 
             can_create = cur.fetchone()[0]
             existing = existing_tables(cur, schema, tables or [])
         return TargetInfo(version, user, db, schema, exists, can_create, existing)
+    except psycopg2.Error as e:
+        raise TargetError(f"could not inspect the target: {_plain(e)}") from None
     finally:
         conn.close()
 

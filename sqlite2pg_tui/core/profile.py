@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite2pg_tui.core import converters
-from sqlite2pg_tui.core.errors import SourceError
+from sqlite2pg_tui.core.errors import Cancelled, SourceError
 from sqlite2pg_tui.core.schema import SourceSchema, Table
 from sqlite2pg_tui.core.sqlite_source import iter_rows, open_readonly, qi
 
@@ -317,7 +318,8 @@ def _sample_where(table: Table, rows: int, limit: int | None) -> str:
 
 
 def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
-                  on_rows: Callable[[int], None] | None = None) -> TableProfile:
+                  on_rows: Callable[[int], None] | None = None,
+                  cancel: threading.Event | None = None) -> TableProfile:
     """Profile one table; ``limit`` rows (spread evenly) go through the converters, None = all."""
     names = [c.name for c in table.columns if not c.generated]
     try:
@@ -326,6 +328,8 @@ def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None =
         trackers = [_ColumnTracker(profiles[n]) for n in names]
         seen = 0
         for batch in iter_rows(conn, table, names, where=_sample_where(table, rows, limit)):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"profiling of {table.name} cancelled")
             for row in batch:
                 rowid = row[0]
                 for tracker, v in zip(trackers, row[1:], strict=True):
@@ -354,7 +358,8 @@ class _NeedsLossless(Exception):
 
 
 def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
-                   on_table: Callable[[str, int, int], None] | None = None) -> dict[str, TableProfile]:
+                   on_table: Callable[[str, int, int], None] | None = None,
+                   cancel: threading.Event | None = None) -> dict[str, TableProfile]:
     """Profile every table; text that is not valid UTF-8 is read losslessly, never dropped."""
     out: dict[str, TableProfile] = {}
     conn = open_readonly(path)
@@ -364,10 +369,10 @@ def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAU
             total = min(t.row_count, limit) if limit else t.row_count
             cb = (lambda n, name=t.name, total=total: on_table(name, n, total)) if on_table else None
             try:
-                out[t.name] = profile_table(conn, t, limit=limit, on_rows=cb)
+                out[t.name] = profile_table(conn, t, limit=limit, on_rows=cb, cancel=cancel)
             except _NeedsLossless:
                 lossless = lossless or open_readonly(path, lossless_text=True)
-                out[t.name] = profile_table(lossless, t, limit=limit, on_rows=cb)
+                out[t.name] = profile_table(lossless, t, limit=limit, on_rows=cb, cancel=cancel)
     finally:
         conn.close()
         if lossless:

@@ -78,6 +78,9 @@ def _equal(expected: Any, got: Any, pg_type: str) -> bool:
 
 
 def _show(v: Any) -> str:
+    """A value as PostgreSQL would print it (true/false, ISO timestamps, JSON), for people."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, memoryview):
         v = bytes(v)
     if isinstance(v, datetime | date):
