@@ -23,7 +23,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import batch_format, converters
+from sqlite2pg_tui.core import batch_format, converters, staging
 from sqlite2pg_tui.core.copy_format import NULL, copy_text
 from sqlite2pg_tui.core.errors import AbortedByPolicy, Cancelled, SourceError
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
@@ -127,7 +127,8 @@ class _Stream:
 class TableCopier:
     def __init__(self, source_path: str, table: Table, tm: TableMapping, pg_conn: Any,
                  schema: str, reject_dir: Path | None, on_event: OnEvent,
-                 cancel: threading.Event | None, truncate: bool = True) -> None:
+                 cancel: threading.Event | None, truncate: bool = True,
+                 staged_fks: list[staging.ExistingFk] | None = None) -> None:
         self.source_path = source_path
         self.table = table
         self.tm = tm
@@ -137,6 +138,8 @@ class TableCopier:
         self.on_event = on_event
         self.cancel = cancel or threading.Event()
         self.truncate = truncate
+        # Foreign keys already enforced on an existing table: copy through a stage (staging.py).
+        self.staged_fks = staged_fks
         self.cols = [c for c in tm.columns]
         self.result = CopyResult(tm.source, tm.target, source_rows=table.row_count)
         self._pg_rejected: dict[Any, str] = {}  # locator → PostgreSQL's message
@@ -173,17 +176,28 @@ class TableCopier:
     def _attempt(self, fast: bool) -> None:
         """Copy the table once. ``fast``: clean batches formatted a column at a time."""
         target = qualified(self.schema, self.tm.target)
-        stmt = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-            target, sql.SQL(", ").join(sql.Identifier(c.target) for c in self.cols),
-            sql.SQL(" WITH (FREEZE)") if self.truncate else sql.SQL(""))
+        columns = [c.target for c in self.cols]
         for _ in range(MAX_PG_REJECT_RETRIES + 1):
             self._reset_counts()
             try:
                 with self.pg.cursor() as cur:
-                    if self.truncate:
+                    into: sql.Composable = target
+                    if self.staged_fks:
+                        into = staging.create_stage(cur, self.schema, self.tm.target)
+                    elif self.truncate:
                         cur.execute(sql.SQL("TRUNCATE {}").format(target))
+                    stmt = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+                        into, sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                        sql.SQL(" WITH (FREEZE)") if self.truncate and not self.staged_fks
+                        else sql.SQL(""))
                     cur.copy_expert(stmt, _Stream(self._chunks(fast, lossless=not fast)),
                                     size=CHUNK_BYTES)
+                    if self.staged_fks:
+                        key = [self.tm.column(c).target for c in self.table.primary_key]
+                        inserted, orphans = staging.move_in(
+                            cur, self.schema, self.tm.target, columns, self.staged_fks, key,
+                            self._reject_staged)
+                        self.result.copied = inserted
                 self.pg.commit()
                 return
             except _Decode:
@@ -338,6 +352,12 @@ class TableCopier:
         except KeyError:
             return False
         return col.notnull or col.pk > 0
+
+    def _reject_staged(self, loc: Any, column: str, value: Any, reason: str) -> None:
+        """An orphan taken out of the stage: rejected, and expected absent by verification
+        (its key is the rowid when the table has an INTEGER PRIMARY KEY)."""
+        self._reject(loc, column, value, reason)
+        self.result.refused_by_postgres.append(loc)
 
     def _reject(self, loc: Any, column: str, value: Any, reason: str, first: bool = True) -> None:
         r = self.result
