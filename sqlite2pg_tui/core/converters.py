@@ -38,10 +38,6 @@ class Converter:
     description: str
     target: str  # the PostgreSQL type it produces; "text" also covers varchar(n)
     make: Callable[[dict[str, Any]], Convert]
-    # True when the raw SQLite value, written as COPY text, means the same to PostgreSQL
-    # as the converted one for every value the converter accepts. Lets clean columns skip
-    # Python on the hot path.
-    raw_ok: bool = False
     alters: bool = False  # may change an accepted value (counted as "altered" in the report)
     options: dict[str, Any] = field(default_factory=dict)  # defaults
     # For converters whose output is another type: (input, output) -> was it changed?
@@ -168,13 +164,13 @@ def _make_text(opts: dict[str, Any]) -> Convert:
 
 
 register(Converter("text", "text", "Keep as text; reject NUL bytes and invalid UTF-8.", "text",
-                   _make_text, raw_ok=True))
+                   _make_text))
 register(Converter("text_clean", "text, cleaned",
                    "Text with NUL bytes stripped and invalid UTF-8 replaced by U+FFFD (each counted).",
                    "text", lambda o: _make_text({**o, "nul": "strip", "invalid_utf8": "replace"}),
                    alters=True))
 register(Converter("varchar", "varchar(n)", "Text with a length limit; longer values are dirty.",
-                   "varchar", _make_text, raw_ok=True, options={"length": 255}))
+                   "varchar", _make_text, options={"length": 255}))
 
 
 # --- numbers ----------------------------------------------------------------
@@ -254,23 +250,20 @@ def _make_numeric(opts: dict[str, Any]) -> Convert:
                     neg = "-" in (m.group(1), m.group(2)) or (s.startswith("(") and s.endswith(")"))
                     s = ("-" if neg else "") + m.group(3).replace(",", "")
             try:
-                d = Decimal(s)
+                return Decimal(s)
             except InvalidOperation:
                 raise Reject("not a number") from None
-            if d.is_nan():
-                return d
-            return d
         raise Reject("a blob, not a number")
 
     return conv
 
 
 register(Converter("integer", "integer", "Integers; whole REALs and integer text accepted.",
-                   "bigint", _make_integer, raw_ok=True))
+                   "bigint", _make_integer))
 register(Converter("real", "double precision", "Floating point, exactly as SQLite stored it.",
                    "double precision", _make_real))
 register(Converter("numeric", "numeric", "Exact decimal numbers from integers, reals or text.",
-                   "numeric", _make_numeric, raw_ok=True))
+                   "numeric", _make_numeric))
 register(Converter("numeric_loose", "numeric from '1,234.50'",
                    "Decimal numbers with thousands separators and currency symbols removed.",
                    "numeric", lambda o: _make_numeric({**o, "loose": True}), alters=True))
@@ -304,7 +297,7 @@ def _make_boolean(_opts: dict[str, Any]) -> Convert:
 
 register(Converter("boolean", "boolean",
                    "0/1, true/false, t/f, yes/no, y/n, on/off (any case) → boolean.",
-                   "boolean", _make_boolean, raw_ok=True))
+                   "boolean", _make_boolean))
 
 
 # --- dates and times --------------------------------------------------------
