@@ -293,6 +293,32 @@ async def to_compare_other(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
+
+
+async def to_next_steps(pilot: Pilot[Any]) -> None:
+    """Next steps after a scan of tests/sample_app (shown relative: no absolute paths)."""
+    import os
+
+    from textual.widgets import Input, Static
+
+    await to_compare(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    folder = pilot.app.screen.query_one("#ns-folder", Input)
+    folder.value = os.path.relpath(SAMPLE_APP)
+    folder.cursor_position = 0
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    status = pilot.app.screen.query_one("#ns-code-status", Static)
+    for _ in range(50):  # the scan's message may land a frame after its worker ends
+        if "finding(s)" in str(status.render()):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+    await pilot.pause()
+
+
 STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "connect": to_connect,
     "drift": to_drift,
@@ -307,4 +333,5 @@ STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "compare": to_compare_orders,
     "compare-rejects": to_compare_rejects,
     "compare-other": to_compare_other,
+    "next-steps": to_next_steps,
 }

@@ -212,6 +212,18 @@ class Backend:
         finally:
             sconn.close()
 
+    def scan_code(self, folder: str, mapping: Mapping | None) -> list[Any]:
+        """The code-port assistant on ``folder``, in memory: list[portcode.FileResult]."""
+        from sqlite2pg_tui.portcode import scan_paths
+
+        return scan_paths([folder], mapping=mapping)
+
+    def build_kit(self, dsn: str, schema: str, out_dir: str) -> Any:
+        """The production kit composed from the target (reads only): kit.KitResult."""
+        from sqlite2pg_tui.kit import build_kit
+
+        return build_kit(dsn, schema=schema, app_role="app", out_dir=out_dir)
+
     def read_rejects(self, reject_dir: str | None, target: str,
                      limit: int = REJECTS_SHOWN) -> list[RejectLine]:
         if not reject_dir:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.message import Message
 
 from sqlite2pg_tui.core.dirty import ColumnDirt
@@ -76,4 +78,23 @@ class SampleLoaded(Message):
         self.table = table
         self.rows = rows
         self.rejects = rejects
+        self.error = error
+
+
+class CodeScanned(Message):
+    """The code-port assistant scanned ``folder`` (``results``), or could not (``error``)."""
+
+    def __init__(self, folder: str, results: list[Any], error: str = "") -> None:
+        super().__init__()
+        self.folder = folder
+        self.results = results  # list[portcode.FileResult]
+        self.error = error
+
+
+class KitBuilt(Message):
+    """The production kit was composed in memory (``result``), or could not be (``error``)."""
+
+    def __init__(self, result: Any, error: str = "") -> None:
+        super().__init__()
+        self.result = result  # kit.KitResult | None
         self.error = error

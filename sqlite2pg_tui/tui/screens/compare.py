@@ -77,7 +77,8 @@ Below, for the highlighted table: 1 shows sampled rows side by side (the SQLite 
 what PostgreSQL holds; ✗ marks cells that differ after conversion), 2 the rejected
 rows with the reason (read from the reject file), 3 what was not migrated for the
 whole database: orphan rows of foreign keys, views, triggers and other objects, with
-the reason. v shows the highlighted value in full; r saves the report as JSON.
+the reason. v shows the highlighted value in full; r saves the report as JSON;
+ctrl+n goes on to Next steps (port the code, the production kit).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "view('rows')", "Views", key_display="1-3", id="view-rows",
@@ -90,6 +91,8 @@ the reason. v shows the highlighted value in full; r saves the report as JSON.
                 tooltip="the highlighted value or line in full"),
         Binding("r", "save_report", "Save report", id="save-report",
                 tooltip="save the report as JSON"),
+        Binding("ctrl+n", "next_steps", "Next steps", id="next",
+                tooltip="on to Next steps: port the code, production kit"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Run"),
     ]
 
@@ -374,6 +377,11 @@ the reason. v shows the highlighted value in full; r saves the report as JSON.
             i = self.query_one("#other", DataTable).cursor_row
             if 0 <= i < len(items):
                 self.app.push_screen(TextModal("Not migrated", items[i]))
+
+    def action_next_steps(self) -> None:
+        from sqlite2pg_tui.tui.screens.next_steps import NextStepsScreen
+
+        self.app.push_screen(NextStepsScreen())
 
     def action_save_report(self) -> None:
         stem = Path(self.state.source).stem or "report"

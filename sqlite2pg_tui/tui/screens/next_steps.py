@@ -1,0 +1,327 @@
+"""After Compare, Next steps: port the application's sqlite3 code (a diff, never an edit)
+and build the production kit (app role, credentials, pooling, backups, baseline)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static
+
+from sqlite2pg_tui.tui.backend import explain
+from sqlite2pg_tui.tui.messages import CodeScanned, KitBuilt
+from sqlite2pg_tui.tui.screens.base import WizardScreen
+from sqlite2pg_tui.tui.screens.modals import PathModal
+from sqlite2pg_tui.tui.widgets.breadcrumb import STAGES
+from sqlite2pg_tui.tui.widgets.cells import plain
+from sqlite2pg_tui.tui.widgets.field import Field
+
+SECTIONS = (("code", "Port the code"), ("kit", "Production kit"))
+DIFF_NAME = "sqlite2pg-port.diff"
+KIT_DIR = "sqlite2pg-kit"
+
+
+def _cut(s: str, n: int) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _crumb() -> Text:
+    text = Text(" sqlite2pg-tui ", style="bold")
+    text.append("│ ", style="dim")
+    for stage in STAGES:
+        text.append(stage)
+        text.append(" › ", style="dim")
+    text.append("[Next steps]", style="bold reverse")
+    return text
+
+
+class NextStepsScreen(WizardScreen):
+    STAGE = "Next steps"
+    HELP = """
+1 Port the code: give the folder of the application that used SQLite (tab to the
+folder field, enter or ctrl+r scans it). Every sqlite3 call, placeholder and SQL
+construct that needs a change is listed file by file; the highlighted finding is shown
+in full below with the reason. d writes the whole change as a unified diff into a
+folder you choose; your source files are never changed.
+
+2 Production kit: k reads the PostgreSQL database (nothing is changed there) and
+composes the files a production setup needs: a restricted application role, the
+credentials kept out of the code, pooling, backups and a baseline migration. The
+highlighted file is shown below. w writes them into the chosen folder, refusing to
+overwrite. A generated password is shown here once and is never written to a file.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "section('code')", "Sections", key_display="1-2", id="section-code",
+                tooltip="port the code"),
+        Binding("2", "section('kit')", "Production kit", show=False, id="section-kit",
+                tooltip="the production kit"),
+        Binding("ctrl+r", "scan", "Scan", id="scan", tooltip="scan the folder's Python code"),
+        Binding("d", "save_diff", "Save diff", id="save-diff",
+                tooltip="write the unified diff to a folder (sources untouched)"),
+        Binding("k", "build_kit", "Build kit", id="build-kit",
+                tooltip="compose the production kit from the database (reads only)"),
+        Binding("w", "write_kit", "Write kit", id="write-kit",
+                tooltip="write the kit's files (never overwrites)"),
+        Binding("escape", "back", "Back", id="back", tooltip="back to Compare"),
+    ]
+
+    def __init__(self, folder: str | None = None) -> None:
+        super().__init__()
+        self.section = "code"
+        self.folder = folder if folder is not None else os.getcwd()
+        self.scanned_folder = ""
+        self.results: list[Any] = []
+        self._findings: list[Any] = []  # one per row of #ns-findings
+        self.kit: Any = None  # kit.KitResult
+        self.diff_path: str | None = None
+        self.kit_dir = KIT_DIR
+
+    def compose(self) -> ComposeResult:
+        yield self.breadcrumb()
+        yield Static(id="ns-tabs", markup=False)
+        with ContentSwitcher(initial="code", id="ns-views"):
+            with Vertical(id="code"):
+                with Horizontal(id="ns-folder-row"):
+                    yield Label("Folder ", id="ns-folder-label")
+                    yield Field(self.folder, id="ns-folder", select_on_focus=False)
+                yield Static("ctrl+r scans the folder (or enter in the field)",
+                             id="ns-code-status", markup=False)
+                yield DataTable(id="ns-findings", cursor_type="row")
+                yield Static(id="ns-finding-detail", markup=False)
+            with Vertical(id="kit"):
+                yield Static("k composes the kit from the database (nothing is changed there)",
+                             id="ns-kit-status", markup=False)
+                yield DataTable(id="ns-kit-files", cursor_type="row")
+                with VerticalScroll(id="ns-kit-body"):
+                    yield Static(id="ns-kit-content", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#breadcrumb", Static).update(_crumb())
+        t = self.query_one("#ns-findings", DataTable)
+        # Fixed widths: a snapshot must not depend on when auto-sizing runs.
+        for label, key, width in (("Where", "where", 17), ("Kind", "kind", 14),
+                                  ("Change", "change", 41)):
+            t.add_column(label, key=key, width=width)
+        files = self.query_one("#ns-kit-files", DataTable)
+        for label, key, width in (("File", "file", 22), ("What", "title", 50)):
+            files.add_column(label, key=key, width=width)
+        self.show_tabs()
+        t.focus()
+
+    # --- sections ------------------------------------------------------------------------
+
+    def show_tabs(self) -> None:
+        t = Text()
+        for i, (key, label) in enumerate(SECTIONS, 1):
+            chosen = key == self.section
+            t.append(f" {i} ", style="bold reverse" if chosen else "bold")
+            t.append(f"[{label}]" if chosen else f" {label} ", style="bold" if chosen else "dim")
+            t.append(" ")
+        self.query_one("#ns-tabs", Static).update(t)
+
+    def action_section(self, section: str) -> None:
+        self.section = section
+        self.query_one("#ns-views", ContentSwitcher).current = section
+        self.show_tabs()
+        self.query_one("#ns-findings" if section == "code" else "#ns-kit-files", DataTable).focus()
+
+    # --- port the code ---------------------------------------------------------------------
+
+    @on(Input.Submitted, "#ns-folder")
+    def _folder_submitted(self, _event: Input.Submitted) -> None:
+        self.action_scan()
+
+    def action_scan(self) -> None:
+        if self.section != "code":
+            self.action_section("code")
+        folder = self.query_one("#ns-folder", Input).value.strip() or "."
+        self.query_one("#ns-code-status", Static).update(f"scanning {folder}…")
+        self._scan(folder, self.state.mapping)
+
+    @work(thread=True, exclusive=True, group="portcode")
+    def _scan(self, folder: str, mapping: Any) -> None:
+        try:
+            results = self.backend.scan_code(folder, mapping)
+        except Exception as e:  # see backend.explain
+            self.post_message(CodeScanned(folder, [], explain(e)))
+            return
+        self.post_message(CodeScanned(folder, results))
+
+    def _shown_path(self, path: str) -> str:
+        try:
+            return os.path.relpath(path, self.scanned_folder)
+        except ValueError:
+            return path
+
+    @on(CodeScanned)
+    def _scanned(self, msg: CodeScanned) -> None:
+        status = self.query_one("#ns-code-status", Static)
+        t = self.query_one("#ns-findings", DataTable)
+        t.clear()
+        self._findings = []
+        if msg.error:
+            self.results = []
+            status.update(Text(f"cannot scan {msg.folder}: {msg.error}", style="red"))
+            self.show_finding()
+            return
+        self.results = msg.results
+        self.scanned_folder = msg.folder
+        for r in msg.results:
+            if r.error:
+                t.add_row(*plain(_cut(self._shown_path(r.path), 17), Text("error", style="red"),
+                                 _cut(r.error, 41)))
+                self._findings.append(r)
+                continue
+            for f in r.findings:
+                where = f"{_cut(self._shown_path(f.path), 12)}:{f.line}"
+                change = f"{_cut(f.original, 19)} → {_cut(f.replacement, 19) or '(removed)'}"
+                kind = Text(_cut(f.kind, 14), style="yellow bold" if f.needs_look else "")
+                t.add_row(*plain(where, kind, change))
+                self._findings.append(f)
+        count = sum(len(r.findings) for r in msg.results)
+        look = sum(len(r.needs_look) for r in msg.results)
+        changed = sum(1 for r in msg.results if r.changed)
+        status.update(Text.assemble(
+            (f"{len(msg.results)} file(s), {count} finding(s)", "bold"),
+            f", {look} to check by hand, {changed} to change · d saves the diff"))
+        self.show_finding()
+
+    def show_finding(self) -> None:
+        detail = self.query_one("#ns-finding-detail", Static)
+        i = self.query_one("#ns-findings", DataTable).cursor_row
+        if not (0 <= i < len(self._findings)):
+            detail.update("")
+            return
+        f = self._findings[i]
+        if not hasattr(f, "line"):  # a file that could not be read
+            detail.update(Text(f"{self._shown_path(f.path)}: {f.error}", style="red"))
+            return
+        detail.update(Text.assemble(
+            (f"{self._shown_path(f.path)}:{f.line} · {f.kind}", "bold"),
+            (" (check by hand)" if f.needs_look else "", "yellow bold"),
+            "\n", " ".join(f.original.split()), " → ",
+            " ".join(f.replacement.split()) or "(removed)", ("\n" + f.why, "dim")))
+
+    @on(DataTable.RowHighlighted, "#ns-findings")
+    def _finding_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_finding()
+
+    def action_save_diff(self) -> None:
+        from sqlite2pg_tui.portcode import unified_diff
+
+        if not self.results:
+            self.notify("Nothing to save yet: scan a folder first (ctrl+r)", severity="warning",
+                        markup=False)
+            return
+        diff = unified_diff(self.results, root=self.scanned_folder)
+        if not diff:
+            self.notify("No file would change: there is no diff to save", markup=False)
+            return
+        default = str(Path(self.diff_path).parent) if self.diff_path else "."
+
+        def chosen(folder: str | None) -> None:
+            if not folder:
+                return
+            path = Path(os.path.expanduser(folder)) / DIFF_NAME
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(diff, encoding="utf-8")
+            except OSError as e:
+                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error",
+                            markup=False)
+                return
+            self.diff_path = str(path)
+            self.query_one("#ns-code-status", Static).update(
+                f"diff saved to {path}; apply it with: git apply {DIFF_NAME}")
+            self.notify(f"diff saved to {path} (sources untouched)", title="Diff saved",
+                        markup=False)
+
+        self.app.push_screen(PathModal(f"Folder for {DIFF_NAME}", default), chosen)
+
+    # --- production kit --------------------------------------------------------------------
+
+    def action_build_kit(self) -> None:
+        if self.section != "kit":
+            self.action_section("kit")
+
+        def chosen(folder: str | None) -> None:
+            if not folder:
+                return
+            self.kit_dir = folder
+            self.query_one("#ns-kit-status", Static).update("reading the database…")
+            schema = self.state.report.schema if self.state.report else self.state.schema
+            self._build(self.state.dsn, schema or "public", os.path.expanduser(folder))
+
+        self.app.push_screen(PathModal("Folder the kit will be written to", self.kit_dir),
+                             chosen)
+
+    @work(thread=True, exclusive=True, group="kit")
+    def _build(self, dsn: str, schema: str, out_dir: str) -> None:
+        try:
+            result = self.backend.build_kit(dsn, schema, out_dir)
+        except Exception as e:  # see backend.explain
+            self.post_message(KitBuilt(None, explain(e)))
+            return
+        self.post_message(KitBuilt(result))
+
+    @on(KitBuilt)
+    def _built(self, msg: KitBuilt) -> None:
+        status = self.query_one("#ns-kit-status", Static)
+        files = self.query_one("#ns-kit-files", DataTable)
+        files.clear()
+        if msg.error or msg.result is None:
+            self.kit = None
+            status.update(Text(f"cannot build the kit: {msg.error}", style="red"))
+            self.show_kit_file()
+            return
+        self.kit = kit = msg.result
+        for i, f in enumerate(kit.files):
+            files.add_row(*plain(_cut(str(f.path), 22), _cut(f.title, 50)), key=str(i))
+        text = Text.assemble((f"{len(kit.files)} file(s) for role {kit.role}", "bold"),
+                             "; w writes them")
+        if kit.password_generated and kit.password:
+            # Shown once, here; no file of the kit contains it.
+            text.append("\npassword for " + kit.role + ": ", style="bold")
+            text.append(kit.password, style="yellow bold")
+            text.append(" (shown once, in no file)", style="dim")
+        status.update(text)
+        files.focus()
+        self.show_kit_file()
+
+    def show_kit_file(self) -> None:
+        body = self.query_one("#ns-kit-content", Static)
+        i = self.query_one("#ns-kit-files", DataTable).cursor_row
+        if self.kit is None or not (0 <= i < len(self.kit.files)):
+            body.update("")
+            return
+        body.update(self.kit.files[i].content)
+        self.query_one("#ns-kit-body", VerticalScroll).scroll_home(animate=False)
+
+    @on(DataTable.RowHighlighted, "#ns-kit-files")
+    def _kit_file_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_kit_file()
+
+    def action_write_kit(self) -> None:
+        from sqlite2pg_tui.kit import write_kit
+
+        if self.kit is None:
+            self.notify("Nothing to write yet: build the kit first (k)", severity="warning",
+                        markup=False)
+            return
+        status = self.query_one("#ns-kit-status", Static)
+        try:
+            written = write_kit(self.kit, force=False)
+        except Exception as e:  # KitError: e.g. a file exists; say so in plain words
+            status.update(Text(f"not written: {explain(e)}", style="red"))
+            return
+        status.update(f"{len(written)} file(s) written to {self.kit.out_dir}")
+        self.notify(f"{len(written)} file(s) written to {self.kit.out_dir}", title="Kit written",
+                    markup=False)

@@ -1,0 +1,104 @@
+"""The Next steps screen: port the code of tests/sample_app, and the production kit built
+against a real (embedded) PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+from tui_snapshot_app import SAMPLE_APP, STAGES, make_app, settle
+
+from sqlite2pg_tui.tui.backend import DSN_FIELDS
+from sqlite2pg_tui.tui.screens.compare import CompareScreen
+from sqlite2pg_tui.tui.screens.modals import PathModal
+from sqlite2pg_tui.tui.screens.next_steps import DIFF_NAME, NextStepsScreen
+
+SIZE = (80, 24)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.py"))}
+
+
+async def test_scan_shows_findings_and_saves_the_diff(tmp_path: Path) -> None:
+    before = _digest(SAMPLE_APP)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await STAGES["next-steps"](pilot)
+        screen = app.screen
+        assert isinstance(screen, NextStepsScreen)
+        table = screen.query_one("#ns-findings", DataTable)
+        assert table.row_count > 0
+        assert "finding(s)" in str(screen.query_one("#ns-code-status", Static).render())
+        assert "db.py" in " ".join(str(table.get_row_at(i)[0]) for i in range(table.row_count))
+        detail = str(screen.query_one("#ns-finding-detail", Static).render())
+        assert "→" in detail
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "out")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NextStepsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+    diff = (tmp_path / "out" / DIFF_NAME).read_text(encoding="utf-8")
+    assert diff.startswith("--- ") and "psycopg2" in diff
+    assert _digest(SAMPLE_APP) == before  # the sources are never changed
+
+
+async def test_a_bad_folder_is_explained(tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await STAGES["compare"](pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        app.screen.query_one("#ns-folder", Input).value = str(tmp_path / "missing")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        status = str(app.screen.query_one("#ns-code-status", Static).render())
+        assert status.startswith("cannot scan"), status
+
+
+async def test_kit_is_built_shown_and_written(pg_dsn: str, tmp_path: Path) -> None:
+    from sqlite2pg_tui.tui.backend import Backend
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await STAGES["compare"](pilot)
+        app.backend = Backend()  # the kit reads the real database
+        app.state.dsn_text = pg_dsn
+        app.state.fields = dict.fromkeys(DSN_FIELDS, "")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NextStepsScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        out = tmp_path / "kit"
+        app.screen.query_one("#path", Input).value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.kit is not None, str(screen.query_one("#ns-kit-status", Static).render())
+        files = screen.query_one("#ns-kit-files", DataTable)
+        assert files.row_count == len(screen.kit.files) > 0
+        status = str(screen.query_one("#ns-kit-status", Static).render())
+        password = screen.kit.password
+        assert password and password in status  # shown once, on screen
+        content = str(screen.query_one("#ns-kit-content", Static).render())
+        assert content.strip()
+        await pilot.press("w")
+        await pilot.pause()
+        assert "written" in str(screen.query_one("#ns-kit-status", Static).render())
+        await pilot.press("w")  # a second write refuses: the files exist
+        await pilot.pause()
+        again = str(screen.query_one("#ns-kit-status", Static).render())
+        assert again.startswith("not written"), again
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert written
+    for p in written:
+        assert password not in p.read_text(encoding="utf-8", errors="replace")
