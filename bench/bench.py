@@ -118,6 +118,20 @@ def migrate(src: Path, dsn: str, workdir: Path, mapping: Path) -> tuple[dict, fl
     return json.loads(report.read_text()), wall, rss_kb
 
 
+def verify_full(src: Path, dsn: str, workdir: Path, mapping: Path) -> tuple[dict, float]:
+    """`verify --full` of the migration just made: checksums of every row on both sides."""
+    report = workdir / "verify-full.json"
+    cmd = [sys.executable, "-m", "sqlite2pg_tui", "verify", str(src), "--pg", dsn, "--schema", "ours",
+           "--mapping", str(mapping), "--reject-dir", str(workdir / "rejects"), "--full",
+           "--report", str(report), "--quiet"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.exit(f"verify --full failed ({proc.returncode}): {proc.stderr.strip()}")
+    return json.loads(report.read_text()), wall
+
+
 def baseline(src: Path, dsn: str, tables: list[str]) -> float:
     """The naive load: sqlite3's CSV output piped into psql's \\copy, table after table."""
     sqlite_bin = shutil.which("sqlite3")
@@ -189,6 +203,7 @@ def main() -> None:
             dsn = stack.enter_context(embedded_postgres(Path(tempfile.mkdtemp(prefix="s2p-bench-"))))
         mapping, plan_s = plan(src, OUT)
         report, wall, rss_kb = migrate(src, dsn, OUT, mapping)
+        full, full_wall = verify_full(src, dsn, OUT, mapping)
         base = baseline(src, dsn, list(counts))
     phases = report["phases_s"]
     print(f"\nplan (inspect + profile, once; `plan -o`): {plan_s:.2f}s")
@@ -204,6 +219,12 @@ def main() -> None:
           f"({total / base:,.0f} rows/s)")
     print(f"ratio data phase / baseline:  {phases['data'] / base:.2f}  (target ≤ 1.0)")
     print(f"ratio end to end / baseline:  {wall / base:.2f}  (target ≤ 1.5)")
+    cks = full["phases_s"].get("checksum", 0.0)
+    matched = sum(1 for t in full["tables"] if t.get("checksum_match"))
+    print(f"\nverify --full (process wall time): {full_wall:.2f}s, of which checksums {cks:.2f}s "
+          f"({matched}/{len(full['tables'])} tables match; report ok: {full['ok']})")
+    print(f"ratio verify --full / data phase: {full_wall / phases['data']:.2f}, "
+          f"checksums alone: {cks / phases['data']:.2f}  (target ≤ 1.0)")
 
 
 if __name__ == "__main__":

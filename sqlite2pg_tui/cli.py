@@ -110,7 +110,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
     opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
-                      accept_rejects=args.accept_rejects)
+                      accept_rejects=args.accept_rejects, checks=not args.no_checks,
+                      full=args.full_verify)
     report = run_migration(args.source, args.pg, mapping, options=opts,
                            on_event=ProgressPrinter(quiet=args.quiet))
     return _finish(report, args)
@@ -120,8 +121,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.cli_output import ProgressPrinter
     from sqlite2pg_tui.core.migrate import verify_only
 
+    # The run's default reject dir: its files tell which rows were legitimately left out.
+    reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
     report = verify_only(args.source, args.pg, _load_mapping(args.mapping), schema=args.schema,
-                         sample=args.sample, on_event=ProgressPrinter(quiet=args.quiet))
+                         sample=args.sample, on_event=ProgressPrinter(quiet=args.quiet),
+                         checks=not args.no_checks, full=args.full, queries=args.query,
+                         reject_dir=reject_dir)
     return _finish(report, args)
 
 
@@ -180,6 +185,12 @@ def _add_target(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress and no printed report")
 
 
+def _add_checks(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-checks", action="store_true",
+                   help="skip the default checks (sums, NULLs, ranges per table) and the "
+                        "mapping's [[checks]]")
+
+
 def _add_sampling(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=int, default=DEFAULT_SAMPLE_ROWS, metavar="N",
                    help="rows per table (spread evenly) the type detection reads; counts, "
@@ -224,11 +235,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accept-rejects", action="store_true",
                    help="with --if-exists append: load even when some values do not fit the "
                         "existing tables (those rows go to the reject files)")
+    p.add_argument("--full-verify", action="store_true",
+                   help="after the run, checksum every row of every table on both sides")
+    _add_checks(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("verify", help="compare a migrated database with its source")
     p.add_argument("source", metavar="SRC")
     _add_target(p)
+    p.add_argument("--full", action="store_true",
+                   help="checksum every row of every table on both sides; name the rows that differ")
+    p.add_argument("--query", action="append", default=[], metavar="SQL",
+                   help="a SQLite query to run on both sides (translated for PostgreSQL) and "
+                        "compare; repeatable")
+    p.add_argument("--reject-dir", metavar="DIR",
+                   help="where the run wrote rejected rows (default: the run's default)")
+    _add_checks(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("demo", help="migrate a sample database into an embedded PostgreSQL")

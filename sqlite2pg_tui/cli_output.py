@@ -86,6 +86,32 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
+def _format_checks(checks: list[dict]) -> list[str]:
+    """Named checks one per line; the default ones summed up unless they differ."""
+    out: list[str] = []
+    defaults = [c for c in checks if c.get("kind") == "default"]
+    if defaults:
+        good = sum(1 for c in defaults if c.get("ok"))
+        out.append(f"  default checks (rows, keys, sums, NULLs, ranges per table): "
+                   f"{good}/{len(defaults)} ok")
+    for c in checks:
+        if c.get("kind") == "default" and c.get("ok") and not c.get("note", "").startswith("expected"):
+            continue
+        out.append(f"  {'ok  ' if c.get('ok') else 'DIFF'} {c.get('name')}")
+        if c.get("error"):
+            out.append(f"       error: {c['error']}")
+        diff = c.get("first_difference")
+        if diff and not c.get("ok"):
+            if diff.get("message"):
+                out.append(f"       {diff['message']}")
+            if "row" in diff:
+                out.append(f"       first difference, row {diff['row']}: "
+                           f"SQLite {diff.get('sqlite')} | PostgreSQL {diff.get('postgres')}")
+        if c.get("note"):
+            out.append(f"       {c['note']}")
+    return out
+
+
 def format_report(report: Report) -> str:
     out = [f"source: {report.source}", f"target: {report.target} (schema {report.schema})", ""]
     rows = [["table", "target", "source", "copied", "rejected", "in pg", "count", "sample"]]
@@ -123,8 +149,14 @@ def format_report(report: Report) -> str:
     if report.not_migrated:
         out += ["", "not migrated:"] + [f"  {n.kind} {n.name}: {n.reason}" for n in report.not_migrated]
     if report.checks:
-        out += ["", "checks:"] + [f"  {'ok  ' if c.get('ok') else 'DIFF'} {c.get('name')}"
-                                  for c in report.checks]
+        out += ["", "checks:"] + _format_checks(report.checks)
+    sums = [t for t in report.tables if getattr(t, "checksum_match", None) is not None]
+    if sums:
+        out += ["", "full-table checksums:"]
+        for t in sums:
+            line = f"  {'ok  ' if t.checksum_match else 'DIFF'} {t.target}"
+            note = getattr(t, "checksum_note", "")
+            out.append(line + (f" ({note})" if note else ""))
     if report.rejects_dir and any(t.rejected_rows for t in report.tables):
         out += ["", f"rejected rows written to {report.rejects_dir}"]
     if report.phases_s:

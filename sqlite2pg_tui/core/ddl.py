@@ -203,11 +203,15 @@ def _key_sql(k: exp.Expression) -> str:
     return text
 
 
+def foreign_key_name(fk: ForeignKey, tm: TableMapping, names: NameAllocator) -> str:
+    child_cols = [tm.column(c).target for c in fk.columns]
+    return names.claim(f"{tm.target}_{'_'.join(child_cols)}_fkey", "foreign key")
+
+
 def foreign_key(fk: ForeignKey, tm: TableMapping, parent: TableMapping, schema: str,
-                names: NameAllocator, not_valid: bool) -> sql.Composed:
+                name: str, not_valid: bool) -> sql.Composed:
     child_cols = [tm.column(c).target for c in fk.columns]
     parent_cols = [parent.column(c).target for c in fk.ref_columns]
-    name = names.claim(f"{tm.target}_{'_'.join(child_cols)}_fkey", "foreign key")
     actions = []
     for verb, action in (("ON UPDATE", fk.on_update), ("ON DELETE", fk.on_delete)):
         a = (action or "NO ACTION").upper()

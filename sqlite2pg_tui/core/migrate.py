@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, sql_translate
+from sqlite2pg_tui.core import ddl, sql_translate, staging
 from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, MigrationError, TargetError
@@ -47,6 +48,8 @@ class RunOptions:
     analyze: bool = True
     seed: int | None = None
     accept_rejects: bool = False  # data-only mode: load even when values will not fit
+    checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
+    full: bool = False  # full-table checksums too (core/checksum)
 
 
 def default_workers() -> int:
@@ -122,21 +125,34 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir,
                                 replace(opts, workers=1) if preexisting else opts,
                                 on_event, cancel, truncate=if_exists != "append",
-                                keep_order=bool(preexisting))
+                                keep_order=bool(preexisting), staged=preexisting)
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
         if cancel.is_set():
             report.cancelled = True
             return report
+        def stopped() -> bool:  # a cancel after the copy: the data stays, nothing more is added
+            if cancel.is_set():
+                report.cancelled = True
+                on_event(Log("cancelled after the data phase: tables are copied, keys, indexes "
+                             "and foreign keys were not added", "warning"))
+            return report.cancelled
+
         # The keys, indexes and constraints of existing tables are their owner's business.
         fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
         names = NameAllocator(_relation_names(conn, target_schema))
         with timer.phase("constraints"):
             _constraints(conn, fresh, target_schema, names, report, on_event)
+        if stopped():
+            return report
         with timer.phase("indexes"):
             _indexes(conn, fresh, target_schema, names, report, on_event, nocase)
+        if stopped():
+            return report
         with timer.phase("foreign keys"):
             _foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
+        if stopped():
+            return report
         with timer.phase("sequences"):
             _sequences(conn, fresh, target_schema)
             with conn.cursor() as cur:
@@ -152,9 +168,15 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                     for _, tm in pairs:
                         cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
                 conn.autocommit = False
-        if opts.verify:
+        if opts.verify and not stopped():
             with timer.phase("verify"):
                 verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed)
+            if opts.checks or opts.full:
+                from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
+
+                deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
+                    defaults=opts.checks, user=opts.checks, full=opts.full,
+                    reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
     finally:
         conn.close()
     return report
@@ -175,7 +197,7 @@ def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Tab
                 continue
             try:
                 verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed)
-            except Exception as e:  # a decode error: verify this table losslessly
+            except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
                 if "decode" not in str(e).lower():
                     raise
                 pg_conn.rollback()
@@ -321,7 +343,8 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
 
 def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
               reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
-              cancel: threading.Event, truncate: bool, keep_order: bool = False) -> list[CopyResult]:
+              cancel: threading.Event, truncate: bool, keep_order: bool = False,
+              staged: set[str] | None = None) -> list[CopyResult]:
     results: dict[str, CopyResult] = {}
     lock = threading.Lock()
 
@@ -334,8 +357,13 @@ def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], sc
             raise Cancelled("cancelled before this table started")
         conn = connect(dsn)
         try:
+            fks = None
+            if tm.target in (staged or ()):
+                with conn.cursor() as cur:
+                    fks = staging.foreign_keys_of(cur, schema, tm.target) or None
+                conn.rollback()
             copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
-                                 truncate=truncate)
+                                 truncate=truncate, staged_fks=fks)
             results[tm.source] = copier.result
             return copier.run()
         finally:
@@ -478,10 +506,12 @@ _ORPHAN_ACTIONS = {
 def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
                   names: NameAllocator, report: Report, on_event: OnEvent,
                   reject_dir: Path | None = None) -> None:
-    """Orphans are found (and handled by the mapping's policy) for every key first, then the
-    constraints are added: removing orphans of one key must not trip another's constraint."""
+    """Each key is first added as it is (one scan of the child when there are no orphans,
+    the usual case); only a refusal for orphans leads to counting and the orphan policy.
+    Constraints that met orphans are added after every policy ran: removing orphans of one
+    key must not trip another's constraint."""
     included = {tm.source: tm for _, tm in pairs}
-    pending: list[tuple[Table, TableMapping, Any, TableMapping, str]] = []
+    pending: list[tuple[TableMapping, Any, TableMapping, str, str]] = []
     for table, tm in pairs:
         if _failed(report, tm):
             continue
@@ -495,6 +525,29 @@ def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: M
                 report.not_migrated.append(NotMigrated("foreign key", label, why))
                 continue
             try:
+                name = ddl.foreign_key_name(fk, tm, names)
+                stmt = ddl.foreign_key(fk, tm, parent, schema, name, not_valid=False)
+            except (ValueError, KeyError) as e:
+                report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
+                continue
+            # "reject" deletes rows: no constraint may exist yet, or an ON DELETE CASCADE
+            # added early would silently take other tables' rows along.
+            if mapping.orphans != "reject":
+                with conn.cursor() as cur:
+                    cur.execute("SAVEPOINT s2p")
+                    try:
+                        cur.execute(stmt)
+                        cur.execute("RELEASE SAVEPOINT s2p")
+                        conn.commit()
+                        continue
+                    except psycopg2.errors.ForeignKeyViolation:
+                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                    except psycopg2.Error as e:
+                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                        report.not_migrated.append(NotMigrated("foreign key", label, plain_error(e)))
+                        conn.commit()
+                        continue
+            try:
                 orphans = _handle_orphans(conn, fk, table, tm, parent, schema, mapping.orphans,
                                           report, reject_dir)
             except (psycopg2.Error, KeyError) as e:
@@ -504,22 +557,18 @@ def _foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: M
                 continue
             if orphans:
                 on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
-                if mapping.orphans == "skip":
-                    report.not_migrated.append(NotMigrated(
-                        "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
-                    continue
-            pending.append((table, tm, fk, parent, label))
+            if orphans and mapping.orphans == "skip":
+                report.not_migrated.append(NotMigrated(
+                    "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
+                continue
+            pending.append((tm, fk, parent, label, name))
         conn.commit()
-    for _table, tm, fk, parent, label in pending:
+    for tm, fk, parent, label, name in pending:
         with conn.cursor() as cur:  # again: removals above may have orphaned other rows
             cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
             left = cur.fetchone()[0]
-        try:
-            stmt = ddl.foreign_key(fk, tm, parent, schema, names, not_valid=left > 0)
-        except (ValueError, KeyError) as e:
-            report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
-            continue
-        _try(conn, stmt, report, "foreign key", label, on_event)
+        _try(conn, ddl.foreign_key(fk, tm, parent, schema, name, not_valid=left > 0), report,
+             "foreign key", label, on_event)
         conn.commit()
 
 
@@ -631,7 +680,9 @@ __all__ = ["RunOptions", "run_migration", "plan_for", "verify_into", "MigrationE
 
 
 def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema: str | None = None,
-                sample: int = 20, seed: int | None = None, on_event: OnEvent = ignore) -> Report:
+                sample: int = 20, seed: int | None = None, on_event: OnEvent = ignore,
+                checks: bool = True, full: bool = False, queries: list[str] | None = None,
+                reject_dir: str | None = None) -> Report:
     """Compare an earlier migration with the source: counts, and sampled rows value by value.
 
     Rows the converters reject are expected to be absent; they are counted by running the
@@ -667,6 +718,12 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
                     tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
                 else:
                     tr.copied_rows = tr.target_rows or 0
+        if checks or full or queries:
+            from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
+
+            deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
+                defaults=checks, user=checks, queries=list(queries or []), full=full,
+                reject_dir=reject_dir), on_event, timer)
     finally:
         conn.close()
     return report

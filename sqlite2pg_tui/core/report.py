@@ -38,11 +38,13 @@ class TableReport:
     fast_path: bool = False
     seconds: float = 0.0
     error: str = ""
+    checksum_match: bool | None = None  # full-table checksum (verify --full); None: not computed
+    checksum_note: str = ""  # what the checksum left out, or why it could not run
 
     @property
     def ok(self) -> bool:
         return (not self.error and self.count_match and not self.sample_mismatches
-                and not self.rejected_rows)
+                and not self.rejected_rows and self.checksum_match is not False)
 
 
 @dataclass
