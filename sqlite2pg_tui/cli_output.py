@@ -112,6 +112,21 @@ def _format_checks(checks: list[dict]) -> list[str]:
     return out
 
 
+def _verdict(report: Report) -> str:
+    if report.cancelled:
+        return "CANCELLED: see above for what was and was not copied"
+    if report.ok:
+        return "OK: every row accounted for and verified"
+    rejected = sum(t.rejected_rows for t in report.tables)
+    clean = (all(not t.error and t.count_match and not t.sample_mismatches
+                 and t.checksum_match is not False for t in report.tables)
+             and all(c.get("ok", True) for c in report.checks))
+    if clean and rejected:
+        return (f"DONE WITH REJECTS: {rejected:,} row(s) rejected (reasons above, rows in "
+                f"{report.rejects_dir or 'the report'}); every row copied was verified")
+    return "DIFFERENCES: see above"
+
+
 def format_report(report: Report) -> str:
     out = [f"source: {report.source}", f"target: {report.target} (schema {report.schema})", ""]
     rows = [["table", "target", "source", "copied", "rejected", "in pg", "count", "sample"]]
@@ -161,7 +176,5 @@ def format_report(report: Report) -> str:
         out += ["", f"rejected rows written to {report.rejects_dir}"]
     if report.phases_s:
         out += ["", "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.phases_s.items())]
-    verdict = "CANCELLED" if report.cancelled else ("OK: every row accounted for and verified"
-                                                    if report.ok else "DIFFERENCES: see above")
-    out += ["", verdict]
+    out += ["", _verdict(report)]
     return "\n".join(out)

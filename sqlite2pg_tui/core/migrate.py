@@ -707,6 +707,16 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
         if missing:
             raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
         with timer.phase("verify"):
+            from sqlite2pg_tui.core.checks import _reject_lines, rejected_rows
+
+            for _table, tm in pairs:
+                # Rows the run's reject file names beyond the converters' (refused by
+                # PostgreSQL, orphans removed): expected absent from the sample too.
+                tr = TableReport(tm.source, tm.target)
+                lines = _reject_lines(reject_file(reject_dir, tm.target)) if reject_dir else []
+                tr.refused_by_postgres = [ln["rowid"] for ln in lines if not ln.get("column")
+                                          or str(ln.get("reason", "")).startswith("orphan")]
+                report.tables.append(tr)
             verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
             for table, tm in pairs:
                 tr = report.table(tm.source)
@@ -714,6 +724,9 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
                     dirt = scan_table(str(source), table, tm)
                     tr.rejected_by_column = {k: d.rejected for k, d in dirt.items() if d.rejected}
                     tr.rejected_rows = _rows_rejected(str(source), table, tm)
+                    locs, _ = rejected_rows(str(source), table, tm, tr, reject_dir)
+                    if locs is not None and len(locs) > tr.rejected_rows:
+                        tr.rejected_rows = len(locs)
                     tr.copied_rows = tr.target_rows or 0
                     tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
                 else:
