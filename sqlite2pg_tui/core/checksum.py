@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import os
 import sqlite3
 import struct
@@ -32,8 +31,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from multiprocessing import get_context
 from operator import methodcaller
 from typing import Any
@@ -505,25 +502,7 @@ class _Pg:
 
 # --- locating the differing rows ----------------------------------------------------------------
 
-def show(v: Any) -> str:
-    """A value for people, the same way whichever side it came from."""
-    if v is None:
-        return "NULL"
-    if isinstance(v, memoryview):
-        v = bytes(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, str | bytes | int | float):
-        return converters.describe(v, 200)
-    return str(v)
+show = converters.show  # one spelling of values for people, shared with verify and the wizard
 
 
 class _Locator:

@@ -113,6 +113,28 @@ def describe(value: Any, limit: int = 60) -> str:
     return repr(value)
 
 
+def show(value: Any, limit: int = 200) -> str:
+    """A value the way PostgreSQL would print it (true/false, ISO timestamps, JSON), made
+    visible for people; the same text whichever side (source, converted, PostgreSQL) it is from."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if value is None or isinstance(value, str | bytes | int):
+        return describe(value, limit)
+    return str(value)
+
+
 # --- text -------------------------------------------------------------------
 
 def _has_surrogates(s: str) -> bool:

@@ -707,7 +707,7 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
         if missing:
             raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
         with timer.phase("verify"):
-            from sqlite2pg_tui.core.checks import _reject_lines, rejected_rows
+            from sqlite2pg_tui.core.checks import _reject_lines, converter_rejects, rejected_rows
 
             for _table, tm in pairs:
                 # Rows the run's reject file names beyond the converters' (refused by
@@ -723,7 +723,7 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
                 if not tr.count_match:
                     dirt = scan_table(str(source), table, tm)
                     tr.rejected_by_column = {k: d.rejected for k, d in dirt.items() if d.rejected}
-                    tr.rejected_rows = _rows_rejected(str(source), table, tm)
+                    tr.rejected_rows = len(converter_rejects(str(source), table, tm))
                     locs, _ = rejected_rows(str(source), table, tm, tr, reject_dir)
                     if locs is not None and len(locs) > tr.rejected_rows:
                         tr.rejected_rows = len(locs)
@@ -740,30 +740,3 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
     finally:
         conn.close()
     return report
-
-
-def _rows_rejected(source: str, table: Table, tm: TableMapping) -> int:
-    """How many rows the copy would reject (a row with two bad values counts once)."""
-    from sqlite2pg_tui.core import converters
-    from sqlite2pg_tui.core.sqlite_source import iter_rows
-
-    fns = [(converters.build(c.converter, c.options),
-            c.on_error == "null" and not (table.column(c.source).notnull or table.column(c.source).pk))
-           for c in tm.columns]
-    bad = 0
-    conn = open_readonly(source, lossless_text=True)
-    try:
-        for batch in iter_rows(conn, table, [c.source for c in tm.columns]):
-            for row in batch:
-                for (fn, nullable), v in zip(fns, row[1:], strict=True):
-                    if v is None:
-                        continue
-                    try:
-                        fn(v)
-                    except converters.Reject:
-                        if not nullable:
-                            bad += 1
-                            break
-    finally:
-        conn.close()
-    return bad

@@ -77,21 +77,6 @@ def _equal(expected: Any, got: Any, pg_type: str) -> bool:
     return e == g
 
 
-def _show(v: Any) -> str:
-    """A value as PostgreSQL would print it (true/false, ISO timestamps, JSON), for people."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, memoryview):
-        v = bytes(v)
-    if isinstance(v, datetime | date):
-        return v.isoformat(" ") if isinstance(v, datetime) else v.isoformat()
-    if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, Decimal | uuid.UUID):
-        return str(v)
-    return converters.describe(v, 200)
-
-
 def _key_columns(table: Table, tm: TableMapping) -> list[ColumnMapping]:
     pk = table.primary_key
     if pk:
@@ -159,8 +144,8 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
             for i, cm in enumerate(cms):
                 pg_val = got[i] if got is not None else None
                 pair.cells.append(CellPair(
-                    cm.target, _show(row[i]), _show(expected[i]),
-                    _show(pg_val) if got is not None else "(missing)",
+                    cm.target, converters.show(row[i]), converters.show(expected[i]),
+                    converters.show(pg_val) if got is not None else "(missing)",
                     got is not None and _equal(expected[i], pg_val, cm.pg_type)))
             pairs.append(pair)
     return pairs

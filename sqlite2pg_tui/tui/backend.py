@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 
-from sqlite2pg_tui.core import converters, ddl, dirty, pg_target
+from sqlite2pg_tui.core import checks, converters, ddl, dirty, pg_target
+from sqlite2pg_tui.core.checks import QueryComparison
 from sqlite2pg_tui.core.copy import reject_file
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
@@ -150,17 +148,7 @@ def preview_values(samples: list[Any], examples: list[Any], limit: int = 14) -> 
 
 def show_value(v: Any, limit: int = 60) -> str:
     """A converted (Python) value the way PostgreSQL would print it, made visible."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, Decimal | uuid.UUID):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    return converters.describe(v, limit)
+    return converters.show(v, limit)
 
 
 def _shown(v: Any) -> str:
@@ -211,6 +199,15 @@ class Backend:
                 pconn.close()
         finally:
             sconn.close()
+
+    def exclusions(self, source: str, mapping: Mapping, report: Report) -> dict[str, set[Any]]:
+        """Per table, the rows the run left out (so a query's SQLite side sees what PostgreSQL got)."""
+        return checks.exclusions(source, mapping, report, report.rejects_dir)
+
+    def query_both(self, source: str, dsn: str, mapping: Mapping, sqlite_sql: str, schema: str,
+                   exclude: dict[str, set[Any]]) -> QueryComparison:
+        """One SQLite query and its PostgreSQL translation, run on both sides and compared."""
+        return checks.run_query_both(source, dsn, mapping, sqlite_sql, schema, exclude=exclude)
 
     def scan_code(self, folder: str, mapping: Mapping | None) -> list[Any]:
         """The code-port assistant on ``folder``, in memory: list[portcode.FileResult]."""
