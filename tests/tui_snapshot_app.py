@@ -10,6 +10,8 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from textual.clock import MockClock
 from textual.pilot import Pilot
 
 from sqlite2pg_tui.core import dirty
+from sqlite2pg_tui.core.checks import QueryComparison
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.events import (
     Log,
@@ -81,7 +84,61 @@ def canned_report() -> Report:
                         "CREATE TRIGGER customers_touch AFTER UPDATE ON customers BEGIN … END"),
         ],
         phases_s={"inspect": 0.1, "schema": 0.1, "data": 0.4, "verify": 0.2},
+        checks=canned_checks(),
     )
+
+
+def canned_checks() -> list[dict[str, Any]]:
+    """What run_migration puts in Report.checks: default checks per table, then the mapping's."""
+    def default(name: str, ok: bool = True, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "ok": ok, "sqlite_rows": 1, "pg_rows": 1,
+                "first_difference": None, "kind": "default", **extra}
+
+    return [
+        default("customers: rows"),
+        default("customers: min(id)"),
+        default("customers: nulls(email)"),
+        default("orders: rows"),
+        default("orders: sum(total)"),
+        default("orders: max(placed_at)", False,
+                first_difference={"row": 0, "sqlite": ["2024-12-31 23:15:00"],
+                                  "postgres": ["2025-01-01 00:15:00"]}),
+        default("orders: nulls(notes)", note="1 value(s) set to NULL by the column's "
+                "on_error policy"),
+        default("order items: rows"),
+        default("audit_log: rows"),
+        {"name": "paid orders", "ok": True, "sqlite_rows": 1, "pg_rows": 1,
+         "first_difference": None, "kind": "user",
+         "sqlite_sql": "SELECT count(*) FROM orders WHERE paid = 1",
+         "postgres_sql": 'SELECT COUNT(*) FROM "orders" WHERE "paid" = TRUE'},
+        {"name": "totals by customer", "ok": False, "sqlite_rows": 3, "pg_rows": 3,
+         "first_difference": None, "kind": "user",
+         "error": "PostgreSQL: function group_concat(numeric) does not exist",
+         "sqlite_sql": "SELECT customer_id, group_concat(total) FROM orders GROUP BY 1"},
+    ]
+
+
+CANNED_QUERY = "SELECT id, placed_at, total FROM orders\nWHERE id BETWEEN 40 AND 44 ORDER BY id"
+
+
+def canned_query(sqlite_sql: str) -> QueryComparison:
+    """The canned answer to any query: one timestamp an hour off, as in canned_report."""
+    stamps = ["2024-05-13 00:15:00", "2024-06-14 01:15:00", "2024-07-15 02:15:00",
+              "2024-08-16 03:15:00", "2024-09-17 04:15:00"]
+    totals = [140, 143.5, 147, 150.5, 154]
+    srows = [(40 + i, stamps[i].replace(" ", "T"), totals[i]) for i in range(5)]
+    stamps[2] = "2024-07-15 03:15:00"
+    prows = [(40 + i, datetime.fromisoformat(stamps[i]), Decimal(f"{totals[i]:.2f}"))
+             for i in range(5)]
+    diff = {"row": 2, "sqlite": [42, "2024-07-15 02:15:00", 147],
+            "postgres": [42, "2024-07-15 03:15:00", 147]}
+    return QueryComparison(
+        sqlite_sql=sqlite_sql,
+        postgres_sql='SELECT "id", "placed_at", "total" FROM "orders" WHERE "id" BETWEEN 40 AND 44 '
+                     'ORDER BY "id" NULLS FIRST',
+        ordered=True, sqlite_columns=["id", "placed_at", "total"],
+        postgres_columns=["id", "placed_at", "total"], sqlite_rows=srows, postgres_rows=prows,
+        ok=False, first_difference=diff, differences=[diff])
 
 
 def _cells(row: list[tuple[str, str, str, str]], differ: str = "") -> list[CellPair]:
@@ -142,6 +199,13 @@ class FakeBackend(Backend):
     def sample_rows(self, source: str, dsn: str, schema: str, table: Table, tm: TableMapping,
                     n: int = 12, seed: int = 1) -> list[RowPair]:
         return canned_rows(table.name)
+
+    def exclusions(self, source: str, mapping: Mapping, report: Report) -> dict[str, set[Any]]:
+        return {"orders": {17, 23}}
+
+    def query_both(self, source: str, dsn: str, mapping: Mapping, sqlite_sql: str, schema: str,
+                   exclude: dict[str, set[Any]]) -> QueryComparison:
+        return canned_query(sqlite_sql)
 
     def read_rejects(self, reject_dir: str | None, target: str, limit: int = 500) -> list[RejectLine]:
         if target != "orders":
@@ -293,6 +357,37 @@ async def to_compare_other(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def to_compare_checks(pilot: Pilot[Any]) -> None:
+    """4 Checks, the failing default check highlighted."""
+    await to_compare(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    for _ in range(5):
+        await pilot.press("down")
+    await settle(pilot)
+
+
+async def to_compare_query(pilot: Pilot[Any]) -> None:
+    """5 Query: a query typed, run (canned answer: one timestamp differs), added to checks."""
+    from textual.widgets import TextArea
+
+    from sqlite2pg_tui.tui.screens.modals import PathModal
+
+    await to_compare(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    area = pilot.app.screen.query_one("#q-sql", TextArea)
+    area.text = CANNED_QUERY
+    area.move_cursor(area.document.end)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await pilot.press("ctrl+a")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PathModal)
+    await pilot.press("ctrl+u", *"one hour off", "enter")  # ctrl+u clears the field
+    await settle(pilot)
+
+
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
 
 
@@ -333,5 +428,7 @@ STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "compare": to_compare_orders,
     "compare-rejects": to_compare_rejects,
     "compare-other": to_compare_other,
+    "compare-checks": to_compare_checks,
+    "compare-query": to_compare_query,
     "next-steps": to_next_steps,
 }

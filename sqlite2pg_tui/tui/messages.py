@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.message import Message
 
+from sqlite2pg_tui.core.checks import QueryComparison
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.events import Event
 from sqlite2pg_tui.core.inspection import Inspection
@@ -98,3 +99,18 @@ class KitBuilt(Message):
         super().__init__()
         self.result = result  # kit.KitResult | None
         self.error = error
+
+
+class QueryRan(Message):
+    """A query ran on both sides (``comparison``), or could not (``error``).
+
+    ``exclude``: the rows the run left out, found on the way; the screen keeps them.
+    """
+
+    def __init__(self, sql: str, comparison: QueryComparison | None, error: str = "", *,
+                 exclude: dict[str, set[Any]] | None = None) -> None:
+        super().__init__()
+        self.sql = sql
+        self.comparison = comparison
+        self.error = error
+        self.exclude = exclude

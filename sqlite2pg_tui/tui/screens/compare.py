@@ -1,29 +1,39 @@
 """Stage 5, Compare: both sides counted, sampled rows side by side, rejects with reasons,
-and what was not migrated."""
+what was not migrated, the verification checks, and a query run on both sides."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.console import Group
+from rich.table import Table as RichTable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Static, TextArea
 
 from sqlite2pg_tui import locations
+from sqlite2pg_tui.core.checks import QueryComparison, compare_rows
+from sqlite2pg_tui.core.checks import show as show_value
+from sqlite2pg_tui.core.mapping import Check
 from sqlite2pg_tui.core.report import Report, TableReport
 from sqlite2pg_tui.core.verify import CellPair, RowPair
 from sqlite2pg_tui.tui.backend import RejectLine, explain
-from sqlite2pg_tui.tui.messages import SampleLoaded
+from sqlite2pg_tui.tui.messages import QueryRan, SampleLoaded
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import PathModal, TextModal
 from sqlite2pg_tui.tui.widgets.cells import plain
 
-VIEWS = (("rows", "Rows side by side"), ("rejects", "Rejected"), ("other", "Not migrated"))
+VIEWS = (("rows", "Rows"), ("rejects", "Rejected"), ("other", "Not migrated"),
+         ("checks", "Checks"), ("query", "Query"))
+DB_VIEWS = ("checks", "query")  # database-wide: the table list folds away to give them room
 SAMPLE_ROWS = 12
+QUERY_ROWS = 20  # rows of each side shown in the Query view
+QUERY_HINT = "ctrl+r runs the query on SQLite and, translated, on PostgreSQL"
 
 
 def _cut(s: str, n: int) -> str:
@@ -42,6 +52,103 @@ class _Loaded:
     error: str = ""
 
 
+def _values(vals: Any) -> str:
+    if vals is None:
+        return "(no row)"
+    if isinstance(vals, list | tuple):
+        return ", ".join("NULL" if v is None else str(v) for v in vals)
+    return str(vals)
+
+
+def _single(c: dict[str, Any]) -> bool:
+    """A one-row answer (every default check): "row 1" would say nothing."""
+    return (c.get("sqlite_rows") or 0) <= 1 and (c.get("pg_rows") or 0) <= 1
+
+
+def difference_summary(fd: dict[str, Any] | None, single: bool = False) -> str:
+    """One line for a first difference: its message, or row N: SQLite … ≠ PostgreSQL …"""
+    if not fd:
+        return ""
+    if fd.get("message"):
+        return str(fd["message"])
+    where = f"row {fd['row'] + 1}: " if isinstance(fd.get("row"), int) and not single else ""
+    return f"{where}{_values(fd.get('sqlite'))} ≠ {_values(fd.get('postgres'))}"
+
+
+def check_result(c: dict[str, Any]) -> Text:
+    if c.get("ok", True):
+        return Text("✓ ok", style="green")
+    return Text("✗ err" if c.get("error") else "✗ diff", style="red bold")
+
+
+def check_detail(c: dict[str, Any]) -> Group:
+    """The check's SQL on both sides and its first difference side by side, then error/note."""
+    head = Text.assemble((c.get("name", ""), "bold"), "  ", check_result(c),
+                         (f"  {c.get('kind', '')} check", "dim"))
+    grid = RichTable.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_column(ratio=1)
+    grid.add_row("", Text("SQLite", style="bold underline"),
+                 Text("PostgreSQL", style="bold underline"))
+    if c.get("sqlite_sql") or c.get("postgres_sql"):
+        grid.add_row("SQL", Text(c.get("sqlite_sql", "")), Text(c.get("postgres_sql", "")))
+    rows = (c.get("sqlite_rows"), c.get("pg_rows"))
+    grid.add_row("rows", "-" if rows[0] is None else str(rows[0]),
+                 "-" if rows[1] is None else str(rows[1]))
+    fd = c.get("first_difference")
+    if fd:
+        if fd.get("message"):
+            grid.add_row("differs", Text(str(fd["message"]), style="red"), "")
+        if "sqlite" in fd or "postgres" in fd:
+            label = (f"row {fd['row'] + 1}" if isinstance(fd.get("row"), int) and not _single(c)
+                     else "value")
+            grid.add_row(label, Text(_values(fd.get("sqlite")), style="red bold"),
+                         Text(_values(fd.get("postgres")), style="red bold"))
+    parts: list[Any] = [head, grid]
+    if c.get("error"):
+        parts.append(Text("error: " + str(c["error"]), style="red"))
+    if c.get("note"):
+        parts.append(Text("note: " + str(c["note"]), style="yellow"))
+    if c.get("ok", True) and not fd and not c.get("error"):
+        parts.append(Text("✓ the same answer on both sides", style="green"))
+    return Group(*parts)
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    # Display order for an unordered result: numbers as numbers, the rest as shown.
+    out: list[tuple[int, Any]] = []
+    for v in row:
+        if v is None:
+            out.append((0, 0))
+        elif isinstance(v, bool | int | float) and not (isinstance(v, float) and v != v):
+            out.append((1, float(v)))
+        else:
+            out.append((2, str(show_value(v))))
+    return tuple(out)
+
+
+def _cell(v: Any) -> str:
+    return "NULL" if v is None else str(show_value(v))
+
+
+def query_verdict(qc: QueryComparison) -> Text:
+    if qc.sqlite_error or qc.postgres_error:
+        err = "; ".join(e for e in (f"SQLite: {qc.sqlite_error}" if qc.sqlite_error else "",
+                                    f"PostgreSQL: {qc.postgres_error}" if qc.postgres_error
+                                    else "") if e)
+        return Text("✗ could not compare: " + err, style="red bold")
+    if qc.ok:
+        n = len(qc.sqlite_rows)
+        t = Text(f"✓ same answer on both sides ({n} row{'s' if n != 1 else ''})",
+                 style="green bold")
+    else:
+        t = Text("✗ differs: " + difference_summary(qc.first_difference), style="red bold")
+    if qc.note:
+        t.append(f" ({qc.note})", style="yellow")
+    return t
+
+
 def verdict(report: Report) -> Text:
     if report.cancelled:
         return Text("✗ Cancelled: only the tables marked ✓ below were copied", style="yellow bold")
@@ -49,8 +156,10 @@ def verdict(report: Report) -> Text:
         return Text("✓ Every row accounted for and verified", style="green bold")
     rejected = sum(t.rejected_rows for t in report.tables)
     bad = [t.source for t in report.tables if t.error or not t.count_match or t.sample_mismatches]
+    failed = sum(1 for c in report.checks if not c.get("ok", True))
     bits = ([f"{rejected:,} row(s) rejected, with reasons (2)"] if rejected else []) + (
-        [f"differences in {', '.join(bad)}"] if bad else ["every count and sample agrees"])
+        [f"differences in {', '.join(bad)}"] if bad else ["every count and sample agrees"]) + (
+        [f"{failed} check(s) failed (4)"] if failed else [])
     return Text("✗ " + "; ".join(bits), style="yellow bold")
 
 
@@ -77,16 +186,36 @@ Below, for the highlighted table: 1 shows sampled rows side by side (the SQLite 
 what PostgreSQL holds; ✗ marks cells that differ after conversion), 2 the rejected
 rows with the reason (read from the reject file), 3 what was not migrated for the
 whole database: orphan rows of foreign keys, views, triggers and other objects, with
-the reason. v shows the highlighted value in full; r saves the report as JSON;
-ctrl+n goes on to Next steps (port the code, the production kit).
+the reason.
+
+4 Checks: every verification check the run made (rows, key ranges, sums, NULLs… per
+table, then the mapping's own [[checks]]), ✓ or ✗ with the first difference; below, the
+highlighted check's SQL on both sides and its first difference side by side.
+
+5 Query: type a SQLite query (tab leaves the box); ctrl+r runs it on SQLite and,
+translated, on PostgreSQL (rows the copy rejected are left out on SQLite's side). Shown:
+the PostgreSQL text, both answers side by side (≠ marks cells that differ) and the
+verdict. ctrl+a adds the query to the mapping's checks under a name; ctrl+s saves it.
+
+v shows the highlighted value or check in full; r saves the report as JSON; ctrl+n goes
+on to Next steps (port the code, the production kit).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "view('rows')", "Views", key_display="1-3", id="view-rows",
+        Binding("1", "view('rows')", "Views", key_display="1-5", id="view-rows",
                 tooltip="sampled rows side by side"),
         Binding("2", "view('rejects')", "Rejected rows", show=False, id="view-rejects",
                 tooltip="rejected rows of the table, with the reason"),
         Binding("3", "view('other')", "Not migrated", show=False, id="view-other",
                 tooltip="orphan rows, views, triggers and other objects not migrated"),
+        Binding("4", "view('checks')", "Checks", show=False, id="view-checks",
+                tooltip="the verification checks, with the first difference"),
+        Binding("5", "view('query')", "Query", show=False, id="view-query",
+                tooltip="run a query on both sides"),
+        Binding("ctrl+r", "run_query", "Run query", id="run-query",
+                tooltip="run the query on SQLite and PostgreSQL, compare (5)"),
+        # Priority: the query box would take ctrl+a as "start of line".
+        Binding("ctrl+a", "add_check", "Add check", priority=True, id="add-check",
+                tooltip="add the query to the mapping's checks (5; ctrl+s saves)"),
         Binding("v", "show_value", "Full value", id="show-value",
                 tooltip="the highlighted value or line in full"),
         Binding("r", "save_report", "Save report", id="save-report",
@@ -103,6 +232,11 @@ ctrl+n goes on to Next steps (port the code, the production kit).
         self.loaded: dict[str, _Loaded] = {}
         self._row_entries: list[tuple[str, CellPair | None, str]] = []
         self.report_path: str | None = None
+        self.comparison: QueryComparison | None = None  # the last query run
+        self.query_error = ""
+        self.query_running = False
+        self.added_line = ""  # confirmation of the last ctrl+a
+        self._exclude: dict[str, set[Any]] | None = None  # rows the run left out, once found
 
     @property
     def report(self) -> Report:
@@ -118,6 +252,21 @@ ctrl+n goes on to Next steps (port the code, the production kit).
             yield DataTable(id="rows", cursor_type="row")
             yield DataTable(id="rejects", cursor_type="row")
             yield DataTable(id="other", cursor_type="row")
+            with Vertical(id="checks"):
+                yield DataTable(id="chk-table", cursor_type="row")
+                with VerticalScroll(id="chk-detail-box"):
+                    yield Static(id="chk-detail", markup=False)
+            with Vertical(id="query"):
+                yield TextArea(id="q-sql", compact=True, soft_wrap=True,
+                               placeholder="a SQLite query, e.g. SELECT count(*) FROM customers")
+                yield Static(QUERY_HINT, id="q-status", markup=False)
+                with Horizontal(id="q-results"):
+                    with Vertical(classes="q-side"):
+                        yield Label("SQLite", id="q-s-title", classes="q-title", markup=False)
+                        yield DataTable(id="q-sqlite", cursor_type="row")
+                    with Vertical(classes="q-side"):
+                        yield Label("PostgreSQL", id="q-p-title", classes="q-title", markup=False)
+                        yield DataTable(id="q-pg", cursor_type="row")
         yield Static(id="cmp-detail", markup=False)
         yield Footer(compact=True)
 
@@ -148,6 +297,14 @@ ctrl+n goes on to Next steps (port the code, the production kit).
         for label, key in (("Kind", "kind"), ("Name", "name"), ("Reason", "reason")):
             other.add_column(label, key=key)
         self.fill_other()
+        chk = self.query_one("#chk-table", DataTable)
+        # Fixed widths: a snapshot must not depend on when auto-sizing runs.
+        for label, key, width in (("Result", "result", 6), ("Check", "name", 26),
+                                  ("Kind", "kind", 7), ("First difference", "diff", 29)):
+            chk.add_column(label, key=key, width=width)
+        self.fill_checks()
+        self.query_one("#q-sql", TextArea).cursor_blink = bool(getattr(self.app, "cursor_blink",
+                                                                       True))
         self.show_tabs()
         t.focus()
         if self.report.tables:
@@ -162,7 +319,8 @@ ctrl+n goes on to Next steps (port the code, the production kit).
 
     @on(DataTable.RowSelected, "#cmp-tables")
     def _table_selected(self, _event: DataTable.RowSelected) -> None:
-        self.query_one(f"#{self.view}", DataTable).focus()
+        if self.view not in DB_VIEWS:
+            self.query_one(f"#{self.view}", DataTable).focus()
 
     def select_table(self, name: str) -> None:
         self.table_name = name
@@ -291,7 +449,9 @@ ctrl+n goes on to Next steps (port the code, the production kit).
             other.add_row(*plain("", "", "everything was migrated"))
 
     def show_tabs(self) -> None:
-        counts = {"rows": "", "other": f" ({len(self.other_rows())})"}
+        failed = sum(1 for c in self.report.checks if not c.get("ok", True))
+        counts = {"rows": "", "other": f" ({len(self.other_rows())})",
+                  "checks": f" ({len(self.report.checks)}{f', {failed} ✗' if failed else ''})"}
         if self.table_name:
             counts["rejects"] = f" ({self.report.table(self.table_name).rejected_rows:,})"
         t = Text()
@@ -299,9 +459,8 @@ ctrl+n goes on to Next steps (port the code, the production kit).
             chosen = key == self.view
             t.append(f" {i} ", style="bold reverse" if chosen else "bold")
             shown = f"{label}{counts.get(key, '')}"
-            t.append(f"[{shown}]" if chosen else f" {shown} ", style="bold" if chosen else "dim")
-            t.append(" ")
-        if self.view != "other" and self.table_name:
+            t.append(f"[{shown}] " if chosen else f" {shown} ", style="bold" if chosen else "dim")
+        if self.view in ("rows", "rejects") and self.table_name:
             t.append(f" {self.table_name}", style="italic")
         self.query_one("#cmp-tabs", Static).update(t)
 
@@ -334,6 +493,8 @@ ctrl+n goes on to Next steps (port the code, the production kit).
             if 0 <= i < len(items):
                 detail.update(Text(_cut(items[i], 2 * 78)))
                 return
+        elif self.view == "checks":
+            self.show_check()
         detail.update("")
 
     def _other_items(self) -> list[str]:
@@ -345,11 +506,191 @@ ctrl+n goes on to Next steps (port the code, the production kit).
 
     # --- actions ---------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden, not dimmed: 80 columns of footer only hold what can be done now.
+        if action in ("run_query", "add_check"):
+            return self.view == "query"
+        if action in ("show_value", "save_report"):
+            return self.view != "query"
+        return True
+
     def action_view(self, view: str) -> None:
+        was_db = self.view in DB_VIEWS
         self.view = view
         self.query_one("#cmp-views", ContentSwitcher).current = view
+        self.set_class(view in DB_VIEWS, "db-view")
+        if view == "checks":
+            self.query_one("#chk-table", DataTable).focus()
+        elif view == "query":
+            self.query_one("#q-sql", TextArea).focus()
+        elif was_db:
+            self.query_one("#cmp-tables", DataTable).focus()
         self.show_tabs()
         self.show_detail()
+        self.refresh_bindings()
+
+    # --- 4 checks ----------------------------------------------------------------------
+
+    def fill_checks(self) -> None:
+        chk = self.query_one("#chk-table", DataTable)
+        chk.clear()
+        for i, c in enumerate(self.report.checks):
+            summary = (f"error: {c['error']}" if c.get("error")
+                       else difference_summary(c.get("first_difference"), _single(c))
+                       or c.get("note", ""))
+            style = "red" if not c.get("ok", True) else "dim"
+            chk.add_row(*plain(check_result(c), _cut(str(c.get("name", "")), 26),
+                               str(c.get("kind", "")), Text(_cut(summary, 29), style=style)),
+                        key=str(i))
+        if not self.report.checks:
+            chk.add_row(*plain("", "(no checks in this report)", "", ""))
+        self.show_check()
+
+    def _check_at_cursor(self) -> dict[str, Any] | None:
+        i = self.query_one("#chk-table", DataTable).cursor_row
+        return self.report.checks[i] if 0 <= i < len(self.report.checks) else None
+
+    def show_check(self) -> None:
+        c = self._check_at_cursor()
+        self.query_one("#chk-detail", Static).update(
+            check_detail(c) if c is not None else
+            Text("The run made no checks (run again with checks on, or add one with 5 Query)."))
+
+    @on(DataTable.RowHighlighted, "#chk-table")
+    def _check_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_check()
+
+    # --- 5 query -----------------------------------------------------------------------
+
+    def query_text(self) -> str:
+        return self.query_one("#q-sql", TextArea).text.strip()
+
+    def action_run_query(self) -> None:
+        sql_text = self.query_text()
+        if not sql_text:
+            self.set_query_status(Text("type a SQLite query first", style="yellow"))
+            return
+        if self.state.mapping is None:
+            self.set_query_status(Text("no mapping: nothing to translate with", style="red"))
+            return
+        self.query_running = True
+        self.added_line = ""
+        self.set_query_status(Text("running on both sides…", style="italic"))
+        st = self.state
+        self._run_query(sql_text, st.source, st.dsn, st.mapping, self.report.schema, self._exclude)
+
+    @work(thread=True, exclusive=True, group="query")
+    def _run_query(self, sql_text: str, source: str, dsn: str, mapping: Any, schema: str,
+                   exclude: dict[str, set[Any]] | None) -> None:
+        try:
+            if exclude is None:
+                exclude = self.backend.exclusions(source, mapping, self.report)
+            qc = self.backend.query_both(source, dsn, mapping, sql_text, schema, exclude)
+        except Exception as e:  # see backend.explain
+            self.post_message(QueryRan(sql_text, None, explain(e), exclude=exclude))
+            return
+        self.post_message(QueryRan(sql_text, qc, exclude=exclude))
+
+    @on(QueryRan)
+    def _query_ran(self, msg: QueryRan) -> None:
+        self.query_running = False
+        if msg.exclude is not None:
+            self._exclude = msg.exclude
+        self.comparison = msg.comparison
+        self.query_error = msg.error
+        self.fill_query()
+
+    def set_query_status(self, *lines: Text | str) -> None:
+        self.query_one("#q-status", Static).update(Text("\n").join(
+            line if isinstance(line, Text) else Text(line) for line in lines))
+
+    def _status_lines(self) -> list[Text]:
+        qc = self.comparison
+        lines: list[Text] = []
+        if self.query_error:
+            lines.append(Text("✗ " + self.query_error, style="red bold"))
+        elif qc is not None:
+            pg = " ".join(qc.postgres_sql.split()) or "(no PostgreSQL text)"
+            how = "PostgreSQL (translated): " if qc.translated else "PostgreSQL: "
+            lines.append(Text.assemble((how, "bold"), _cut(pg, 2 * 78 - len(how))))
+            lines.append(query_verdict(qc))
+        else:
+            lines.append(Text(QUERY_HINT))
+        if self.added_line:
+            lines.append(Text(self.added_line, style="green"))
+        return lines
+
+    def fill_query(self) -> None:
+        self.set_query_status(*self._status_lines())
+        left = self.query_one("#q-sqlite", DataTable)
+        right = self.query_one("#q-pg", DataTable)
+        left.clear(columns=True)
+        right.clear(columns=True)
+        qc = self.comparison
+        if qc is None:
+            return
+        srows, prows = list(qc.sqlite_rows), list(qc.postgres_rows)
+        if not qc.ordered:
+            srows.sort(key=_sort_key)
+            prows.sort(key=_sort_key)
+        self.query_one("#q-s-title", Label).update(
+            f"SQLite: {len(qc.sqlite_rows)} row(s)" if not qc.sqlite_error else "SQLite: error")
+        self.query_one("#q-p-title", Label).update(
+            f"PostgreSQL: {len(qc.postgres_rows)} row(s)" if not qc.postgres_error
+            else "PostgreSQL: error")
+        marks = not qc.ok and not qc.sqlite_error and not qc.postgres_error
+        width = max(len(qc.sqlite_columns), len(qc.postgres_columns))
+        for table, columns, rows, other in ((left, qc.sqlite_columns, srows, prows),
+                                            (right, qc.postgres_columns, prows, srows)):
+            for i, name in enumerate(columns):
+                table.add_column(_cut(name, 20), key=str(i))
+            for r, row in enumerate(rows[:QUERY_ROWS]):
+                mate = other[r] if r < len(other) else None
+                cells: list[Text] = []
+                for c, v in enumerate(row):
+                    differs = marks and (mate is None or len(mate) != width or c >= len(mate)
+                                         or not self._same(v, mate[c], table is left))
+                    text = _cut(_cell(v), 20)
+                    cells.append(Text("≠ " + text, style="red bold") if differs else Text(text))
+                table.add_row(*cells)
+            if len(rows) > QUERY_ROWS:
+                table.add_row(*plain(f"… {len(rows) - QUERY_ROWS} more",
+                                     *([""] * (len(columns) - 1))))
+
+    @staticmethod
+    def _same(v: Any, mate: Any, sqlite_side: bool) -> bool:
+        s, p = (v, mate) if sqlite_side else (mate, v)
+        return compare_rows([(s,)], [(p,)], True)[0]
+
+    def action_add_check(self) -> None:
+        st = self.state
+        sql_text = self.query_text()
+        if not sql_text:
+            self.set_query_status(Text("type a SQLite query first", style="yellow"))
+            return
+        if st.mapping is None:
+            return
+        mapping = st.mapping
+        taken = {c.name for c in mapping.checks}
+        n = len(mapping.checks) + 1
+        while f"check {n}" in taken:
+            n += 1
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            name = name.strip()
+            if name in {c.name for c in mapping.checks}:
+                self.added_line = f"✗ a check named {name!r} exists already; not added"
+            else:
+                mapping.checks.append(Check(name, sql_text))
+                self.added_line = (f"✓ added check {name!r} to the mapping "
+                                   f"({len(mapping.checks)} in all); ctrl+s saves it")
+            self.set_query_status(*self._status_lines())
+
+        self.app.push_screen(PathModal("Name of the new check", f"check {n}",
+                                       "enter: add to the mapping's checks   esc: cancel",
+                                       empty="a name is needed"), named)
 
     def action_show_value(self) -> None:
         if self.view == "rows":
@@ -372,7 +713,11 @@ ctrl+n goes on to Next steps (port the code, the production kit).
                 self.app.push_screen(TextModal(
                     f"{self.table_name}, row {r.rowid}, {r.column}",
                     Text.assemble(("value   ", "bold"), r.value, ("\nreason  ", "bold"), r.reason)))
-        else:
+        elif self.view == "checks":
+            c = self._check_at_cursor()
+            if c is not None:
+                self.app.push_screen(TextModal(f"Check {c.get('name', '')}", check_detail(c)))
+        elif self.view == "other":
             items = self._other_items()
             i = self.query_one("#other", DataTable).cursor_row
             if 0 <= i < len(items):

@@ -52,15 +52,18 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class PathModal(ModalScreen[str | None]):
-    """A file path, prefilled and editable; enter accepts, escape cancels."""
+    """A file path (or any short text, e.g. a name), prefilled and editable; enter accepts,
+    escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path-cancel")]
 
-    def __init__(self, title: str, path: str | Path, hint: str = "") -> None:
+    def __init__(self, title: str, path: str | Path, hint: str = "", *,
+                 empty: str = "a path is needed") -> None:
         super().__init__(classes="wizard-modal")
         self.title_text = title
         self.path = str(path)
         self.hint = hint
+        self.empty = empty  # said when enter is pressed on an empty field
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box modal-small"):
@@ -79,7 +82,7 @@ class PathModal(ModalScreen[str | None]):
     def _submit(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         if not value:
-            self.query_one("#path-error", Label).update("a path is needed")
+            self.query_one("#path-error", Label).update(self.empty)
             return
         self.dismiss(value)
 
