@@ -1,0 +1,300 @@
+"""After the data: primary keys, CHECKs, generated columns, indexes, foreign keys (with
+the orphan policy), identity sequences and views.
+
+Each statement runs in a savepoint: PostgreSQL refusing one (a CHECK old rows break, an
+index it cannot build) is reported in the Report and costs that one object, never the run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from sqlite2pg_tui.core import ddl, sql_translate
+from sqlite2pg_tui.core.copy import reject_file
+from sqlite2pg_tui.core.events import Log, OnEvent
+from sqlite2pg_tui.core.mapping import Mapping, TableMapping
+from sqlite2pg_tui.core.naming import NameAllocator
+from sqlite2pg_tui.core.pg_target import plain_error, qualified
+from sqlite2pg_tui.core.report import NotMigrated, Orphans, Report
+from sqlite2pg_tui.core.schema import SourceSchema, Table
+
+
+def relation_names(conn: Any, schema: str) -> set[str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %s", (schema,))
+        names = {r[0] for r in cur.fetchall()}
+        cur.execute("SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                    "WHERE n.nspname = %s", (schema,))
+        names |= {r[0] for r in cur.fetchall()}
+    conn.rollback()
+    return names
+
+
+def _try(conn: Any, stmt: Any, report: Report, kind: str, name: str, on_event: OnEvent,
+         original: str = "") -> bool:
+    """Run one DDL statement in a savepoint; a refusal is reported, never fatal."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(stmt)
+        except psycopg2.Error as e:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            msg = plain_error(e)
+            report.not_migrated.append(NotMigrated(kind, name, msg, original))
+            on_event(Log(f"{kind} {name}: {msg}", "warning"))
+            return False
+        cur.execute("RELEASE SAVEPOINT s2p")
+    return True
+
+
+def constraints(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                 names: NameAllocator, report: Report, on_event: OnEvent) -> None:
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        pk = ddl.primary_key(table, tm, schema, names)
+        if pk is not None:
+            _try(conn, pk, report, "primary key", tm.target, on_event)
+        for col, stmt, why in ddl.generated_columns(table, tm, schema):
+            label = f"{tm.target}.{col}"
+            if stmt is None:
+                report.not_migrated.append(NotMigrated("generated column", label, why))
+            elif _try(conn, stmt, report, "generated column", label, on_event):
+                report.notes.append({"table": tm.target, "note": f"generated column {col} "
+                                     "recreated (STORED, added after the data)"})
+        for n, check in enumerate(table.checks, 1):
+            try:
+                stmt, name = ddl.check_constraint(check, tm, schema, names, n)
+            except ValueError as e:
+                report.not_migrated.append(NotMigrated("check", tm.target, str(e), check))
+                continue
+            if _try(conn, stmt, report, "check", f"{tm.target}: CHECK ({check})", on_event, check):
+                _validate_check(conn, tm, schema, name, check, report)
+        conn.commit()
+
+
+def _validate_check(conn: Any, tm: TableMapping, schema: str, name: str, check: str,
+                    report: Report) -> None:
+    stmt = sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+        qualified(schema, tm.target), sql.Identifier(name))
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(stmt)
+            cur.execute("RELEASE SAVEPOINT s2p")
+        except psycopg2.Error:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            report.not_migrated.append(NotMigrated(
+                "check", f"{tm.target}: CHECK ({check})",
+                "existing rows violate it: added NOT VALID (enforced for new rows only)", check))
+
+
+def _failed(report: Report, tm: TableMapping) -> bool:
+    try:
+        return bool(report.table(tm.source).error)
+    except KeyError:
+        return True
+
+
+def indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
+             report: Report, on_event: OnEvent, nocase: sql.Composable | None = None) -> None:
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        for idx in table.indexes:
+            if idx.origin == "pk":
+                continue
+            try:
+                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase)
+            except (ValueError, KeyError) as e:
+                report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
+                continue
+            _try(conn, stmt, report, "index", idx.name, on_event, idx.sql or "")
+        conn.commit()
+
+
+_ORPHAN_ACTIONS = {
+    "not_valid": "constraint added NOT VALID: rows kept, new rows checked",
+    "skip": "constraint not added; rows kept",
+    "null": "foreign key set to NULL in those rows; constraint added",
+    "reject": "rows removed to the reject file; constraint added",
+}
+
+
+def foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
+                  names: NameAllocator, report: Report, on_event: OnEvent,
+                  reject_dir: Path | None = None) -> None:
+    """Each key is first added as it is (one scan of the child when there are no orphans,
+    the usual case); only a refusal for orphans leads to counting and the orphan policy.
+    Constraints that met orphans are added after every policy ran: removing orphans of one
+    key must not trip another's constraint."""
+    included = {tm.source: tm for _, tm in pairs}
+    pending: list[tuple[TableMapping, Any, TableMapping, str, str]] = []
+    for table, tm in pairs:
+        if _failed(report, tm):
+            continue
+        for fk in table.foreign_keys:
+            label = f"{tm.target}({', '.join(fk.columns)}) → {fk.ref_table}"
+            parent = included.get(fk.ref_table)
+            if parent is None:
+                why = ("references a table that is not in the database"
+                       if not any(t.source == fk.ref_table for t in mapping.tables)
+                       else "references a table that is excluded from the migration")
+                report.not_migrated.append(NotMigrated("foreign key", label, why))
+                continue
+            try:
+                name = ddl.foreign_key_name(fk, tm, names)
+                stmt = ddl.foreign_key(fk, tm, parent, schema, name, not_valid=False)
+            except (ValueError, KeyError) as e:
+                report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
+                continue
+            # "reject" deletes rows: no constraint may exist yet, or an ON DELETE CASCADE
+            # added early would silently take other tables' rows along.
+            if mapping.orphans != "reject":
+                with conn.cursor() as cur:
+                    cur.execute("SAVEPOINT s2p")
+                    try:
+                        cur.execute(stmt)
+                        cur.execute("RELEASE SAVEPOINT s2p")
+                        conn.commit()
+                        continue
+                    except psycopg2.errors.ForeignKeyViolation:
+                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                    except psycopg2.Error as e:
+                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                        report.not_migrated.append(NotMigrated("foreign key", label, plain_error(e)))
+                        conn.commit()
+                        continue
+            try:
+                orphans = _handle_orphans(conn, fk, table, tm, parent, schema, mapping.orphans,
+                                          report, reject_dir)
+            except (psycopg2.Error, KeyError) as e:
+                conn.rollback()
+                msg = plain_error(e) if isinstance(e, psycopg2.Error) else f"unknown column {e}"
+                report.not_migrated.append(NotMigrated("foreign key", label, msg))
+                continue
+            if orphans:
+                on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
+            if orphans and mapping.orphans == "skip":
+                report.not_migrated.append(NotMigrated(
+                    "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
+                continue
+            pending.append((tm, fk, parent, label, name))
+        conn.commit()
+    for tm, fk, parent, label, name in pending:
+        with conn.cursor() as cur:  # again: removals above may have orphaned other rows
+            cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+            left = cur.fetchone()[0]
+        _try(conn, ddl.foreign_key(fk, tm, parent, schema, name, not_valid=left > 0), report,
+             "foreign key", label, on_event)
+        conn.commit()
+
+
+def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: TableMapping,
+                    schema: str, policy: str, report: Report, reject_dir: Path | None) -> int:
+    with conn.cursor() as cur:
+        cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+        orphans = cur.fetchone()[0]
+        if not orphans:
+            return 0
+        cur.execute(ddl.orphan_examples_sql(fk, table, tm, parent, schema))
+        examples = [r[0] for r in cur.fetchall()]
+        action = _ORPHAN_ACTIONS[policy]
+        cond = ddl.orphan_condition(fk, tm, parent, schema)
+        tr = report.table(tm.source)
+        cols = [tm.column(c).target for c in fk.columns]
+        if policy == "null":
+            cur.execute("SAVEPOINT s2p")
+            try:
+                cur.execute(sql.SQL("UPDATE {} AS c SET {} WHERE {}").format(
+                    qualified(schema, tm.target),
+                    sql.SQL(", ").join(sql.SQL("{} = NULL").format(sql.Identifier(c)) for c in cols),
+                    cond))
+                cur.execute("RELEASE SAVEPOINT s2p")
+                for c in fk.columns:
+                    tr.nulled_by_column[c] = tr.nulled_by_column.get(c, 0) + orphans
+            except psycopg2.Error as e:  # e.g. the column is NOT NULL
+                cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                action = f"could not set NULL ({plain_error(e)}): {_ORPHAN_ACTIONS['not_valid']}"
+        elif policy == "reject":
+            key = [tm.column(c).target for c in (table.primary_key or fk.columns)]
+            cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(
+                qualified(schema, tm.target), cond))
+            removed = [json.loads(r[0]) for r in cur.fetchall()]
+            if reject_dir is not None:
+                reject_dir.mkdir(parents=True, exist_ok=True)
+                path = reject_file(reject_dir, tm.target)
+                with path.open("a", encoding="utf-8") as fh:
+                    for row in removed:  # shaped like the copy's lines, plus the whole row
+                        rowid = [row.get(k) for k in key]
+                        value = [row.get(c) for c in cols]
+                        fh.write(json.dumps({
+                            "rowid": rowid[0] if len(rowid) == 1 else rowid,
+                            "column": ", ".join(fk.columns),
+                            "value": value[0] if len(value) == 1 else value,
+                            "reason": f"orphan: no row in {fk.ref_table} matches "
+                                      f"{', '.join(fk.columns)}", "row": row},
+                            ensure_ascii=False) + "\n")
+            key_name = ", ".join(fk.columns)
+            tr.copied_rows -= len(removed)
+            tr.rejected_rows += len(removed)
+            tr.rejected_by_column[key_name] = tr.rejected_by_column.get(key_name, 0) + len(removed)
+            tr.rejected_reasons.setdefault(key_name, {})[f"orphan: no row in {fk.ref_table}"] = len(removed)
+    report.orphans.append(Orphans(tm.target, ", ".join(fk.columns), parent.target, orphans, action,
+                                  examples))
+    return orphans
+
+
+def sequences(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str) -> None:
+    with conn.cursor() as cur:
+        for table, tm in pairs:
+            for cm in tm.columns:
+                if not cm.identity:
+                    continue
+                # Past the highest id SQLite ever handed out (sqlite_sequence for
+                # AUTOINCREMENT), not just the highest id still present.
+                cur.execute(sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    "GREATEST(coalesce(max({col}), 0), %s, 1), "
+                    "coalesce(max({col}), 0) > 0 OR %s > 0) FROM {tbl}").format(
+                        col=sql.Identifier(cm.target), tbl=qualified(schema, tm.target)),
+                    (sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(tm.target))
+                     .as_string(conn), cm.target, table.sequence or 0, table.sequence or 0))
+    conn.commit()
+
+
+def views(conn: Any, schema_src: SourceSchema, mapping: Mapping, schema: str, report: Report,
+           on_event: OnEvent) -> None:
+    tables = {t.source: t.target for t in mapping.tables}
+    columns: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for t in mapping.included:
+        for c in t.columns:
+            if columns.get(c.source, c.target) != c.target:
+                ambiguous.add(c.source)
+            columns[c.source] = c.target
+    booleans = set().union(*(ddl.booleans_of(t) for t in mapping.included)) if mapping.included else set()
+    for v in schema_src.views:
+        try:
+            if ambiguous:
+                raise sql_translate.Untranslatable(
+                    f"columns renamed differently per table ({', '.join(sorted(ambiguous))})")
+            text = sql_translate.statement(v.sql, columns, tables, booleans)
+        except sql_translate.Untranslatable as e:
+            report.not_migrated.append(NotMigrated("view", v.name, f"not translated: {e}", v.sql))
+            continue
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        ok = _try(conn, sql.SQL(text), report, "view", v.name, on_event, v.sql)
+        conn.commit()
+        if ok:
+            on_event(Log(f"view {v.name} created"))
+    with conn.cursor() as cur:
+        cur.execute("RESET search_path")
+    conn.commit()
