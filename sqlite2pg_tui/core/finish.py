@@ -280,8 +280,17 @@ def views(conn: Any, schema_src: SourceSchema, mapping: Mapping, schema: str, re
                 ambiguous.add(c.source)
             columns[c.source] = c.target
     booleans = set().union(*(ddl.booleans_of(t) for t in mapping.included)) if mapping.included else set()
+    excluded = {t.source.lower() for t in mapping.tables if not t.include}
+    failed = {r.source.lower() for r in report.tables if r.error}
     for v in schema_src.views:
         try:
+            used = sql_translate.table_names(v.sql)
+            if used & excluded:
+                raise sql_translate.Untranslatable(
+                    f"depends on excluded table(s) {', '.join(sorted(used & excluded))}")
+            if used & failed:
+                raise sql_translate.Untranslatable(
+                    f"depends on table(s) that failed to copy: {', '.join(sorted(used & failed))}")
             if ambiguous:
                 raise sql_translate.Untranslatable(
                     f"columns renamed differently per table ({', '.join(sorted(ambiguous))})")

@@ -78,3 +78,12 @@ def statement(text: str, columns: dict[str, str] | None = None, tables: dict[str
 
 def parse(text: str) -> exp.Expression:
     return _parse(text, statement=True)
+
+
+def table_names(text: str) -> set[str]:
+    """Lower-cased names of the tables a statement reads (empty when it cannot be parsed)."""
+    try:
+        tree = _parse(text, statement=True)
+    except Untranslatable:
+        return set()
+    return {t.name.lower() for t in tree.find_all(exp.Table)}
