@@ -13,10 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.clock import Clock
 
 from sqlite2pg_tui import locations
-from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_DIFFERENCES, EXIT_OK, MappingError
-from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping
-from sqlite2pg_tui.tui.backend import Backend, explain, split_dsn
-from sqlite2pg_tui.tui.screens.connect import ConnectScreen
+from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_DIFFERENCES, EXIT_OK
+from sqlite2pg_tui.core.mapping import IF_EXISTS
+from sqlite2pg_tui.tui.backend import Backend, split_dsn
+from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
 from sqlite2pg_tui.tui.state import WizardState
 
@@ -66,12 +66,8 @@ class WizardApp(App[int]):
 
     def _load_mapping_arg(self, connect: ConnectScreen, path: str) -> None:
         st = self.state
-        try:
-            loaded = Mapping.load(path)
-        except Exception as e:  # a hand-edited file can fail in many ways; say which
-            detail = e.differences[1:] if isinstance(e, MappingError) else []
-            self.notify("\n".join([explain(e), *detail]), title="Mapping not loaded",
-                        severity="error", timeout=10, markup=False)
+        loaded = read_mapping(self, path)
+        if loaded is None:
             return
         st.pending_mapping = loaded
         st.mapping_path = path

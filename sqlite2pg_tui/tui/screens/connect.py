@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Footer, Input, Label, Static
@@ -38,6 +38,17 @@ def _size(n: int) -> str:
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
         size /= 1024
     return f"{n} bytes"
+
+
+def read_mapping(app: App[object], path: str) -> Mapping | None:
+    """A saved mapping, or None after telling the user (in plain words) why not."""
+    try:
+        return Mapping.load(path)
+    except Exception as e:  # a hand-edited file can fail in many ways; say which
+        detail = e.differences[1:] if isinstance(e, MappingError) else []
+        app.notify("\n".join([explain(e), *detail]), title="Mapping not loaded",
+                   severity="error", timeout=10, markup=False)
+        return None
 
 
 class ConnectScreen(WizardScreen):
@@ -219,12 +230,8 @@ fail (stop before touching anything), replace (drop and recreate) or append.
     def load_mapping(self, path: str) -> None:
         """Load a saved mapping; against an inspected database, check it still fits."""
         st = self.state
-        try:
-            loaded = Mapping.load(path)
-        except Exception as e:  # a hand-edited file can fail in many ways; say which
-            detail = e.differences[1:] if isinstance(e, MappingError) else []
-            self.notify("\n".join([explain(e), *detail]), title="Mapping not loaded",
-                        severity="error", timeout=8, markup=False)
+        loaded = read_mapping(self.app, path)
+        if loaded is None:
             return
         st.mapping_path = path
         if st.inspection is None or st.inspection.path != st.source:
