@@ -76,6 +76,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     ins = inspect(args.source, limit=None if args.full else args.sample)
     mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else "keep")
+    if args.update:
+        from sqlite2pg_tui.core.mapping import drift, merge
+
+        saved = Mapping.load(args.update)
+        for d in drift(saved, ins.schema):
+            print(f"  changed: {d}", file=sys.stderr)
+        mapping = merge(saved, mapping)
+        if not args.output and not args.stdout:
+            args.output, args.force = args.update, True
     if args.schema:
         mapping.schema = args.schema
     if args.stdout:
@@ -238,6 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.add_argument("--snake-case", action="store_true",
                    help="target names in lower snake_case (the renaming is in the mapping)")
+    p.add_argument("--update", metavar="FILE",
+                   help="refresh a saved mapping against the database as it is now: its choices "
+                        "are kept where they still fit, the differences are listed (written back "
+                        "to FILE unless -o/--stdout)")
     _add_sampling(p)
     p.set_defaults(func=cmd_plan)
 

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers import isolate_environment, make_sqlite, run_cli
+from helpers import isolate_environment, make_sqlite, run_cli, sqlite_exec
 
 from sqlite2pg_tui.core.inspection import inspect
 from sqlite2pg_tui.core.mapping import FORMAT_VERSION, Mapping
@@ -103,3 +103,24 @@ def test_plan_stdout(src: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert res.code == 0, res.err
     assert Mapping.from_dict(tomllib.loads(res.out)).table("items").column("price").pg_type == \
         "double precision"
+
+
+def test_plan_update_keeps_choices_and_lists_what_changed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_sqlite(tmp_path / "u.db",
+                      "CREATE TABLE t(id INTEGER PRIMARY KEY, flag INTEGER, note TEXT);",
+                      {"t": [(1, 0, "a"), (2, 1, "b")]})
+    saved = tmp_path / "m.toml"
+    assert run_cli(capsys, "plan", src, "-o", saved).code == 0
+    m = Mapping.load(saved)
+    m.table("t").target = "things"
+    m.table("t").column("flag").on_error = "null"
+    m.save(saved)
+    sqlite_exec(src, "ALTER TABLE t ADD COLUMN extra REAL")
+    res = run_cli(capsys, "plan", src, "--update", saved)
+    assert res.code == 0, res.err
+    assert "t.extra is new in the database" in res.err
+    again = Mapping.load(saved)
+    assert again.table("t").target == "things"
+    assert again.table("t").column("flag").on_error == "null"
+    assert [c.source for c in again.table("t").columns] == ["id", "flag", "note", "extra"]

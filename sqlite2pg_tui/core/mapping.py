@@ -210,3 +210,25 @@ def drift(mapping: Mapping, schema: SourceSchema) -> list[str]:
         if name not in mapped:
             diffs.append(f"table {name!r} is new in the database (not in the mapping)")
     return diffs
+
+
+def merge(loaded: Mapping, planned: Mapping) -> Mapping:
+    """A saved mapping's choices wherever they still fit the database, the fresh plan elsewhere.
+
+    For a mapping that drifted: tables and columns that are gone are dropped, new ones come
+    from the planner, and a column whose declared type changed is planned again.
+    """
+    old = {t.source: t for t in loaded.tables}
+    tables: list[TableMapping] = []
+    for pt in planned.tables:
+        lt = old.get(pt.source)
+        if lt is None:
+            tables.append(pt)
+            continue
+        by_col = {c.source: c for c in lt.columns}
+        cols = [lc if (lc := by_col.get(pc.source)) is not None and lc.declared == pc.declared
+                else pc for pc in pt.columns]
+        tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note))
+    return Mapping(tables=tables, source=planned.source, schema=loaded.schema,
+                   if_exists=loaded.if_exists, orphans=loaded.orphans,
+                   identifier_case=loaded.identifier_case, checks=list(loaded.checks))

@@ -107,30 +107,6 @@ def check_pg_type(text: str) -> str | None:
     return None
 
 
-def merge(loaded: Mapping, planned: Mapping) -> Mapping:
-    """A loaded mapping's choices wherever they still fit the database, the fresh plan elsewhere.
-
-    Used when a saved mapping drifted: tables and columns that are gone are dropped, new
-    ones come from the planner, and a column whose declared type changed is re-planned.
-    """
-    old = {t.source: t for t in loaded.tables}
-    tables: list[TableMapping] = []
-    for pt in planned.tables:
-        lt = old.get(pt.source)
-        if lt is None:
-            tables.append(pt)
-            continue
-        by_col = {c.source: c for c in lt.columns}
-        cols: list[ColumnMapping] = []
-        for pc in pt.columns:
-            lc = by_col.get(pc.source)
-            cols.append(lc if lc is not None and lc.declared == pc.declared else pc)
-        tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note))
-    return Mapping(tables=tables, source=planned.source, schema=loaded.schema,
-                   if_exists=loaded.if_exists, orphans=loaded.orphans,
-                   identifier_case=loaded.identifier_case, checks=list(loaded.checks))
-
-
 def preview_values(samples: list[Any], examples: list[Any], limit: int = 14) -> list[Any]:
     """Dirty examples first (they are what a person is choosing for), then plain samples."""
     out: list[Any] = []

@@ -18,7 +18,8 @@ from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.inspection import Inspection
 from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping, drift
-from sqlite2pg_tui.tui.backend import explain, merge
+from sqlite2pg_tui.core.mapping import merge as mapping_merge
+from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import SourceChecked, SourceProgress, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.file_picker import FilePickerModal
@@ -329,7 +330,7 @@ fail (stop before touching anything), replace (drop and recreate) or append.
 
         def answered(use_it: bool | None) -> None:
             if use_it:
-                st.adopt(merge(mapping, planned), settings=settings)
+                st.adopt(mapping_merge(mapping, planned), settings=settings)
             else:
                 st.adopt(planned, settings=False)
                 st.mapping_path = None
