@@ -169,8 +169,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 conn.autocommit = False
         if opts.verify and not stopped():
             with timer.phase("verify"):
-                verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed)
-            if opts.checks or opts.full:
+                verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed,
+                            cancel=cancel, on_event=on_event)
+            if (opts.checks or opts.full) and not stopped():
                 from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
 
                 deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
@@ -182,7 +183,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
 
 
 def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
-                schema: str, sample: int, seed: int | None = None) -> None:
+                schema: str, sample: int, seed: int | None = None, *,
+                cancel: threading.Event | None = None, on_event: OnEvent = ignore) -> None:
+    """Counts and sampled rows per table; a cancel stops between tables (nothing is written)."""
     by_source = {t.source: t for t in report.tables}
     sconn = open_readonly(source)
     lossless = None
@@ -194,6 +197,9 @@ def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Tab
                 report.tables.append(tr)
             if tr.error:
                 continue
+            if cancel is not None and cancel.is_set():
+                return
+            on_event(Log(f"verifying {tm.target}"))
             try:
                 verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed)
             except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
