@@ -182,7 +182,8 @@ def limited_role(pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> Iterat
     """A login role that may connect but not create anything in schema public."""
     role = "lim_" + uuid.uuid4().hex[:10]
     with pg_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        # A password too, for servers (SQLITE2PG_TEST_DSN) that check one.
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw-test'").format(sql.Identifier(role)))
         cur.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         # Allowed to create schemas, so it is schema public's privilege that refuses.
         cur.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
@@ -198,7 +199,7 @@ def limited_role(pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> Iterat
 def test_no_permission_to_create_tables(src: Path, pg_dsn: str, limited_role: str,
                                         pg_conn: psycopg2.extensions.connection,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    dsn = with_params(pg_dsn, user=limited_role)
+    dsn = with_params(pg_dsn, user=limited_role, password="pw-test")
     res = run_cli(capsys, "run", src, "--pg", dsn, "--quiet")
     assert_clean_failure(res, "permission", "public")
     assert not pg_table_exists(pg_conn, "t")
@@ -209,7 +210,7 @@ def schema_only_role(pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> It
     """The usual application role: CREATE on schema public, but not on the database."""
     role = "app_" + uuid.uuid4().hex[:10]
     with pg_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw-test'").format(sql.Identifier(role)))
         cur.execute(sql.SQL("GRANT CREATE, USAGE ON SCHEMA public TO {}").format(
             sql.Identifier(role)))
     try:
@@ -225,7 +226,7 @@ def test_role_with_create_on_the_schema_only_can_migrate(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # Creating the target schema "if not exists" must not demand CREATE on the database
     # when the schema is already there.
-    dsn = with_params(pg_dsn, user=schema_only_role)
+    dsn = with_params(pg_dsn, user=schema_only_role, password="pw-test")
     res = run_cli(capsys, "run", src, "--pg", dsn, "--quiet", "--reject-dir", tmp_path / "rj")
     assert res.code == 0, res.err
     assert pg_count(pg_conn, "t") == 2

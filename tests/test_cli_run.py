@@ -123,6 +123,8 @@ def test_libpq_environment_variables(src: Path, tmp_path: Path, pg_dsn: str,
     monkeypatch.setenv("PGPORT", params.get("port", "5432"))
     monkeypatch.setenv("PGDATABASE", params["dbname"])
     monkeypatch.setenv("PGUSER", params["user"])
+    if params.get("password"):  # SQLITE2PG_TEST_DSN may point at a server that checks it
+        monkeypatch.setenv("PGPASSWORD", params["password"])
     res, report = migrate_cli(capsys, src, "", tmp_path)
     assert res.code == 0, res.err
     _assert_migrated(pg_conn)
@@ -131,15 +133,16 @@ def test_libpq_environment_variables(src: Path, tmp_path: Path, pg_dsn: str,
 
 def test_target_never_contains_the_password(src: Path, tmp_path: Path, pg_dsn: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    # The session server trusts local connections, so the password is accepted and ignored:
-    # what matters is that it is never written anywhere.
-    for dsn in (with_params(pg_dsn, password="secret"),
-                as_uri(with_params(pg_dsn, password="secret"))):
+    # The embedded server trusts local connections, so any password is accepted and ignored;
+    # a server from SQLITE2PG_TEST_DSN gets its real one. Either way it is never written.
+    secret = dsn_params(pg_dsn).get("password") or "secret"
+    for dsn in (with_params(pg_dsn, password=secret),
+                as_uri(with_params(pg_dsn, password=secret))):
         res, report = migrate_cli(capsys, src, dsn, tmp_path, "--if-exists", "replace")
         assert res.code == 0, res.err
         raw = (tmp_path / "report.json").read_text(encoding="utf-8")
-        assert "secret" not in raw
-        assert "secret" not in report["target"]
+        assert secret not in raw
+        assert secret not in report["target"]
         assert dsn_params(pg_dsn)["dbname"] in report["target"]
         printed = run_cli(capsys, "run", src, "--pg", dsn, "--if-exists", "replace",
                           "--reject-dir", tmp_path / "rj")

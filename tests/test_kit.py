@@ -455,9 +455,10 @@ def test_missing_privileges_exit_2_with_one_line(pg_dsn: str, db: psycopg2.exten
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     weak = "weak_" + uuid.uuid4().hex[:10]
     with db.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(weak)))
+        # A password too, for servers (SQLITE2PG_TEST_DSN) that check one.
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw-test'").format(sql.Identifier(weak)))
     try:
-        weak_dsn = with_params(pg_dsn, user=weak)
+        weak_dsn = with_params(pg_dsn, user=weak, password="pw-test")
         # Cannot even read the sequences for the baseline.
         assert run_kit("--pg", weak_dsn, "--app-role", app_role, "-o",
                        str(tmp_path / "a")) == 2
@@ -530,10 +531,10 @@ def test_apply_as_a_table_owner_who_is_not_superuser(pg_dsn: str,
     owns its schema but not the database."""
     migrator = "migrator_" + uuid.uuid4().hex[:10]
     with db.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {0} LOGIN CREATEROLE; "
+        cur.execute(sql.SQL("CREATE ROLE {0} LOGIN CREATEROLE PASSWORD 'pw-test'; "
                             "CREATE SCHEMA shop AUTHORIZATION {0}").format(
                                 sql.Identifier(migrator)))
-    migrator_dsn = with_params(pg_dsn, user=migrator)
+    migrator_dsn = with_params(pg_dsn, user=migrator, password="pw-test")
     try:
         owner = psycopg2.connect(migrator_dsn)
         owner.autocommit = True
