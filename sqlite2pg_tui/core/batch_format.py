@@ -27,12 +27,24 @@ Formatter = Callable[[Column], list[str] | None]
 _NONE = type(None)
 _SPECIALS = ("\\", "\t", "\n", "\r")
 
-_DATE = r"(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME = r"[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
-_TS_RE = re.compile(_DATE + f"({_TIME})?")
-_TSTZ_RE = re.compile(_DATE + f"({_TIME})?" + r"(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?")
-_DATE_RE = re.compile(_DATE)
-_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# ISO shapes PostgreSQL reads exactly as the converters do (shared with canonical.py).
+ISO_DATE = r"(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+ISO_TIME = r"[ T](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+DATE_RE = re.compile(ISO_DATE)
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TS_RE = re.compile(ISO_DATE + f"(?:{ISO_TIME})?")
+_TSTZ_RE = re.compile(ISO_DATE + f"(?:{ISO_TIME})?" + r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?")
+
+
+def real_days(vals: list[str]) -> bool:
+    """True when every ISO date (first 10 characters) exists: days 29-31 only in some months."""
+    for v in vals:
+        if v[8:10] > "28":
+            try:
+                datetime(int(v[:4]), int(v[5:7]), int(v[8:10]))
+            except ValueError:
+                return False
+    return True
 _BOOL = {0: "f", 1: "t", None: NULL}
 
 
@@ -107,13 +119,8 @@ def _matching(pattern: re.Pattern[str], check_days: bool = True) -> Formatter:
         vals = _non_null(col)
         if not all(map(pattern.fullmatch, vals)):
             return None
-        if check_days:
-            for v in vals:  # days 29-31 exist only in some months
-                if v[8:10] > "28":
-                    try:
-                        datetime(int(v[:4]), int(v[5:7]), int(v[8:10]))
-                    except ValueError:
-                        return None
+        if check_days and not real_days(vals):
+            return None
         return _with_nulls(col, str) if len(vals) < len(col) else list(col)
 
     return fmt
@@ -170,9 +177,9 @@ def formatter(cm: ColumnMapping) -> Formatter:
     if conv == "timestamptz" and base == "timestamptz":
         return _matching(_TSTZ_RE)
     if conv == "date" and base == "date":
-        return _matching(_DATE_RE)
+        return _matching(DATE_RE)
     if conv == "uuid" and base == "uuid":
-        return _matching(_UUID_RE, check_days=False)
+        return _matching(UUID_RE, check_days=False)
     if conv == "bytea" and base == "bytea":
         return _bytea
     return _generic(cm)

@@ -49,6 +49,7 @@ from typing import Any
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import converters
+from sqlite2pg_tui.core.batch_format import DATE_RE, ISO_DATE, ISO_TIME, UUID_RE, real_days
 from sqlite2pg_tui.core.mapping import ColumnMapping
 
 SEP = "|"
@@ -414,11 +415,9 @@ def jsonb_text(v: Any) -> str:
 
 # --- Python: a whole batch column at a time ---------------------------------------------
 
-_DATE = r"(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-_TIME = r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?)?"
-_TS_RE = re.compile(_DATE + _TIME + r"(?:Z|[+-]00:?00)?")
-_DATE_RE = re.compile(_DATE)
-_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TS_RE = re.compile(ISO_DATE + f"(?:{ISO_TIME})?" + r"(?:Z|[+-]00:?00)?")
+_DATE_RE = DATE_RE
+_UUID_RE = UUID_RE
 _BOOL = {0: "false", 1: "true", None: ""}
 # The commonest stored shape, 'YYYY-MM-DD HH:MM:SS' (or with T), checked for a whole batch in
 # one regex over the joined column; real month lengths are in the pattern, only 29 February
@@ -426,16 +425,6 @@ _BOOL = {0: "false", 1: "true", None: ""}
 _TS19 = (r"(?!0000)\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
          r"|02-(?:0[1-9]|1\d|2\d))[ T](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 _TS19_BATCH = re.compile(f"(?:{_TS19}\n)*{_TS19}")
-
-
-def _real_days(vals: list[str]) -> bool:
-    for v in vals:  # days 29-31 exist only in some months
-        if v[8:10] > "28":
-            try:
-                date(int(v[:4]), int(v[5:7]), int(v[8:10]))
-            except ValueError:
-                return False
-    return True
 
 
 _TS_PARTS = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?)?")
@@ -566,13 +555,13 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
             joined = "\n".join(vals)
             # Every value 19 characters (so no newline inside one) and of the common shape.
             if vals and len(joined) == 20 * len(vals) - 1 and _TS19_BATCH.fullmatch(joined) and (
-                    "-02-29" not in joined or _real_days([v for v in vals if v[5:10] == "02-29"])):
+                    "-02-29" not in joined or real_days([v for v in vals if v[5:10] == "02-29"])):
                 if "T" in joined:
                     joined = joined.replace("T", " ")
                 if suffix:
                     joined = joined.replace("\n", suffix + "\n") + suffix
                 return _fill(col, joined.split("\n"), _NONE in t)
-            if not all(map(pattern.fullmatch, vals)) or not _real_days(vals):
+            if not all(map(pattern.fullmatch, vals)) or not real_days(vals):
                 return None
             out = [_ts_from_text(s) for s in vals]
             if suffix:
@@ -585,7 +574,7 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
             if not t <= {str, _NONE}:
                 return None
             vals = [v for v in col if v is not None] if _NONE in t else list(col)
-            if not all(map(_DATE_RE.fullmatch, vals)) or not _real_days(vals):
+            if not all(map(_DATE_RE.fullmatch, vals)) or not real_days(vals):
                 return None
             return _fill(col, vals, _NONE in t)
         return dates
