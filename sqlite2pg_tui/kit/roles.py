@@ -75,29 +75,23 @@ def grant_steps(plan: RolePlan) -> list[Step]:
              sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema, role)),
         Step("", sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema, role)),
     ]
-    for i, table in enumerate(plan.tables):
-        steps.append(Step(
-            "Data access only: no TRUNCATE, REFERENCES or TRIGGER. ALTER and DROP need "
-            "ownership, which the app role never has." if i == 0 else "",
-            sql.SQL("GRANT {} ON TABLE {}.{} TO {}").format(
-                tprivs, schema, sql.Identifier(table), role)))
-    for i, view in enumerate(plan.views):
-        steps.append(Step(
-            "Views get what tables get, as default privileges will give views created later; "
-            "writing through a view works only where the view is updatable." if i == 0 else "",
-            sql.SQL("GRANT {} ON TABLE {}.{} TO {}").format(
-                tprivs, schema, sql.Identifier(view), role)))
-    for i, view in enumerate(plan.matviews):
-        steps.append(Step(
-            "Materialized views can only be read (REFRESH needs ownership)." if i == 0 else "",
-            sql.SQL("GRANT SELECT ON TABLE {}.{} TO {}").format(
-                schema, sql.Identifier(view), role)))
-    for i, seq in enumerate(plan.sequences):
-        steps.append(Step(
-            "USAGE for nextval() (serial defaults), SELECT for currval()/lastval(). Identity "
-            "columns need no sequence grant, but it does no harm." if i == 0 else "",
-            sql.SQL("GRANT {} ON SEQUENCE {}.{} TO {}").format(
-                sprivs, schema, sql.Identifier(seq), role)))
+    grants = (
+        (plan.tables, "TABLE", tprivs,
+         "Data access only: no TRUNCATE, REFERENCES or TRIGGER. ALTER and DROP need "
+         "ownership, which the app role never has."),
+        (plan.views, "TABLE", tprivs,
+         "Views get what tables get, as default privileges will give views created later; "
+         "writing through a view works only where the view is updatable."),
+        (plan.matviews, "TABLE", sql.SQL("SELECT"),
+         "Materialized views can only be read (REFRESH needs ownership)."),
+        (plan.sequences, "SEQUENCE", sprivs,
+         "USAGE for nextval() (serial defaults), SELECT for currval()/lastval(). Identity "
+         "columns need no sequence grant, but it does no harm."),
+    )
+    for names, kind, privs, why in grants:
+        for i, name in enumerate(names):  # the reason once, above the first of its kind
+            steps.append(Step(why if i == 0 else "", sql.SQL(f"GRANT {{}} ON {kind} {{}}.{{}} TO {{}}").format(
+                privs, schema, sql.Identifier(name), role)))
     for i, owner in enumerate(plan.owners):
         why = ("Tables and sequences that the owner creates later (future migrations) get the "
                "same grants automatically. Default privileges only cover objects created BY "
