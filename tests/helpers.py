@@ -11,7 +11,9 @@ import json
 import socket
 import sqlite3
 import tomllib
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -232,3 +234,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def login_role(conn: psycopg2.extensions.connection, prefix: str, password: str = "pw-test",
+               *setup: Callable[[sql.Identifier], sql.Composable]) -> Iterator[str]:
+    """A throwaway LOGIN role (with a password, for servers that check one); each ``setup``
+    builds a statement from the role's identifier. Dropped, with what it owns, afterwards."""
+    role = prefix + uuid.uuid4().hex[:10]
+    ident = sql.Identifier(role)
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
+        for build in setup:
+            cur.execute(build(ident))
+    try:
+        yield role
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP OWNED BY {}").format(ident))
+            cur.execute(sql.SQL("DROP ROLE {}").format(ident))

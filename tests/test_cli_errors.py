@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from helpers import (
     edit_mapping,
     free_port,
     isolate_environment,
+    login_role,
     make_sqlite,
     pg_count,
     pg_table_exists,
@@ -137,15 +137,8 @@ def test_unparseable_dsn(src: Path, capsys: pytest.CaptureFixture[str]) -> None:
 # exist instead: the same libpq "connection refused by the server" path.
 @pytest.fixture
 def password_role(pg_conn: psycopg2.extensions.connection) -> Iterator[str]:
-    role = "pw_" + uuid.uuid4().hex[:10]
-    with pg_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right-pass'").format(
-            sql.Identifier(role)))
-    try:
+    with login_role(pg_conn, "pw_", "right-pass") as role:
         yield role
-    finally:
-        with pg_conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_wrong_password(src: Path, pg_dsn: str, password_role: str,
@@ -180,20 +173,12 @@ def test_database_that_does_not_exist(src: Path, pg_dsn: str,
 @pytest.fixture
 def limited_role(pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> Iterator[str]:
     """A login role that may connect but not create anything in schema public."""
-    role = "lim_" + uuid.uuid4().hex[:10]
-    with pg_conn.cursor() as cur:
-        # A password too, for servers (SQLITE2PG_TEST_DSN) that check one.
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw-test'").format(sql.Identifier(role)))
-        cur.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-        # Allowed to create schemas, so it is schema public's privilege that refuses.
-        cur.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
-            sql.Identifier(dsn_params(pg_dsn)["dbname"]), sql.Identifier(role)))
-    try:
+    dbname = sql.Identifier(dsn_params(pg_dsn)["dbname"])
+    with login_role(pg_conn, "lim_", "pw-test",
+                    lambda _r: sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+                    # Allowed to create schemas, so it is schema public's privilege that refuses.
+                    lambda r: sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(dbname, r)) as role:
         yield role
-    finally:
-        with pg_conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-            cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_no_permission_to_create_tables(src: Path, pg_dsn: str, limited_role: str,
@@ -208,17 +193,9 @@ def test_no_permission_to_create_tables(src: Path, pg_dsn: str, limited_role: st
 @pytest.fixture
 def schema_only_role(pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> Iterator[str]:
     """The usual application role: CREATE on schema public, but not on the database."""
-    role = "app_" + uuid.uuid4().hex[:10]
-    with pg_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw-test'").format(sql.Identifier(role)))
-        cur.execute(sql.SQL("GRANT CREATE, USAGE ON SCHEMA public TO {}").format(
-            sql.Identifier(role)))
-    try:
+    with login_role(pg_conn, "app_", "pw-test",
+                    lambda r: sql.SQL("GRANT CREATE, USAGE ON SCHEMA public TO {}").format(r)) as role:
         yield role
-    finally:
-        with pg_conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-            cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_role_with_create_on_the_schema_only_can_migrate(
