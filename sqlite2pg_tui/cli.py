@@ -16,7 +16,7 @@ from sqlite2pg_tui.core.errors import (
     MappingError,
     MigrationError,
 )
-from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping
+from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping
 from sqlite2pg_tui.core.profile import DEFAULT_SAMPLE_ROWS
 
 Command = Callable[[argparse.Namespace], int]
@@ -31,6 +31,30 @@ def _load_mapping(path: str | None) -> Mapping | None:
     return Mapping.load(path) if path else None
 
 
+def _framework_advice(schema: object) -> list[str]:
+    from sqlite2pg_tui.core.frameworks import detect
+    from sqlite2pg_tui.core.schema import SourceSchema
+
+    assert isinstance(schema, SourceSchema)
+    fw = detect(schema)
+    if fw is None:
+        return []
+    steps = fw.data_only_steps(schema.path)
+    return [f"made by {fw.name} ({fw.history_table}): load it data-only into the schema "
+            f"{fw.name}'s own migrations create:", *(f"  {i}. {step}" for i, step in
+                                                     enumerate(steps, 1))]
+
+
+def _suggestion_lines(mapping: Mapping) -> list[str]:
+    found = [(tm, c) for tm in mapping.tables for c in tm.columns if c.suggestion]
+    if not found:
+        return []
+    return [f"{len(found)} type suggestion(s) from the data, not applied (the declared types "
+            "win; --accept-suggestions or edit the mapping to take them):",
+            *(f"  {tm.source}.{c.source}: {c.pg_type} → {c.suggestion.pg_type} "
+              f"({c.suggestion.note})" for tm, c in found if c.suggestion)]
+
+
 # --- commands ---------------------------------------------------------------
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -40,8 +64,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(inspection_to_dict(ins), indent=2, ensure_ascii=False, default=str))
         return EXIT_OK
+    from sqlite2pg_tui.core.plan import plan
+
     s = ins.schema
     print(f"{s.path}: {len(s.tables)} table(s), {s.total_rows:,} row(s), {s.size_bytes:,} bytes")
+    for line in _framework_advice(s):
+        print(line)
+    proposed = {(tm.source, c.source): c for tm in plan(s, ins.profiles).tables for c in tm.columns}
     for t in s.tables:
         flags = [f for f, on in (("WITHOUT ROWID", t.without_rowid), ("AUTOINCREMENT", t.autoincrement)) if on]
         print(f"\n{t.name}  ({t.row_count:,} rows{', ' + ', '.join(flags) if flags else ''})")
@@ -57,6 +86,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             holds = p.storage_mix() if p else "generated"
             nulls = f", {p.nulls:,} NULL" if p and p.nulls else ""
             print(f"  {c.name:<24} {' '.join(bits):<34} holds: {holds}{nulls}")
+            cm = proposed.get((t.name, c.name))
+            if cm is not None:
+                print(f"  {'':<24} → {cm.pg_type}" + (f"   (data suggests {cm.suggestion.pg_type}: "
+                                                     f"{cm.suggestion.note})" if cm.suggestion else ""))
         for i in t.indexes:
             print(f"  index {i.name}: {'unique ' if i.unique else ''}{i.columns}{' partial' if i.partial else ''}")
         for fk in t.foreign_keys:
@@ -75,7 +108,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.plan import plan
 
     ins = inspect(args.source, limit=None if args.full else args.sample)
-    mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else "keep")
+    mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else args.identifier_case)
+    if args.accept_suggestions:
+        for tm in mapping.tables:
+            for cm in tm.columns:
+                cm.accept_suggestion()
     if args.update:
         from sqlite2pg_tui.core.mapping import drift, merge
 
@@ -87,6 +124,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             args.output, args.force = args.update, True
     if args.schema:
         mapping.schema = args.schema
+    for line in _framework_advice(ins.schema) + _suggestion_lines(mapping):
+        print(line, file=sys.stderr)
     if args.stdout:
         sys.stdout.write(mapping.to_toml())
         return EXIT_OK
@@ -121,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
                       accept_rejects=args.accept_rejects, checks=not args.no_checks,
-                      full=args.full_verify)
+                      full=args.full_verify, identifier_case=args.identifier_case)
     report = run_migration(args.source, args.pg, mapping, options=opts,
                            on_event=ProgressPrinter(quiet=args.quiet))
     return _finish(report, args)
@@ -245,8 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdout", action="store_true", help="print the mapping instead of saving it")
     p.add_argument("--schema", metavar="S", help="target schema to record in the mapping")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.add_argument("--snake-case", action="store_true",
-                   help="target names in lower snake_case (the renaming is in the mapping)")
+    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES, default="lower",
+                   help="target names: lower (default, what PostgreSQL does to unquoted names), "
+                        "keep (quoted as they are) or snake (lower snake_case)")
+    p.add_argument("--snake-case", action="store_true", help="same as --identifier-case snake")
+    p.add_argument("--accept-suggestions", action="store_true",
+                   help="take every type the data suggests beyond the declared one (0/1 → "
+                        "boolean, ISO text → timestamp …); without it they are only listed")
     p.add_argument("--update", metavar="FILE",
                    help="refresh a saved mapping against the database as it is now: its choices "
                         "are kept where they still fit, the differences are listed (written back "
@@ -258,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SRC")
     _add_target(p)
     p.add_argument("--if-exists", choices=IF_EXISTS, help="when target tables exist (default: fail)")
+    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES, default="lower",
+                   help="target names when planning here (no --mapping): lower (default), keep "
+                        "or snake")
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="tables copied in parallel (default: one per two CPUs)")

@@ -371,9 +371,9 @@ CREATE TABLE timestamps_clean (
     id INTEGER PRIMARY KEY,
     iso_ts DATETIME,
     iso_tz DATETIME,
-    created_at INTEGER,      -- epoch seconds
-    updated_at INTEGER,      -- epoch milliseconds
-    seen_at INTEGER,         -- epoch microseconds
+    created_at DATETIME,     -- epoch seconds (an INTEGER column would stay integer: see
+    updated_at DATETIME,     -- epoch milliseconds  test_declared_types, epoch is then a
+    seen_at DATETIME,        -- epoch microseconds  suggestion)
     jd DATETIME,             -- Julian day numbers (julianday())
     day DATE
 );

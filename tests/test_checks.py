@@ -23,7 +23,7 @@ from sqlite2pg_tui.core.migrate import RunOptions, plan_for, run_migration, veri
 from sqlite2pg_tui.core.report import Report
 
 SCHEMA = """
-CREATE TABLE customers(id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, vip INTEGER NOT NULL,
+CREATE TABLE customers(id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, vip BOOLEAN NOT NULL,
                        created TEXT NOT NULL, seen INTEGER, balance REAL, credit NUMERIC,
                        prefs TEXT, photo BLOB);
 CREATE TABLE readings(id INTEGER PRIMARY KEY, qty INTEGER, taken TEXT, ok INTEGER, note TEXT);

@@ -39,10 +39,22 @@ def test_plan_writes_versioned_toml(src: Path, tmp_path: Path,
     data = tomllib.loads(out.read_text(encoding="utf-8"))
     assert data["version"] == FORMAT_VERSION
     cols = {c["source"]: c for c in data["tables"][0]["columns"]}
-    assert cols["done"]["pg_type"] == "boolean"
-    assert cols["seen_at"]["pg_type"] == "timestamptz"
+    # The declaration is the contract: INTEGER stays an integer; the data's 0/1 is a suggestion.
+    assert cols["done"]["pg_type"] == "bigint"
+    assert cols["done"]["suggestion"]["pg_type"] == "boolean"
+    assert cols["seen_at"]["pg_type"] == "timestamptz"  # TEXT says nothing precise: data decides
     assert cols["blob"]["pg_type"] == "bytea"
     assert cols["id"]["identity"] is True
+
+
+def test_plan_accept_suggestions_takes_the_data_types(src: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "mapping.toml"
+    assert run_cli(capsys, "plan", src, "-o", out, "--accept-suggestions").code == 0
+    cols = {c.source: c for c in Mapping.load(out).tables[0].columns}
+    assert (cols["done"].pg_type, cols["done"].converter) == ("boolean", "boolean")
+    assert cols["done"].suggestion is None
+    assert cols["price"].pg_type == "double precision"  # nothing suggested: unchanged
 
 
 def test_plan_round_trips_through_mapping_load(src: Path, tmp_path: Path,

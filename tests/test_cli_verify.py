@@ -11,7 +11,7 @@ from helpers import isolate_environment, make_sqlite, migrate_cli, run_cli, tabl
 
 SCHEMA = """
 CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT NOT NULL, born TEXT, height REAL,
-                    vip INTEGER, photo BLOB);
+                    vip BOOLEAN, photo BLOB);
 CREATE TABLE tags(tag TEXT NOT NULL, person INTEGER, weight REAL);  -- no primary key
 """
 PEOPLE = [(i, f"person {i}", f"19{50 + i}-01-0{1 + i % 9}T08:00:00Z", 1.5 + i / 8,

@@ -105,7 +105,8 @@ def test_reserved_and_quoted_identifiers(tmp_path: Path, pg_dsn: str,
         "user": [(1, 1, "q", 1.5), (2, 2, None, None)],
         'my "quoted" table': [("v", 1, "DROP TABLE x;"), ('"', 2, None)],
     })
-    res, report = migrate_cli(capsys, src, pg_dsn, tmp_path, "--sample", "100")
+    res, report = migrate_cli(capsys, src, pg_dsn, tmp_path, "--sample", "100",
+                              "--identifier-case", "keep")
     assert res.code == 0, res.err
     assert report["ok"] is True
     assert pg_count(pg_conn, "select") == 2

@@ -38,18 +38,33 @@ def _run(src: Path, dsn: str, tmp_path: Path) -> None:
     assert report.ok, report.to_json()
 
 
-def test_zero_one_columns_become_boolean(tmp_path: Path, pg_dsn: str,
-                                         pg_conn: psycopg2.extensions.connection) -> None:
-    rows = [(1, 0, 1, 0, 5), (2, 1, 1, 1, 0), (3, None, 0, 1, 1)]
+def test_zero_one_columns_keep_their_declared_integer_type(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    """0/1 in an INTEGER column is the application's integer (its INSERTs write integers);
+    only a column with no declared type becomes boolean from its data."""
+    rows = [(1, 0, 1, 0, 5, 1), (2, 1, 1, 1, 0, 0), (3, None, 0, 1, 1, None)]
     src = make_sqlite(tmp_path / "b.db", "CREATE TABLE t(id INTEGER PRIMARY KEY, "
-                      "paid INTEGER, is_admin INT, flag, n INTEGER);", {"t": rows})
+                      "paid INTEGER, is_admin INT, flag, n INTEGER, ok BOOLEAN);", {"t": rows})
     _run(src, pg_dsn, tmp_path)
     cols = pg_columns(pg_conn, "t")
-    assert {c: cols[c]["data_type"] for c in ("paid", "is_admin", "flag")} == dict.fromkeys(
-        ("paid", "is_admin", "flag"), "boolean")
-    assert cols["n"]["data_type"] == "bigint"  # 5 is not a boolean
-    assert pg_select(pg_conn, "t", ["paid", "is_admin", "flag", "n"], "id") == [
-        (False, True, False, 5), (True, True, True, 0), (None, False, True, 1)]
+    assert {c: cols[c]["data_type"] for c in ("paid", "is_admin", "flag", "n", "ok")} == {
+        "paid": "bigint", "is_admin": "bigint", "flag": "boolean", "n": "bigint", "ok": "boolean"}
+    assert pg_select(pg_conn, "t", ["paid", "is_admin", "flag", "n", "ok"], "id") == [
+        (0, 1, False, 5, True), (1, 1, True, 0, False), (None, 0, True, 1, None)]
+
+
+def test_zero_one_integer_becomes_boolean_when_the_suggestion_is_accepted(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_sqlite(tmp_path / "b.db", "CREATE TABLE t(id INTEGER PRIMARY KEY, paid INTEGER);",
+                      {"t": [(1, 0), (2, 1)]})
+    mapping = tmp_path / "m.toml"
+    assert run_cli(capsys, "plan", src, "-o", mapping, "--accept-suggestions").code == 0
+    res = run_cli(capsys, "run", src, "--pg", pg_dsn, "--mapping", mapping,
+                  "--reject-dir", tmp_path / "rj", "--quiet")
+    assert res.code == 0, res.err
+    assert pg_columns(pg_conn, "t")["paid"]["data_type"] == "boolean"
+    assert pg_select(pg_conn, "t", ["paid"], "id") == [(False,), (True,)]
 
 
 TS_NAIVE = ["2024-01-31 12:34:56", "2024-01-31T12:34:56", "2024-02-29 23:59:59.5",

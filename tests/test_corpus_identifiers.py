@@ -1,5 +1,6 @@
 """Identifiers PostgreSQL only takes quoted (mixed case, spaces, reserved words, non-ASCII,
-quotes inside names): kept exactly by default, lower snake_case when asked for."""
+quotes inside names): kept exactly with identifier_case "keep", lower snake_case when asked for
+(the default, lower case, is in test_declared_types)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def corpus_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def run(pg_server_dsn: str, corpus_path: Path) -> Iterator[Migrated]:
     with scratch_database(pg_server_dsn) as dsn:
-        yield migrate(corpus_path, dsn, corpus_path.parent / "rej-keep")
+        yield migrate(corpus_path, dsn, corpus_path.parent / "rej-keep",
+                      plan_corpus(corpus_path, identifier_case="keep"))
 
 
 @pytest.fixture(scope="module")

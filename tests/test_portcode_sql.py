@@ -38,7 +38,9 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> SqlContext:
     conn.executescript(SCHEMA)
     conn.close()
     ins = inspect(str(path))
-    mapping = plan(ins.schema, ins.profiles)
+    mapping = plan(ins.schema, ins.profiles, "keep")
+    # The 0/1 column became boolean: the data's suggestion, accepted as a person would.
+    assert mapping.table("users").column("active").accept_suggestion()
     assert mapping.table("users").column("active").pg_type == "boolean"
     return SqlContext.build(mapping, ins.schema)
 

@@ -14,6 +14,7 @@ from psycopg2 import sql
 from sqlglot import exp
 
 from sqlite2pg_tui.core import converters, defaults, sql_translate
+from sqlite2pg_tui.core.declared_types import affinity_type
 from sqlite2pg_tui.core.mapping import TableMapping
 from sqlite2pg_tui.core.naming import NameAllocator
 from sqlite2pg_tui.core.pg_target import qualified
@@ -96,8 +97,6 @@ def generated_columns(table: Table, tm: TableMapping,
 
     Added after the data: PostgreSQL computes them from the copied columns, and an
     expression it refuses (not immutable, say) then costs one column, not the table."""
-    from sqlite2pg_tui.core.plan import affinity_type
-
     target_of = {c.source: c.target for c in tm.columns}
     out = []
     for c in table.columns:
@@ -123,7 +122,7 @@ def primary_key(table: Table, tm: TableMapping, schema: str, names: NameAllocato
     if not pk:
         return None
     targets = [tm.column(c).target for c in pk]
-    name = names.claim(f"{tm.target}_pkey", "primary key")
+    name = names.claim(table.pk_name or f"{tm.target}_pkey", "primary key")
     return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})").format(
         qualified(schema, tm.target), sql.Identifier(name),
         sql.SQL(", ").join(sql.Identifier(t) for t in targets))
@@ -131,8 +130,11 @@ def primary_key(table: Table, tm: TableMapping, schema: str, names: NameAllocato
 
 def index_statement(idx: Index, table: Table, tm: TableMapping, schema: str,
                     names: NameAllocator, nocase_lower: bool = False,
-                    nocase: sql.Composable | None = None) -> sql.Composed:
+                    nocase: sql.Composable | None = None,
+                    unique_as_constraint: bool = False) -> sql.Composed:
     """CREATE [UNIQUE] INDEX (or ADD UNIQUE) for one SQLite index; raises ValueError if it cannot.
+
+    ``unique_as_constraint``: a plain unique index becomes a UNIQUE constraint of its name.
 
     ``nocase_lower``: the server has no case-insensitive collation, so a unique key over a
     NOCASE column is built on lower(column) to keep SQLite's meaning of "unique"."""
@@ -147,13 +149,24 @@ def index_statement(idx: Index, table: Table, tm: TableMapping, schema: str,
                 else sql.Identifier(target_of[c]) for c, f in zip(idx.columns, folded, strict=True) if c]
         return sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
             sql.Identifier(name), qualified(schema, tm.target), sql.SQL(", ").join(keys))
-    if idx.origin == "u" and all(c is not None for c in idx.columns):
+    plain = not idx.partial and all(c is not None for c in idx.columns)
+    if idx.origin == "u" and plain:
         cols = [target_of[c] for c in idx.columns if c is not None]
-        name = names.claim(f"{tm.target}_{'_'.join(cols)}_key", "unique constraint")
+        name = names.claim(idx.constraint_name or f"{tm.target}_{'_'.join(cols)}_key",
+                           "unique constraint")
         return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})").format(
             qualified(schema, tm.target), sql.Identifier(name),
             sql.SQL(", ").join(sql.Identifier(c) for c in cols))
     name = names.claim(idx.name, "index")
+    if unique_as_constraint and idx.unique and plain and not any(idx.descending) and not any(
+            idx.collations):
+        # Django writes a UniqueConstraint as a unique index on SQLite and as a constraint on
+        # PostgreSQL; its next migration drops it with DROP CONSTRAINT, under this name.
+        create = sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
+            sql.Identifier(name), qualified(schema, tm.target),
+            sql.SQL(", ").join(sql.Identifier(target_of[c]) for c in idx.columns if c))
+        return sql.SQL("{}; ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}").format(
+            create, qualified(schema, tm.target), sql.Identifier(name), sql.Identifier(name))
     unique = sql.SQL("UNIQUE ") if idx.unique else sql.SQL("")
     if not idx.partial and all(c is not None for c in idx.columns):
         # COLLATE NOCASE on the index only (not the column): the same collation, per key.
@@ -205,7 +218,7 @@ def _key_sql(k: exp.Expression) -> str:
 
 def foreign_key_name(fk: ForeignKey, tm: TableMapping, names: NameAllocator) -> str:
     child_cols = [tm.column(c).target for c in fk.columns]
-    return names.claim(f"{tm.target}_{'_'.join(child_cols)}_fkey", "foreign key")
+    return names.claim(fk.name or f"{tm.target}_{'_'.join(child_cols)}_fkey", "foreign key")
 
 
 def foreign_key(fk: ForeignKey, tm: TableMapping, parent: TableMapping, schema: str,
@@ -264,10 +277,11 @@ def orphan_examples_sql(fk: ForeignKey, table: Table, tm: TableMapping, parent: 
 
 
 def check_constraint(expr: str, tm: TableMapping, schema: str, names: NameAllocator,
-                     n: int) -> tuple[sql.Composed, str]:
-    """A CHECK translated with sqlglot; ValueError when it cannot be."""
+                     n: int, given: str | None = None) -> tuple[sql.Composed, str]:
+    """A CHECK translated with sqlglot, under its own name when it had one; ValueError when
+    it cannot be translated."""
     text = sql_translate.expression(expr, {c.source: c.target for c in tm.columns}, booleans_of(tm))
-    name = names.claim(f"{tm.target}_check{n if n > 1 else ''}", "check constraint")
+    name = names.claim(given or f"{tm.target}_check{n if n > 1 else ''}", "check constraint")
     stmt = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID").format(
         qualified(schema, tm.target), sql.Identifier(name), sql.SQL(text))
     return stmt, name
@@ -279,3 +293,7 @@ def booleans_of(tm: TableMapping) -> set[str]:
 
 def is_boolean(pg_type: str) -> bool:
     return converters.base_type(pg_type) == "boolean"
+
+
+def is_json(pg_type: str) -> bool:
+    return converters.base_type(pg_type) in ("json", "jsonb")

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, sql_translate
+from sqlite2pg_tui.core import ddl, frameworks, sql_translate
 from sqlite2pg_tui.core.copy import reject_file
 from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.mapping import Mapping, TableMapping
@@ -68,15 +68,29 @@ def constraints(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
             elif _try(conn, stmt, report, "generated column", label, on_event):
                 report.notes.append({"table": tm.target, "note": f"generated column {col} "
                                      "recreated (STORED, added after the data)"})
-        for n, check in enumerate(table.checks, 1):
+        given = table.check_names or [None] * len(table.checks)
+        for n, (check, check_name) in enumerate(zip(table.checks, given, strict=True), 1):
+            json_col = frameworks.json_valid_column(check)
+            if json_col and _is_json(tm, json_col):
+                report.notes.append({"table": tm.target, "note": f"CHECK ({check}) is enforced by "
+                                     f"the jsonb type of {tm.column_by_name(json_col).target}"})
+                continue
+            label = f"{tm.target}: CONSTRAINT {check_name}" if check_name else tm.target
             try:
-                stmt, name = ddl.check_constraint(check, tm, schema, names, n)
+                stmt, name = ddl.check_constraint(check, tm, schema, names, n, check_name)
             except ValueError as e:
-                report.not_migrated.append(NotMigrated("check", tm.target, str(e), check))
+                report.not_migrated.append(NotMigrated("check", label, str(e), check))
                 continue
             if _try(conn, stmt, report, "check", f"{tm.target}: CHECK ({check})", on_event, check):
                 _validate_check(conn, tm, schema, name, check, report)
         conn.commit()
+
+
+def _is_json(tm: TableMapping, column: str) -> bool:
+    try:
+        return ddl.is_json(tm.column_by_name(column).pg_type)
+    except KeyError:
+        return False
 
 
 def _validate_check(conn: Any, tm: TableMapping, schema: str, name: str, check: str,
@@ -103,7 +117,8 @@ def _failed(report: Report, tm: TableMapping) -> bool:
 
 
 def indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
-             report: Report, on_event: OnEvent, nocase: sql.Composable | None = None) -> None:
+             report: Report, on_event: OnEvent, nocase: sql.Composable | None = None,
+             unique_as_constraint: bool = False) -> None:
     for table, tm in pairs:
         if _failed(report, tm):
             continue
@@ -111,7 +126,8 @@ def indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, nam
             if idx.origin == "pk":
                 continue
             try:
-                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase)
+                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase,
+                                           unique_as_constraint)
             except (ValueError, KeyError) as e:
                 report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
                 continue

@@ -20,7 +20,18 @@ from sqlite2pg_tui.core.schema import SourceSchema
 FORMAT_VERSION = 1
 ON_ERROR = ("reject", "null", "abort")
 IF_EXISTS = ("fail", "replace", "append")
+IDENTIFIER_CASES = ("lower", "keep", "snake")
 ORPHAN_POLICIES = ("not_valid", "null", "reject", "skip")
+
+
+@dataclass
+class Suggestion:
+    """What the data suggests beyond the declared type; applied only when a person accepts."""
+
+    pg_type: str
+    converter: str
+    options: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
 
 
 @dataclass
@@ -34,6 +45,17 @@ class ColumnMapping:
     on_error: str = "reject"
     identity: bool = False
     note: str = ""  # why the planner proposed this, for people
+    suggestion: Suggestion | None = None
+
+    def accept_suggestion(self) -> bool:
+        """Take the suggested type and converter; False when there is none."""
+        s = self.suggestion
+        if s is None:
+            return False
+        self.pg_type, self.converter, self.options = s.pg_type, s.converter, dict(s.options)
+        self.note = f"accepted suggestion: {s.note}" if s.note else "accepted suggestion"
+        self.suggestion = None
+        return True
 
     @property
     def changed_name(self) -> bool:
@@ -54,6 +76,13 @@ class TableMapping:
                 return c
         raise KeyError(source)
 
+    def column_by_name(self, name: str) -> ColumnMapping:
+        """The column a name in SQL text means: SQLite's names are case-insensitive."""
+        for c in self.columns:
+            if c.source.lower() == name.lower():
+                return c
+        raise KeyError(name)
+
 
 @dataclass
 class Check:
@@ -71,7 +100,8 @@ class Mapping:
     schema: str = "public"
     if_exists: str = "fail"
     orphans: str = "not_valid"
-    identifier_case: str = "keep"  # keep | snake
+    identifier_case: str = "lower"  # lower | keep | snake
+    framework: str = ""  # the application framework that made the file (frameworks.py)
     checks: list[Check] = field(default_factory=list)
     version: int = FORMAT_VERSION
 
@@ -98,6 +128,10 @@ class Mapping:
                     del c["options"]
                 if not c["note"]:
                     del c["note"]
+                if c["suggestion"] is None:
+                    del c["suggestion"]
+                elif not c["suggestion"]["options"]:
+                    del c["suggestion"]["options"]
             if not t["note"]:
                 del t["note"]
         if self.checks:
@@ -130,13 +164,15 @@ class Mapping:
         try:
             tables = []
             for t in d.get("tables", []):
-                cols = [ColumnMapping(**{**c, "options": dict(c.get("options", {}))})
+                cols = [ColumnMapping(**{**c, "options": dict(c.get("options", {})),
+                                         "suggestion": Suggestion(**c["suggestion"])
+                                         if c.get("suggestion") else None})
                         for c in t.get("columns", [])]
                 tables.append(TableMapping(**{**t, "columns": cols}))
             checks = [Check(**c) for c in d.get("checks", [])]
             m = cls(tables=tables, checks=checks,
                     **{k: d[k] for k in ("source", "schema", "if_exists", "orphans",
-                                         "identifier_case") if k in d})
+                                         "identifier_case", "framework") if k in d})
         except TypeError as e:
             raise MappingError(f"{origin}: unexpected or missing key ({e})") from None
         m.validate(origin)
@@ -231,4 +267,5 @@ def merge(loaded: Mapping, planned: Mapping) -> Mapping:
         tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note))
     return Mapping(tables=tables, source=planned.source, schema=loaded.schema,
                    if_exists=loaded.if_exists, orphans=loaded.orphans,
-                   identifier_case=loaded.identifier_case, checks=list(loaded.checks))
+                   identifier_case=loaded.identifier_case, framework=planned.framework,
+                   checks=list(loaded.checks))

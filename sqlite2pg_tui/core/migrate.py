@@ -7,6 +7,7 @@ how they show the events it reports.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -27,7 +28,7 @@ from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
 from sqlite2pg_tui.core.inspection import Inspection, inspect
 from sqlite2pg_tui.core.mapping import Mapping, TableMapping, drift
-from sqlite2pg_tui.core.naming import NameAllocator
+from sqlite2pg_tui.core.naming import NameAllocator, folder
 from sqlite2pg_tui.core.pg_target import connect, existing_tables, plain_error, qualified, redact
 from sqlite2pg_tui.core.plan import plan
 from sqlite2pg_tui.core.report import NotMigrated, Report, TableReport
@@ -49,6 +50,7 @@ class RunOptions:
     accept_rejects: bool = False  # data-only mode: load even when values will not fit
     checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
     full: bool = False  # full-table checksums too (core/checksum)
+    identifier_case: str = "lower"  # when planning here (no mapping given): lower | keep | snake
 
 
 def default_workers() -> int:
@@ -58,12 +60,12 @@ def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
-def plan_for(source: str, mapping: Mapping | None,
-             on_event: OnEvent = ignore) -> tuple[SourceSchema, Mapping]:
+def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
+             identifier_case: str = "lower") -> tuple[SourceSchema, Mapping]:
     """The schema as it is now, and a mapping that matches it (planned if none given)."""
     if mapping is None:
         ins: Inspection = inspect(source)
-        return ins.schema, plan(ins.schema, ins.profiles)
+        return ins.schema, plan(ins.schema, ins.profiles, identifier_case)
     conn = open_readonly(source)
     try:
         schema = read_schema(conn, source)
@@ -100,7 +102,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     report = Report(source=str(source), target=redact(dsn))
     timer = _Timer(report, on_event)
     with timer.phase("inspect"):
-        schema, mapping = plan_for(str(source), mapping, on_event)
+        schema, mapping = plan_for(str(source), mapping, on_event, opts.identifier_case)
         mapping.validate()
     target_schema = opts.schema or mapping.schema
     if_exists = opts.if_exists or mapping.if_exists
@@ -139,13 +141,15 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
 
         # The keys, indexes and constraints of existing tables are their owner's business.
         fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
-        names = NameAllocator(finish.relation_names(conn, target_schema))
+        names = NameAllocator(finish.relation_names(conn, target_schema),
+                              folder(mapping.identifier_case))
         with timer.phase("constraints"):
             finish.constraints(conn, fresh, target_schema, names, report, on_event)
         if stopped():
             return report
         with timer.phase("indexes"):
-            finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase)
+            finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase,
+                           unique_as_constraint=mapping.framework == "django")
         if stopped():
             return report
         with timer.phase("foreign keys"):
@@ -230,6 +234,17 @@ def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> 
         if tm is not None and not table.primary_key:
             report.notes.append({"table": tm.target, "note": "no primary key in SQLite: rows "
                                  "copied as they are, duplicates included; none added"})
+        if tm is not None and table.unreadable and re.search(r"\b(CHECK|CONSTRAINT)\b",
+                                                             table.sql, re.I):
+            report.not_migrated.append(NotMigrated(
+                "table constraints", tm.target, "its CREATE TABLE could not be parsed "
+                f"({table.unreadable}): CHECKs and constraint names were not carried over",
+                table.sql))
+        if tm is not None and table.conflict_clauses:
+            report.not_migrated.append(NotMigrated(
+                "conflict clause", tm.target, "SQLite's ON CONFLICT "
+                f"{'/'.join(sorted(set(table.conflict_clauses)))} on the table's constraints has no "
+                "PostgreSQL form: write INSERT … ON CONFLICT in the application instead"))
     for tr in schema.triggers:
         report.not_migrated.append(NotMigrated(
             "trigger", tr.name, "triggers need porting by hand to PL/pgSQL", tr.sql))
@@ -405,6 +420,27 @@ def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
         fast_path=r.fast_path, seconds=round(r.seconds, 3), error=r.error)
 
 
+def _plan_like_the_target(source: str, dsn: str, schema: str | None) -> tuple[SourceSchema, Mapping]:
+    """Without the run's mapping, the plan whose identifier case names the tables the target
+    holds (a run with --identifier-case keep left "Users", the default "users")."""
+    from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES
+
+    ins = inspect(source)
+    plans = [plan(ins.schema, ins.profiles, case) for case in IDENTIFIER_CASES]
+    conn = connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT table_name, column_name FROM information_schema.columns "
+                        "WHERE table_schema = %s", (schema or plans[0].schema,))
+            there = set(cur.fetchall())
+    finally:
+        conn.close()
+    for m in plans:
+        if all((tm.target, c.target) in there for tm in m.included for c in tm.columns):
+            return ins.schema, m
+    return ins.schema, plans[0]
+
+
 def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema: str | None = None,
                 sample: int = 20, seed: int | None = None, on_event: OnEvent = ignore,
                 checks: bool = True, full: bool = False, queries: list[str] | None = None,
@@ -419,7 +455,10 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
     report = Report(source=str(source), target=redact(dsn))
     timer = _Timer(report, on_event)
     with timer.phase("inspect"):
-        src_schema, mapping = plan_for(str(source), mapping, on_event)
+        if mapping is None:
+            src_schema, mapping = _plan_like_the_target(str(source), dsn, schema)
+        else:
+            src_schema, mapping = plan_for(str(source), mapping, on_event)
     target_schema = schema or mapping.schema
     report.schema = target_schema
     pairs = _pairs(mapping, src_schema)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 MAX_IDENT_BYTES = 63
 
@@ -27,15 +28,32 @@ def fit(name: str, taken: set[str]) -> str:
     raise ValueError(f"cannot find a free name for {name!r}")
 
 
+def folder(case: str) -> Callable[[str], str]:
+    """How source names become target names. ``lower`` is what PostgreSQL does to unquoted
+    names, so the application's unquoted SQL (and its migrations' constraint names) keep
+    working, as pgloader does by default; ``keep`` quotes them as they are."""
+    if case == "snake":
+        return snake
+    if case == "lower":
+        return str.lower
+    return str
+
+
 class NameAllocator:
-    def __init__(self, taken: set[str] | None = None) -> None:
+    """Names for the schema objects we create. ``fold`` is applied to every name first (the
+    mapping's identifier case); only a change beyond that (length, a clash) is reported."""
+
+    def __init__(self, taken: set[str] | None = None,
+                 fold: Callable[[str], str] = str) -> None:
         self.taken: set[str] = set(taken or ())
+        self.fold = fold
         self.renamed: list[tuple[str, str, str]] = []  # (kind, original, new)
 
     def claim(self, name: str, kind: str = "index") -> str:
-        new = fit(name, self.taken)
+        folded = self.fold(name)
+        new = fit(folded, self.taken)
         self.taken.add(new)
-        if new != name:
+        if new != folded:
             self.renamed.append((kind, name, new))
         return new
 

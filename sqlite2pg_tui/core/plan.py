@@ -3,12 +3,20 @@ and, above all, from what the data holds (the profile)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.naming import snake
+from sqlite2pg_tui.core import converters, frameworks
+from sqlite2pg_tui.core.declared_types import LEN_RE, Declared, affinity, declared_type
+from sqlite2pg_tui.core.mapping import (
+    IDENTIFIER_CASES,
+    ColumnMapping,
+    Mapping,
+    Suggestion,
+    TableMapping,
+)
+from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES, fit, folder
 from sqlite2pg_tui.core.profile import ColumnProfile, TableProfile
 from sqlite2pg_tui.core.schema import Column, SourceSchema, Table
 
@@ -22,28 +30,7 @@ _BOOL_NAME = re.compile(r"^(is|has|can|should|was|did)_|(_flag|_enabled|_active|
                         r"^(active|enabled|disabled|deleted|visible|hidden|archived|done|"
                         r"verified|published|admin|flag)$", re.I)
 _TIME_NAME = re.compile(r"(_at|_on|_time|_ts|_date|timestamp|^created|^updated|^modified)$", re.I)
-_LEN_RE = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
 EPOCH_RANGES = {"s": (1e8, 4.2e9), "ms": (1e11, 4.2e12), "us": (1e14, 4.2e15)}
-
-
-def affinity(declared: str) -> str:
-    """SQLite's column affinity rules (datatype3.html §3.1), in their order."""
-    t = declared.upper()
-    if "INT" in t:
-        return "INTEGER"
-    if any(k in t for k in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in t or not t.strip():
-        return "BLOB"
-    if any(k in t for k in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
-
-
-def affinity_type(declared: str) -> str:
-    """The PostgreSQL type a declared type stands for when there is no data to look at."""
-    hint = _declared_hint(declared)
-    return hint.pg_type if hint else "text"
 
 
 @dataclass
@@ -52,36 +39,17 @@ class Proposal:
     converter: str
     options: dict
     note: str = ""
+    suggestion: Proposal | None = None  # what the data suggests beyond the declaration
 
 
 def _declared_hint(declared: str) -> Proposal | None:
-    """What a person meant by the declared type, where it names something PostgreSQL has."""
-    t = declared.upper().strip()
-    words = set(re.findall(r"[A-Z]+", t))
-    m = _LEN_RE.search(t)
-    if "BOOL" in t or "BOOLEAN" in words:
-        return Proposal("boolean", "boolean", {})
-    if words & {"DATETIME", "TIMESTAMP", "TIMESTAMPTZ"}:
-        return Proposal("timestamptz" if "TZ" in t or "ZONE" in t else "timestamp",
-                        "timestamptz" if "TZ" in t or "ZONE" in t else "timestamp", {})
-    if words == {"DATE"}:
-        return Proposal("date", "date", {})
-    if "JSON" in t:
-        return Proposal("jsonb", "json", {})
-    if "UUID" in words or "GUID" in words:
-        return Proposal("uuid", "uuid", {})
-    if words & {"DECIMAL", "NUMERIC", "NUMBER", "MONEY"}:
-        if m and m.group(2) is not None:
-            return Proposal(f"numeric({m.group(1)},{m.group(2)})", "numeric", {})
+    """The declaration read without a framework, as the data-driven rules below use it."""
+    d = declared_type(declared)
+    if d is None or (d.converter == "numeric" and d.pg_type == "numeric"):
         return None  # plain NUMERIC: decided by the data
-    aff = affinity(t)
-    if aff == "INTEGER":
-        return Proposal("bigint", "integer", {})
-    if aff == "REAL":
-        return Proposal("double precision", "real", {})
-    if aff == "TEXT":
+    if d.converter == "varchar":
         return Proposal("text", "text", {})
-    return None
+    return Proposal(d.pg_type, d.converter, dict(d.options))
 
 
 def _epoch_unit(p: ColumnProfile) -> str | None:
@@ -93,7 +61,10 @@ def _epoch_unit(p: ColumnProfile) -> str | None:
     return None
 
 
-def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
+def _from_data(col: Column, p: ColumnProfile, table: Table) -> Proposal:
+    """What the data holds, read with the declaration as a hint (the rules before
+    declarations won): the proposal where the declaration says nothing precise, and the
+    suggestion where it does."""
     declared = col.declared_type
     hint = _declared_hint(declared)
     in_key = col.pk > 0 or any(col.name in fk.columns for fk in table.foreign_keys)
@@ -191,13 +162,111 @@ def propose_column(col: Column, p: ColumnProfile, table: Table) -> Proposal:
         note += f"; {p.nul_bytes} value(s) hold NUL bytes"
     if p.invalid_utf8:
         note += f"; {p.invalid_utf8} value(s) are not valid UTF-8"
-    m = _LEN_RE.search(declared)
+    m = LEN_RE.search(declared)
     if hint and hint.pg_type == "text" and m and "CHAR" in declared.upper():
         n = int(m.group(1))
         if p.max_text_len <= n:
             return Proposal(f"varchar({n})", "varchar", {"length": n}, f"declared {declared}")
         note = f"declared {declared} but the longest value has {p.max_text_len} characters"
     return Proposal("text", "text", {}, note)
+
+
+# Target types within one family: a data proposal inside the declared family is a choice of
+# converter, not a different contract; across families it is only a suggestion.
+_FAMILY = {"smallint": "number", "integer": "number", "bigint": "number", "numeric": "number",
+           "double precision": "number", "real": "number", "timestamp": "time",
+           "timestamptz": "time"}
+
+
+def _family(pg_type: str) -> str:
+    base = pg_type.split("(")[0].strip()
+    return _FAMILY.get(base, base)
+
+
+def _framework_type(col: Column, p: ColumnProfile, table: Table, framework: str | None,
+                    decl: Declared) -> Declared:
+    """Where a framework's SQLite declaration is ambiguous, its PostgreSQL type map decides."""
+    if framework not in ("django", "alembic"):
+        return decl
+    base = decl.pg_type.split("(")[0]
+    width = LEN_RE.search(col.declared_type)
+    n = int(width.group(1)) if width else 0
+    # Django's UUIDField and SQLAlchemy's Uuid are char(32) hex on SQLite, uuid on PostgreSQL.
+    if base == "varchar" and n == 32 and (p.non_null == 0 or p.fits("uuid")):
+        return Declared("uuid", "uuid", why=f"{framework}: char(32) hex is a UUID field")
+    if framework == "django" and base == "varchar" and n == 39 and (p.non_null == 0 or _all_ips(p)):
+        return Declared("inet", "inet", why="Django: char(39) is a GenericIPAddressField (inet)")
+    if base == "text" and any(
+            (frameworks.json_valid_column(c) or "").lower() == col.name.lower() for c in table.checks):
+        return Declared("jsonb", "json", why=f"{framework}: text with CHECK (JSON_VALID) is a JSONField")
+    return decl
+
+
+def _all_ips(p: ColumnProfile) -> bool:
+    if set(p.storage) != {"text"} or not p.samples:
+        return False
+    try:
+        for v in p.samples:
+            ipaddress.ip_interface(v)
+    except ValueError:
+        return False
+    return True
+
+
+def propose_column(col: Column, p: ColumnProfile, table: Table,
+                   framework: str | None = None) -> Proposal:
+    """The declared type where it names one (values that don't fit are dirty); the data's
+    proposal where it doesn't. What the data says beyond a declaration is a suggestion."""
+    if table.rowid_alias == col.name:
+        return Proposal("bigint", "integer", {}, "INTEGER PRIMARY KEY: identity, ids kept")
+    data = _from_data(col, p, table)
+    decl = declared_type(col.declared_type, framework)
+    if decl is None or not decl.precise:
+        return data
+    decl = _framework_type(col, p, table, framework, decl)
+    chosen = _honour(col, p, decl, data)
+    if caveat := frameworks.unknowable(framework, col.declared_type, chosen.pg_type):
+        chosen.note = f"{chosen.note}; {caveat}"
+    if (data.converter != chosen.converter and _family(data.pg_type) != _family(chosen.pg_type)
+            and data.pg_type != "text"):
+        chosen.suggestion = data
+    elif chosen.pg_type == "text" and decl.pg_type != "text":
+        chosen.suggestion = Proposal(decl.pg_type, decl.converter, dict(decl.options),
+                                     f"the declared type; {data.note}")
+    return chosen
+
+
+def _honour(col: Column, p: ColumnProfile, decl: Declared, data: Proposal) -> Proposal:
+    declared = col.declared_type or "no type"
+    why = f"declared {declared}" + (f"; {decl.why}" if decl.why else "")
+    if p.non_null == 0:
+        return Proposal(decl.pg_type, decl.converter, dict(decl.options),
+                        f"{why}; no values to check")
+    # The data may choose how values become the declared type (Unix time, Julian days or
+    # ISO text with offsets into a timestamp column): the contract holds.
+    if _family(decl.pg_type) == "time" and _family(data.pg_type) == "time" or (
+            data.pg_type == decl.pg_type and data.converter != "text"):
+        pg_type, conv = data.pg_type, data.converter
+        if "timestamptz" in (decl.pg_type, data.pg_type) and _family(decl.pg_type) == "time":
+            pg_type = "timestamptz"
+            conv = "timestamptz" if conv == "timestamp" else conv  # naive values are UTC
+        if conv not in converters.converters_for(pg_type):
+            pg_type = data.pg_type  # (Julian days, dd/mm/yyyy: their converter's own type)
+        return Proposal(pg_type, conv, {**decl.options, **data.options}, f"{why}; {data.note}")
+    candidate = _CANDIDATE_OF.get(decl.converter, decl.converter)
+    if candidate in p.parses and p.share(candidate) < DECLARED_TYPE_MIN_FIT:
+        # Most values are not what the declaration says: the application never relied on
+        # it. Text keeps every value; the declared type stays one key away.
+        return Proposal("text", "text", {}, f"declared {declared}, but most values do not fit "
+                        "it: text keeps every value")
+    bad = p.sample_non_null - p.parses[candidate] if candidate in p.parses else 0
+    if decl.converter == "varchar":
+        n = int(decl.options["length"])
+        over = p.max_text_len > n
+        note = f"{why}; values longer than {n} characters are dirty" if over else why
+        return Proposal(decl.pg_type, decl.converter, dict(decl.options), note)
+    note = f"{why}; {bad} value(s) do not fit" if bad else why
+    return Proposal(decl.pg_type, decl.converter, dict(decl.options), note)
 
 
 _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds"}
@@ -215,45 +284,53 @@ def _looks_structured(p: ColumnProfile) -> bool:
     return all(isinstance(s, str) and s.lstrip()[:1] in "{[" for s in p.samples)
 
 
-def _namer(case: str) -> Callable[[str, set[str]], str]:
-    """Target names: kept as they are (quoted), or lower snake_case made unique."""
-    def name(original: str, taken: set[str]) -> str:
-        if case != "snake":
-            return original
-        base = snake(original)
-        new, n = base, 2
-        while new in taken:
-            new, n = f"{base}_{n}", n + 1
-        return new
-
-    return name
+def _unique(base: str, taken: set[str]) -> str:
+    """``base`` made unique among ``taken`` and at most 63 bytes, as PostgreSQL would cut it."""
+    new, n = fit(base, set()), 2
+    while new in taken:
+        suffix = f"_{n}"
+        head = base.encode()[: MAX_IDENT_BYTES - len(suffix)].decode("utf-8", "ignore")
+        new, n = head + suffix, n + 1
+    return new
 
 
 def plan(schema: SourceSchema, profiles: dict[str, TableProfile],
-         identifier_case: str = "keep") -> Mapping:
-    if identifier_case not in ("keep", "snake"):
-        raise ValueError(f"identifier_case must be keep or snake, not {identifier_case!r}")
-    name = _namer(identifier_case)
-    m = Mapping(source=schema.path, identifier_case=identifier_case)
+         identifier_case: str = "lower") -> Mapping:
+    if identifier_case not in IDENTIFIER_CASES:
+        raise ValueError(f"identifier_case must be one of {', '.join(IDENTIFIER_CASES)}, "
+                         f"not {identifier_case!r}")
+    fold = folder(identifier_case)
+    fw = frameworks.detect(schema)
+    framework = fw.key if fw else None
+    m = Mapping(source=schema.path, identifier_case=identifier_case, framework=framework or "")
     table_names: set[str] = set()
     for t in schema.tables:
         prof = profiles[t.name]
         cols = []
         col_names: set[str] = set()
+        renamed: list[str] = []
         for c in t.columns:
             if c.generated:
                 continue
-            prop = propose_column(c, prof.columns[c.name], t)
-            target = name(c.name, col_names)
+            prop = propose_column(c, prof.columns[c.name], t, framework)
+            target = _unique(fold(c.name), col_names)
+            if target != fold(c.name):
+                renamed.append(f"column {c.name} → {target} (its name was taken)")
             col_names.add(target)
+            sug = prop.suggestion
             cols.append(ColumnMapping(
                 source=c.name, target=target, declared=c.declared_type, pg_type=prop.pg_type,
                 converter=prop.converter, options=prop.options,
-                identity=t.rowid_alias == c.name, note=prop.note))
-        note = ""
+                identity=t.rowid_alias == c.name, note=prop.note,
+                suggestion=Suggestion(sug.pg_type, sug.converter, dict(sug.options), sug.note)
+                if sug else None))
+        notes = []
         if not t.primary_key:
-            note = "no primary key: rows copied as they are, duplicates included"
-        target = name(t.name, table_names)
+            notes.append("no primary key: rows copied as they are, duplicates included")
+        target = _unique(fold(t.name), table_names)
+        if target != fold(t.name):
+            notes.append(f"named {target}: {fold(t.name)} was taken by another table")
         table_names.add(target)
-        m.tables.append(TableMapping(source=t.name, target=target, columns=cols, note=note))
+        m.tables.append(TableMapping(source=t.name, target=target, columns=cols,
+                                     note="; ".join(notes + renamed)))
     return m

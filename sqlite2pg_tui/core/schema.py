@@ -32,6 +32,7 @@ class Index:
     origin: str = "c"  # c = CREATE INDEX, u = UNIQUE constraint, pk = PRIMARY KEY
     partial: bool = False
     sql: str | None = None  # the CREATE INDEX statement for origin "c"
+    constraint_name: str | None = None  # CONSTRAINT name UNIQUE (…) behind an origin "u" index
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ForeignKey:
     on_update: str = "NO ACTION"
     on_delete: str = "NO ACTION"
     deferrable: bool = False
+    name: str | None = None  # CONSTRAINT name FOREIGN KEY …, when it was named
 
 
 @dataclass
@@ -57,6 +59,10 @@ class Table:
     indexes: list[Index] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # CHECK expressions as written
+    check_names: list[str | None] = field(default_factory=list)  # aligned with checks
+    pk_name: str | None = None  # CONSTRAINT name PRIMARY KEY …, when it was named
+    unreadable: str = ""  # why its CREATE TABLE could not be parsed (CHECKs then unknown)
+    conflict_clauses: list[str] = field(default_factory=list)  # ON CONFLICT actions, e.g. REPLACE
     row_count: int = 0
     sequence: int | None = None  # sqlite_sequence high-water mark (AUTOINCREMENT tables)
 

@@ -140,7 +140,9 @@ def _read_table(conn: sqlite3.Connection, name: str, sql: str, sequences: dict[s
     without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", sql, re.I))
     table = Table(name=name, columns=columns, sql=sql, without_rowid=without_rowid,
                   autoincrement=bool(re.search(r"\bAUTOINCREMENT\b", sql, re.I)),
-                  checks=parsed.checks)
+                  checks=parsed.checks, check_names=parsed.check_names,
+                  pk_name=parsed.pk_name, unreadable=parsed.unreadable,
+                  conflict_clauses=parsed.conflict_clauses)
     pk_cols = [c for c in columns if c.pk]
     if (not without_rowid and len(pk_cols) == 1 and pk_cols[0].declared_type.upper() == "INTEGER"
             and not parsed.pk_desc):
@@ -148,9 +150,30 @@ def _read_table(conn: sqlite3.Connection, name: str, sql: str, sequences: dict[s
     table.sequence = sequences.get(name)
     table.indexes = _read_indexes(conn, name)
     table.foreign_keys = _read_foreign_keys(conn, name, parsed.deferrable_refs)
+    _attach_names(table, parsed)
     if count_rows:
         table.row_count = conn.execute(f"SELECT count(*) FROM {qi(name)}").fetchone()[0]
     return table
+
+
+def _attach_names(table: Table, parsed: ddl_parse.ParsedTable) -> None:
+    """Give the UNIQUE and FOREIGN KEY constraints their names from the CREATE TABLE text."""
+    uniques = list(parsed.unique_names)
+    for idx in table.indexes:
+        if idx.origin != "u":
+            continue
+        cols = [(c or "").lower() for c in idx.columns]
+        match = next((u for u in uniques if u[1] == cols), None)
+        if match:
+            idx.constraint_name = match[0]
+            uniques.remove(match)
+    fks = list(parsed.fk_names)
+    for fk in table.foreign_keys:
+        cols = [c.lower() for c in fk.columns]
+        match = next((f for f in fks if f[1] == cols), None)
+        if match:
+            fk.name = match[0]
+            fks.remove(match)
 
 
 def _read_indexes(conn: sqlite3.Connection, table: str) -> list[Index]:
