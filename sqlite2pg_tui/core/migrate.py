@@ -21,7 +21,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, finish, staging
+from sqlite2pg_tui.core import ddl, finish, frameworks, staging
 from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
@@ -111,6 +111,12 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     report.rejects_dir = str(reject_dir) if reject_dir else None
     pairs = _pairs(mapping, schema)
     _note_unmigrated(schema, mapping, report)
+    fw = frameworks.by_key(mapping.framework)
+    if fw and if_exists in ("fail", "replace"):
+        report.notes.append({"table": fw.history_table, "note": (
+            f"made by {fw.name}: this run creates the schema from the SQLite file with "
+            f"{fw.name}'s type conventions; the surest path is data-only into the schema "
+            f"{fw.name}'s own migrations create: " + "; then ".join(fw.data_only_steps(source)))})
 
     conn = connect(dsn)
     try:
