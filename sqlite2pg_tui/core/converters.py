@@ -256,6 +256,10 @@ _MONEY = re.compile(r"^\s*\(?\s*([+-]?)\s*[$€£¥]?\s*([+-]?)\s*([\d,]*\.?\d*)
 
 def _make_numeric(opts: dict[str, Any]) -> Convert:
     loose = bool(opts.get("loose"))
+    precision, scale = opts.get("precision"), opts.get("scale")
+    if precision is not None:  # numeric(p,s): what does not fit exactly is refused, not rounded
+        exact = _make_numeric({**opts, "precision": None})
+        return lambda v: fit_numeric(exact(v), int(precision), int(scale or 0))
 
     def conv(v: Any) -> Decimal:
         if type(v) is int:
@@ -581,6 +585,11 @@ BY_TARGET: dict[str, list[str]] = {
     "jsonb": ["json"],
     "uuid": ["uuid"],
     "bytea": ["bytea"],
+    "interval": ["interval"],
+    "time": ["time"],
+    "timetz": ["timetz"],
+    "inet": ["inet"],
+    "cidr": ["cidr"],
     "text": ["text", "text_clean", "varchar"],
     "varchar": ["varchar", "text", "text_clean"],
     "citext": ["text", "text_clean"],
@@ -604,3 +613,9 @@ def target_type(name: str, options: dict[str, Any] | None, current: str) -> str:
     if name in converters_for(current) and base_type(current) != "varchar":
         return current
     return get(name).target
+
+
+# Converters for the types an application's schema declares (interval, time, inet, …): their
+# own module, registered here so that importing this one gives the whole registry.
+from sqlite2pg_tui.core.converters_pgtypes import fit_numeric, type_options  # noqa: E402, F401
+

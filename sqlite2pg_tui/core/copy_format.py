@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,9 @@ _FORMAT = {
     date: date.isoformat,
     bytes: lambda v: "\\\\x" + v.hex(),
     uuid.UUID: str,
+    time: time.isoformat,
+    # As psycopg2 (and so Django) writes a timedelta: days and seconds apart, never months.
+    timedelta: lambda v: f"{v.days} days {v.seconds}.{v.microseconds:06d} seconds",
 }
 
 
