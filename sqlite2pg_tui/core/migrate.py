@@ -421,24 +421,34 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
     report.schema = target_schema
     pairs = _pairs(mapping, src_schema)
     _note_unmigrated(src_schema, mapping, report)
+    report.kind = "verify"
     conn = connect(dsn)
     try:
         with conn.cursor() as cur:
-            missing = [tm.target for _, tm in pairs
-                       if tm.target not in existing_tables(cur, target_schema, [tm.target])]
+            present = existing_tables(cur, target_schema, [tm.target for _, tm in pairs])
+            missing = [tm.target for _, tm in pairs if tm.target not in present]
+            if missing:
+                raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
+            # Compared as the columns are, not as a fresh plan would make them: after a
+            # data-only load the application's migrations chose the types.
+            adapted = existing_schema.adapt(cur, target_schema, pairs, present, loading=False)
         conn.rollback()
-        if missing:
-            raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
+        pairs = adapted.pairs
+        report.notes += adapted.notes
         with timer.phase("verify"):
-            from sqlite2pg_tui.core.checks import _reject_lines, converter_rejects, rejected_rows
+            from sqlite2pg_tui.core.checks import (
+                _locators_of,
+                _reject_lines,
+                converter_rejects,
+                rejected_rows,
+            )
 
             for _table, tm in pairs:
                 # Rows the run's reject file names beyond the converters' (refused by
                 # PostgreSQL, orphans removed): expected absent from the sample too.
                 tr = TableReport(tm.source, tm.target)
                 lines = _reject_lines(reject_file(reject_dir, tm.target)) if reject_dir else []
-                tr.refused_by_postgres = [ln["rowid"] for ln in lines if not ln.get("column")
-                                          or str(ln.get("reason", "")).startswith("orphan")]
+                tr.refused_by_postgres = sorted(_locators_of(str(source), _table, tm, lines), key=repr)
                 report.tables.append(tr)
             verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
             for table, tm in pairs:
