@@ -546,8 +546,8 @@ def _locators_of(source: str, table: Table, tm: TableMapping, lines: list[dict[s
     out: set[Any] = set()
     by_columns: dict[tuple[str, ...], list[Any]] = {}
     for rec in lines:
-        if "row" not in rec:  # a composite key arrives as a list
-            out.add(tuple(rec["rowid"]) if isinstance(rec["rowid"], list) else rec["rowid"])
+        if "row" not in rec and not isinstance(rec["rowid"], list):  # a list: a composite key
+            out.add(rec["rowid"])
             continue
         cols = tuple(table.primary_key) or tuple(c.strip() for c in str(rec.get("column", "")).split(","))
         if cols:
@@ -613,7 +613,8 @@ def rejected_rows(source: str, table: Table, tm: TableMapping, tr: TableReport,
     lines = _reject_lines(reject_file(reject_dir, tm.target))
     if not tr.rejected_rows and not lines and not tr.refused_by_postgres:
         return set(), ""
-    out = {tuple(r) if isinstance(r, list) else r for r in tr.refused_by_postgres}
+    # A composite key (a list) is no locator: the reject file's line for it is looked up below.
+    out = {r for r in tr.refused_by_postgres if not isinstance(r, list)}
     if tr.rejected_rows:
         out |= converter_rejects(source, table, tm)
     if lines:
