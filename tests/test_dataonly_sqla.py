@@ -131,3 +131,32 @@ def test_a_new_alembic_revision_in_the_file_is_refused(
     assert res.code == 2 and "Traceback" not in res.err
     assert "8e0d4c1b2a33" in res.err and "3f1c2b7a9d10" in res.err
     assert pg_all(target, "SELECT version_num FROM alembic_version") == [("3f1c2b7a9d10",)]
+
+
+def test_a_cycle_of_keys_that_are_not_deferrable_loads_and_stays_not_deferrable(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    src = make_sqlite(tmp_path / "cycle.db", """
+        CREATE TABLE authors (id INTEGER PRIMARY KEY, favorite_book_id INTEGER REFERENCES books (id));
+        CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors (id));
+    """, {"authors": [(a, 100 + a) for a in range(1, 51)] + [(51, 999)],
+          "books": [(100 + b, b) for b in range(1, 51)]})
+    with pg_conn.cursor() as cur:
+        cur.execute("""
+            CREATE TABLE authors (id serial PRIMARY KEY, favorite_book_id integer);
+            CREATE TABLE books (id serial PRIMARY KEY, author_id integer NOT NULL REFERENCES authors (id));
+            ALTER TABLE authors ADD CONSTRAINT fk_authors_favorite FOREIGN KEY (favorite_book_id)
+              REFERENCES books (id);
+        """)
+    pg_conn.commit()
+    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+
+    report = run_migration(str(src), pg_dsn, options=RunOptions(
+        if_exists="append", reject_dir=str(tmp_path / "rej"), sample=100))
+    assert pg_all(pg_conn, "SELECT count(*) FROM authors") == [(50,)]
+    assert pg_all(pg_conn, "SELECT count(*) FROM books") == [(50,)]
+    lines = [json.loads(x) for x in (tmp_path / "rej" / "authors.jsonl").read_text().splitlines()]
+    assert [(x["rowid"], x["reason"].split(":")[0]) for x in lines] == [(51, "orphan")]
+    assert report.table("books").ok and report.table("authors").count_match
+    # The application's constraints are exactly as they were.
+    assert pg_all(pg_conn, "SELECT conname, condeferrable FROM pg_constraint WHERE contype = 'f' "
+                           "ORDER BY 1") == [("books_author_id_fkey", False), ("fk_authors_favorite", False)]

@@ -32,7 +32,7 @@ from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.mapping import TableMapping
-from sqlite2pg_tui.core.pg_target import qualified
+from sqlite2pg_tui.core.pg_target import plain_error, qualified
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
 
@@ -184,6 +184,7 @@ def load_all(source: str, conn: Any, pairs: list[tuple[Table, TableMapping]], sc
              cancel: threading.Event) -> list[CopyResult]:
     """Every table of a data-only load in one transaction, committed only when all loaded."""
     results: list[CopyResult] = []
+    relaxed = _relax_cycles(conn, schema, [tm.target for _, tm in pairs], on_event)
     try:
         with conn.cursor() as cur:
             cur.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -208,6 +209,12 @@ def load_all(source: str, conn: Any, pairs: list[tuple[Table, TableMapping]], sc
             if res.error:
                 raise _Failed(f"{tm.target}: {res.error}")
         sweep_orphans(source, conn, schema, pairs, results, reject_dir, on_event)
+        if relaxed:
+            with conn.cursor() as cur:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # judged now, then made as they were
+                for table, name in relaxed:
+                    cur.execute(sql.SQL("ALTER TABLE {} ALTER CONSTRAINT {} NOT DEFERRABLE").format(
+                        qualified(schema, table), sql.Identifier(name)))
         conn.commit()
     except _Failed as e:
         conn.rollback()
@@ -272,6 +279,8 @@ def _take_out(conn: Any, sconn: sqlite3.Connection, schema: str, fk: staging.Exi
     column = ", ".join(fk.columns)
     path = reject_file(reject_dir, tm.target) if reject_dir else None
     key = [tm.column(c).target for c in table.primary_key]
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a", encoding="utf-8") if path else None
     try:
         for row in rows:
@@ -333,6 +342,56 @@ def _locator(sconn: sqlite3.Connection, table: Table, tm: TableMapping, pk: list
         if got is not None:
             return got[0]
     return None
+
+
+def _relax_cycles(conn: Any, schema: str, tables: list[str],
+                  on_event: OnEvent) -> list[tuple[str, str]]:
+    """Foreign keys that are not deferrable and close a cycle between loaded tables, made
+    deferrable for the load's transaction only (DDL is transactional: a rollback undoes it,
+    and they are made NOT DEFERRABLE again before COMMIT). Without this, no order could load
+    such a cycle. Needs the tables' owner; anyone else is told before anything is written."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, p.relname, k.conname FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+            "WHERE k.contype = 'f' AND NOT k.condeferrable AND n.nspname = %s AND pn.nspname = %s "
+            "AND c.relname = ANY(%s) AND p.relname = ANY(%s) AND c.oid <> p.oid ORDER BY 1, 3",
+            (schema, schema, tables, tables))
+        edges = cur.fetchall()
+    parents: dict[str, set[str]] = {}
+    for child, parent, _ in edges:
+        parents.setdefault(child, set()).add(parent)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            n = todo.pop()
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo += parents.get(n, ())
+        return False
+
+    relaxed = [(child, name) for child, parent, name in edges if reaches(parent, child)]
+    if not relaxed:
+        return []
+    try:
+        with conn.cursor() as cur:
+            for table, name in relaxed:
+                cur.execute(sql.SQL("ALTER TABLE {} ALTER CONSTRAINT {} DEFERRABLE INITIALLY "
+                                    "DEFERRED").format(qualified(schema, table), sql.Identifier(name)))
+    except psycopg2.Error as e:
+        conn.rollback()
+        raise TargetError(
+            "foreign keys " + ", ".join(f"{t}.{n}" for t, n in relaxed) + " form a cycle and are "
+            "not DEFERRABLE, so no load order satisfies them; making them deferrable for the "
+            f"load's transaction failed ({plain_error(e)}): run as the tables' owner, or make "
+            "them DEFERRABLE in the application's schema") from None
+    on_event(Log("foreign keys in a cycle deferred for the load's transaction only: "
+                 + ", ".join(f"{t}.{n}" for t, n in relaxed)))
+    return relaxed
 
 
 class _Failed(Exception):  # noqa: N818 - one table failed: the load as a whole is undone

@@ -115,12 +115,14 @@ def _fit(cm: ColumnMapping, tc: TargetColumn, table: str, notes: list[dict[str, 
 
 
 def load_order(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]]) -> list[tuple[Table, TableMapping]]:
-    """Parents before children, from the existing tables' foreign keys."""
+    """Parents before children, from the existing tables' foreign keys that are checked at
+    once; deferrable ones are judged at the end of the load, whatever the order."""
     names = [tm.target for _, tm in pairs]
     cur.execute(
         "SELECT c.relname, p.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
         "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE k.contype = 'f' AND n.nspname = %s AND c.relname = ANY(%s) AND p.relname = ANY(%s)",
+        "WHERE k.contype = 'f' AND NOT k.condeferrable AND n.nspname = %s AND c.relname = ANY(%s) "
+        "AND p.relname = ANY(%s)",
         (schema, names, names))
     parents: dict[str, set[str]] = {n: set() for n in names}
     for child, parent in cur.fetchall():
