@@ -301,7 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="migrate: schema, COPY, constraints, sequences, verify")
     p.add_argument("source", metavar="SRC")
     _add_target(p)
-    p.add_argument("--if-exists", choices=IF_EXISTS, help="when target tables exist (default: fail)")
+    p.add_argument("--if-exists", choices=IF_EXISTS,
+                   help="when target tables exist: fail (default), replace (drop and create "
+                        "them again), append (load into empty ones) or truncate (keep them, replace their rows: "
+                        "the choice for a schema the application's own migrations made)")
     p.add_argument("--identifier-case", choices=IDENTIFIER_CASES, default="lower",
                    help="target names when planning here (no --mapping): lower (default), keep "
                         "or snake")
@@ -310,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tables copied in parallel (default: one per two CPUs)")
     p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
     p.add_argument("--accept-rejects", action="store_true",
-                   help="with --if-exists append: load even when some values do not fit the "
+                   help="with --if-exists append/truncate: load even when some values do not fit the "
                         "existing tables (those rows go to the reject files)")
     p.add_argument("--full-verify", action="store_true",
                    help="after the run, checksum every row of every table on both sides")

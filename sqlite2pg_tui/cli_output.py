@@ -14,7 +14,7 @@ from sqlite2pg_tui.core.events import (
     TableFinished,
     TableStarted,
 )
-from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.report import Report, TableReport
 
 
 class ProgressPrinter:
@@ -127,18 +127,32 @@ def _verdict(report: Report) -> str:
     return "DIFFERENCES: see above"
 
 
+def _count_verdict(t: TableReport) -> str:
+    """ok only when every source row is in PostgreSQL: rows rejected are accounted for,
+    but the table is not whole, so it says so."""
+    if t.error:
+        return "FAILED"
+    if not t.count_match:
+        return "DIFF"
+    if t.rejected_rows:
+        return "NONE LOADED" if t.source_rows and not t.target_rows else "REJECTS"
+    return "ok"
+
+
 def format_report(report: Report) -> str:
     out = [f"source: {report.source}", f"target: {report.target} (schema {report.schema})", ""]
-    rows = [["table", "target", "source", "copied", "rejected", "in pg", "count", "sample"]]
+    # A standalone verify copied nothing: PostgreSQL's count is what it is, "in PostgreSQL".
+    copied = report.kind != "verify"
+    rows = [["table", "target", "source"] + (["copied"] if copied else [])
+            + ["rejected", "in PostgreSQL", "count", "sample"]]
     for t in report.tables:
         rows.append([
             t.source, t.target if t.target != t.source else "=", f"{t.source_rows:,}",
-            f"{t.copied_rows:,}", f"{t.rejected_rows:,}",
-            "-" if t.target_rows is None else f"{t.target_rows:,}",
-            "FAILED" if t.error else ("ok" if t.count_match else "DIFF"),
+            *([f"{t.copied_rows:,}"] if copied else []), f"{t.rejected_rows:,}",
+            "-" if t.target_rows is None else f"{t.target_rows:,}", _count_verdict(t),
             f"{t.sample_checked - t.sample_mismatches}/{t.sample_checked}",
         ])
-    out.append(_table(rows, {2, 3, 4, 5}))
+    out.append(_table(rows, set(range(2, 6 if copied else 5))))
     for t in report.tables:
         if t.error:
             out.append(f"  {t.source}: {t.error}")

@@ -160,6 +160,8 @@ def test_type_options_from_the_column_type() -> None:
     assert converters.type_options("numeric", "numeric(10,2)") == {"precision": 10, "scale": 2}
     assert converters.type_options("numeric", "numeric") == {}
     assert converters.type_options("varchar", "varchar(39)") == {"length": 39}
+    assert converters.type_options("text", "character varying(5)") == {"length": 5}
+    assert converters.type_options("text", "text") == {}
     assert converters.converters_for("interval") == ["interval"]
     assert converters.converters_for("time") == ["time"]
 

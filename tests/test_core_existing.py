@@ -77,5 +77,5 @@ def test_tables_holding_rows_are_refused(
     pg_conn.cursor().execute(TARGET + "INSERT INTO authors(name) VALUES ('seed');")
     from sqlite2pg_tui.core.errors import TargetError
 
-    with pytest.raises(TargetError, match="already holds rows"):
+    with pytest.raises(TargetError, match="already hold rows: authors. --if-exists truncate"):
         run_migration(str(src), pg_dsn, options=RunOptions(if_exists="append", accept_rejects=True))

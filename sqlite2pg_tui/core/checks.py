@@ -546,7 +546,7 @@ def _locators_of(source: str, table: Table, tm: TableMapping, lines: list[dict[s
     out: set[Any] = set()
     by_columns: dict[tuple[str, ...], list[Any]] = {}
     for rec in lines:
-        if "row" not in rec:
+        if "row" not in rec and not isinstance(rec["rowid"], list):  # a list: a composite key
             out.add(rec["rowid"])
             continue
         cols = tuple(table.primary_key) or tuple(c.strip() for c in str(rec.get("column", "")).split(","))
@@ -613,7 +613,8 @@ def rejected_rows(source: str, table: Table, tm: TableMapping, tr: TableReport,
     lines = _reject_lines(reject_file(reject_dir, tm.target))
     if not tr.rejected_rows and not lines and not tr.refused_by_postgres:
         return set(), ""
-    out = set(tr.refused_by_postgres) if tr.refused_by_postgres else set()
+    # A composite key (a list) is no locator: the reject file's line for it is looked up below.
+    out = {r for r in tr.refused_by_postgres if not isinstance(r, list)}
     if tr.rejected_rows:
         out |= converter_rejects(source, table, tm)
     if lines:
@@ -894,6 +895,8 @@ def _agg_equal(a: _Agg, sv: Any, pv: Any, s_scale: Any, p_scale: Any) -> tuple[b
         if sv is None or pv is None:
             # SQLite's total() is 0.0 over no rows; PostgreSQL's sum() is NULL.
             return (sv or 0) == (pv or 0), show(sv), show(pv)
+        if float(sv) == float(pv):  # equal infinities too, whose difference is NaN
+            return True, show(sv), show(pv)
         scale = max(float(s_scale or 0), float(p_scale or 0), abs(float(sv)), abs(float(pv)))
         return abs(float(sv) - float(pv)) <= REL_TOL * scale + 1e-12, show(sv), show(pv)
     if sv is None and pv is None:

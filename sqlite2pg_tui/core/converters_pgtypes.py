@@ -196,7 +196,7 @@ _VARCHAR_TYPE = re.compile(r"^\s*(?:varchar|character varying)\s*\(\s*(\d+)\s*\)
 def type_options(converter: str, pg_type: str) -> dict[str, Any]:
     """The options a column's PostgreSQL type imposes on its converter: varchar's length,
     numeric's precision and scale. Empty when the type has none."""
-    if converter == "varchar":
+    if converter in ("varchar", "text", "text_clean"):  # all three take a length limit
         m = _VARCHAR_TYPE.match(pg_type)
         return {"length": int(m.group(1))} if m else {}
     if converter in ("numeric", "numeric_loose"):

@@ -24,7 +24,8 @@ _TYPE_NAMES = {
     "timestamp with time zone": "timestamptz", "double precision": "double precision",
     "real": "real", "integer": "integer", "bigint": "bigint", "smallint": "smallint",
     "boolean": "boolean", "numeric": "numeric", "text": "text", "jsonb": "jsonb", "json": "json",
-    "uuid": "uuid", "bytea": "bytea", "date": "date",
+    "uuid": "uuid", "bytea": "bytea", "date": "date", "time without time zone": "time",
+    "time with time zone": "timetz", "interval": "interval", "inet": "inet", "cidr": "cidr",
 }
 
 
@@ -45,7 +46,8 @@ class Adapted:
 
 def target_columns(cur: Any, schema: str, table: str) -> list[TargetColumn]:
     cur.execute(
-        "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
+        "SELECT column_name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END, "
+        "character_maximum_length, numeric_precision, "
         "numeric_scale, is_nullable = 'YES', column_default IS NOT NULL OR is_identity = 'YES' "
         "OR is_generated <> 'NEVER' FROM information_schema.columns "
         "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table))
@@ -61,8 +63,9 @@ def target_columns(cur: Any, schema: str, table: str) -> list[TargetColumn]:
 
 
 def adapt(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]],
-          existing: list[str]) -> Adapted:
-    """Fit the mapping to the existing tables; MappingError lists every column that cannot."""
+          existing: list[str], *, loading: bool = True) -> Adapted:
+    """Fit the mapping to the existing tables; MappingError lists every column that cannot.
+    ``loading`` False (verifying what is there): only the columns both sides have count."""
     result = Adapted(pairs=[], existing=set(existing))
     problems: list[str] = []
     for table, tm in pairs:
@@ -74,11 +77,13 @@ def adapt(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]],
         for cm in tm.columns:
             tc = cols.pop(cm.target, None)
             if tc is None:
+                if not loading:
+                    continue
                 problems.append(f"{tm.target}.{cm.target} is not in the existing table "
                                 "(exclude it from the mapping, or add the column)")
                 continue
             new_cols.append(_fit(cm, tc, tm.target, result.notes))
-        for tc in cols.values():
+        for tc in cols.values() if loading else ():
             if tc.nullable or tc.has_default:
                 result.notes.append({"table": tm.target, "note": f"column {tc.name} is not in "
                                      "the source: left to its default/NULL"})
@@ -94,26 +99,30 @@ def adapt(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]],
 
 
 def _fit(cm: ColumnMapping, tc: TargetColumn, table: str, notes: list[dict[str, str]]) -> ColumnMapping:
-    if converters.base_type(tc.pg_type) == converters.base_type(cm.pg_type) and \
-            cm.converter in converters.converters_for(tc.pg_type):
-        return replace(cm, pg_type=tc.pg_type, identity=False)
+    """The target column's type decides the converter; its length, precision and scale are
+    the converter's limits, so what would not fit is found before anything is written."""
     choices = converters.converters_for(tc.pg_type)
     conv = cm.converter if cm.converter in choices else choices[0]
-    options = cm.options if conv == cm.converter else {}
-    if conv == "varchar":
-        options = {"length": int(tc.pg_type.split("(")[1].rstrip(")"))} if "(" in tc.pg_type else {}
+    if conv == "varchar" and "(" not in tc.pg_type:
+        conv = "text"  # no length to keep: the varchar converter would impose its default
+    kept = {k: v for k, v in cm.options.items() if k not in ("length", "precision", "scale")}
+    options = {**(kept if conv == cm.converter else {}), **converters.type_options(conv, tc.pg_type)}
+    if converters.base_type(tc.pg_type) == converters.base_type(cm.pg_type) and conv == cm.converter:
+        return replace(cm, pg_type=tc.pg_type, options=options, identity=False)
     notes.append({"table": table, "note": f"column {cm.target} is {tc.pg_type} in the existing "
                   f"table (planned {cm.pg_type}): converted with {conv}"})
     return replace(cm, pg_type=tc.pg_type, converter=conv, options=options, identity=False)
 
 
 def load_order(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]]) -> list[tuple[Table, TableMapping]]:
-    """Parents before children, from the existing tables' foreign keys."""
+    """Parents before children, from the existing tables' foreign keys that are checked at
+    once; deferrable ones are judged at the end of the load, whatever the order."""
     names = [tm.target for _, tm in pairs]
     cur.execute(
         "SELECT c.relname, p.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
         "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE k.contype = 'f' AND n.nspname = %s AND c.relname = ANY(%s) AND p.relname = ANY(%s)",
+        "WHERE k.contype = 'f' AND NOT k.condeferrable AND n.nspname = %s AND c.relname = ANY(%s) "
+        "AND p.relname = ANY(%s)",
         (schema, names, names))
     parents: dict[str, set[str]] = {n: set() for n in names}
     for child, parent in cur.fetchall():

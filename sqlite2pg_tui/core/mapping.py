@@ -19,7 +19,7 @@ from sqlite2pg_tui.core.schema import SourceSchema
 
 FORMAT_VERSION = 1
 ON_ERROR = ("reject", "null", "abort")
-IF_EXISTS = ("fail", "replace", "append")
+IF_EXISTS = ("fail", "replace", "append", "truncate")
 IDENTIFIER_CASES = ("lower", "keep", "snake")
 ORPHAN_POLICIES = ("not_valid", "null", "reject", "skip")
 

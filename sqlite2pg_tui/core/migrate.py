@@ -14,14 +14,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, finish, frameworks, staging
+from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks
 from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
@@ -40,7 +40,7 @@ from sqlite2pg_tui.core.verify import verify_table
 @dataclass
 class RunOptions:
     schema: str | None = None  # None: the mapping's
-    if_exists: str | None = None  # fail | replace | append; None: the mapping's
+    if_exists: str | None = None  # fail | replace | append | truncate; None: the mapping's
     reject_dir: str | None = None
     workers: int = 0  # tables copied at once; 0: one per two CPUs (see default_workers)
     verify: bool = True
@@ -121,18 +121,22 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     conn = connect(dsn)
     try:
         preexisting: set[str] = set()
-        if if_exists == "append":
+        prepared = dataonly.Prepared()
+        if if_exists in ("append", "truncate"):
             with timer.phase("schema"):
-                pairs, preexisting = _fit_existing(conn, str(source), pairs, target_schema,
-                                                   report, on_event, opts.accept_rejects)
+                pairs, preexisting, prepared = _fit_existing(
+                    conn, str(source), pairs, target_schema, report, on_event,
+                    opts.accept_rejects, if_exists)
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
         with timer.phase("data"):
-            # Existing tables may carry foreign keys already: parents first, one at a time.
-            results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir,
-                                replace(opts, workers=1) if preexisting else opts,
-                                on_event, cancel, truncate=if_exists != "append",
-                                keep_order=bool(preexisting), staged=preexisting)
+            if preexisting:
+                # The application's tables and keys: one transaction, keys deferred (dataonly).
+                results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
+                                            reject_dir, on_event, cancel)
+            else:
+                results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
+                                    on_event, cancel, truncate=if_exists != "append")
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
         if cancel.is_set():
@@ -288,24 +292,25 @@ def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema
 
 
 def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]], schema: str,
-                  report: Report, on_event: OnEvent,
-                  accept_rejects: bool) -> tuple[list[tuple[Table, TableMapping]], set[str]]:
+                  report: Report, on_event: OnEvent, accept_rejects: bool, mode: str,
+                  ) -> tuple[list[tuple[Table, TableMapping]], set[str], dataonly.Prepared]:
     """Data-only mode: fit the mapping to tables that exist, and say before writing anything
     which values will not fit them. Someone else's schema decides here, so a misfit stops
     the run (nothing written) unless the user accepts that those rows go to the rejects."""
     from sqlite2pg_tui.core.dirty import scan_table
 
-    with conn.cursor() as cur:
-        present = existing_tables(cur, schema, [tm.target for _, tm in pairs])
-        for name in present:
-            cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(qualified(schema, name)))
-            if cur.fetchone()[0]:
-                raise TargetError(f"table {schema}.{name} already holds rows; a data-only load "
-                                  "expects empty tables (empty it, or use --if-exists replace)")
-        adapted = existing_schema.adapt(cur, schema, pairs, present)
-        ordered = existing_schema.load_order(cur, schema, adapted.pairs)
-    conn.rollback()
-    report.notes += adapted.notes
+    sconn = open_readonly(source)
+    try:
+        with conn.cursor() as cur:
+            present = existing_tables(cur, schema, [tm.target for _, tm in pairs])
+            prepared = dataonly.prepare(cur, sconn, schema, pairs, set(present), mode)
+            pairs = [(t, tm) for t, tm in pairs if tm.target not in prepared.skip]
+            adapted = existing_schema.adapt(cur, schema, pairs, present)
+            ordered = existing_schema.load_order(cur, schema, adapted.pairs)
+    finally:
+        sconn.close()
+        conn.rollback()
+    report.notes += prepared.notes + adapted.notes
     misfits: list[str] = []
     for table, tm in ordered:
         if tm.target not in adapted.existing:
@@ -323,7 +328,7 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
         raise MappingError(f"values do not fit the existing tables: {misfits[0]} — change the "
                            "mapping (converter, on_error = \"null\") or accept the rejects "
                            "(--accept-rejects)", misfits)
-    return ordered, adapted.existing
+    return ordered, adapted.existing, prepared
 
 
 def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
@@ -339,16 +344,14 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             existing = existing_tables(cur, schema, targets)
             if existing and if_exists == "fail":
-                raise TargetError(
-                    f"target tables already exist in schema {schema!r}: {', '.join(existing)} "
-                    "(use --if-exists replace to drop and recreate them)")
+                raise TargetError(dataonly.tables_exist_message(schema, existing))
             if if_exists == "replace":
                 for name in existing:
                     on_event(Log(f"dropping existing table {schema}.{name}"))
                     cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
             nocase = _nocase_collation(conn, pairs, schema, report)
             for table, tm in pairs:
-                if if_exists == "append" and tm.target in existing:
+                if if_exists in ("append", "truncate") and tm.target in existing:
                     continue
                 stmt = ddl.create_table(table, tm, schema, nocase)
                 for n in stmt.notes:
@@ -369,8 +372,7 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
 
 def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
               reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
-              cancel: threading.Event, truncate: bool, keep_order: bool = False,
-              staged: set[str] | None = None) -> list[CopyResult]:
+              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
     results: dict[str, CopyResult] = {}
     lock = threading.Lock()
 
@@ -383,20 +385,15 @@ def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], sc
             raise Cancelled("cancelled before this table started")
         conn = connect(dsn)
         try:
-            fks = None
-            if tm.target in (staged or ()):
-                with conn.cursor() as cur:
-                    fks = staging.foreign_keys_of(cur, schema, tm.target) or None
-                conn.rollback()
             copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
-                                 truncate=truncate, staged_fks=fks)
+                                 truncate=truncate)
             results[tm.source] = copier.result
             return copier.run()
         finally:
             conn.close()
 
     # Largest first: the longest table starts at once and the small ones fill in around it.
-    order = list(pairs) if keep_order else sorted(pairs, key=lambda p: -p[0].row_count)
+    order = sorted(pairs, key=lambda p: -p[0].row_count)
     with ThreadPoolExecutor(max_workers=opts.workers or default_workers()) as pool:
         futures = [pool.submit(work, t, tm) for t, tm in order]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -469,24 +466,34 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
     report.schema = target_schema
     pairs = _pairs(mapping, src_schema)
     _note_unmigrated(src_schema, mapping, report)
+    report.kind = "verify"
     conn = connect(dsn)
     try:
         with conn.cursor() as cur:
-            missing = [tm.target for _, tm in pairs
-                       if tm.target not in existing_tables(cur, target_schema, [tm.target])]
+            present = existing_tables(cur, target_schema, [tm.target for _, tm in pairs])
+            missing = [tm.target for _, tm in pairs if tm.target not in present]
+            if missing:
+                raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
+            # Compared as the columns are, not as a fresh plan would make them: after a
+            # data-only load the application's migrations chose the types.
+            adapted = existing_schema.adapt(cur, target_schema, pairs, present, loading=False)
         conn.rollback()
-        if missing:
-            raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
+        pairs = adapted.pairs
+        report.notes += adapted.notes
         with timer.phase("verify"):
-            from sqlite2pg_tui.core.checks import _reject_lines, converter_rejects, rejected_rows
+            from sqlite2pg_tui.core.checks import (
+                _locators_of,
+                _reject_lines,
+                converter_rejects,
+                rejected_rows,
+            )
 
             for _table, tm in pairs:
                 # Rows the run's reject file names beyond the converters' (refused by
                 # PostgreSQL, orphans removed): expected absent from the sample too.
                 tr = TableReport(tm.source, tm.target)
                 lines = _reject_lines(reject_file(reject_dir, tm.target)) if reject_dir else []
-                tr.refused_by_postgres = [ln["rowid"] for ln in lines if not ln.get("column")
-                                          or str(ln.get("reason", "")).startswith("orphan")]
+                tr.refused_by_postgres = sorted(_locators_of(str(source), _table, tm, lines), key=repr)
                 report.tables.append(tr)
             verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
             for table, tm in pairs:

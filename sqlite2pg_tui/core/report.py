@@ -79,6 +79,7 @@ class Report:
     phases_s: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
     checks: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "run"  # run | verify (a standalone verify: nothing was copied by it)
 
     @property
     def ok(self) -> bool:

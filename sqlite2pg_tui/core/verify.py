@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import random
@@ -62,9 +63,15 @@ def _normalise(v: Any) -> Any:
 
 
 def _equal(expected: Any, got: Any, pg_type: str) -> bool:
-    if converters.base_type(pg_type) == "jsonb" and isinstance(expected, str):
+    base = converters.base_type(pg_type)
+    if base in ("jsonb", "json") and isinstance(expected, str):
         try:
-            return json.loads(expected) == got
+            return json.loads(expected) == got  # psycopg2 hands json/jsonb over parsed
+        except ValueError:
+            return False
+    if base in ("inet", "cidr") and isinstance(expected, str) and isinstance(got, str):
+        try:  # one spelling per address (IPv6 has several)
+            return ipaddress.ip_interface(expected) == ipaddress.ip_interface(got)
         except ValueError:
             return False
     e, g = _normalise(expected), _normalise(got)
@@ -125,7 +132,8 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
                 except converters.Reject:
                     expected.append(None if cm.on_error == "null" and not _notnull(table, cm)
                                      else _ABSENT)
-            absent = any(e is _ABSENT for e in expected) or bool(refused and loc in refused)
+            absent = any(e is _ABSENT for e in expected) or bool(refused and (
+                loc in refused or _key_of(expected, key_idx) in refused))
             pair = RowPair(loc, found=False, expected_absent=absent)
             if absent:
                 pairs.append(pair)
@@ -145,11 +153,36 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
             for i, cm in enumerate(cms):
                 pg_val = got[i] if got is not None else None
                 pair.cells.append(CellPair(
-                    cm.target, converters.show(row[i]), converters.show(expected[i]),
+                    cm.target, converters.show(row[i]), _shown(expected[i], cm.pg_type),
                     converters.show(pg_val) if got is not None else "(missing)",
                     got is not None and _equal(expected[i], pg_val, cm.pg_type)))
             pairs.append(pair)
     return pairs
+
+
+def _shown(expected: Any, pg_type: str) -> str:
+    """The converted value as PostgreSQL's side is shown: JSON text parsed, as psycopg2 does."""
+    if converters.base_type(pg_type) in ("json", "jsonb") and isinstance(expected, str):
+        try:
+            return converters.show(json.loads(expected))
+        except ValueError:
+            pass
+    return converters.show(expected)
+
+
+def _hashable(loc: Any) -> Any:
+    """A locator as a set member: a composite key arrives as a list."""
+    return tuple(_hashable(v) for v in loc) if isinstance(loc, list | tuple) else loc
+
+
+def _key_of(expected: list[Any], key_idx: list[int]) -> Any:
+    """The row's key as a removed row's reject line shows it (JSON values, one value
+    unwrapped): rows taken out of an existing table are named by their key."""
+    key = [expected[i] for i in key_idx]
+    if any(k is _ABSENT for k in key):
+        return None
+    shown = tuple(json.loads(json.dumps(k, default=str)) for k in key)
+    return shown[0] if len(shown) == 1 else shown
 
 
 def _notnull(table: Table, cm: ColumnMapping) -> bool:
@@ -172,7 +205,7 @@ def verify_table(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
     tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
     pairs = compare_rows(sqlite_conn, pg_conn, table, tm, schema,
                          sample_locators(sqlite_conn, table, sample, seed),
-                         set(tr.refused_by_postgres))
+                         {_hashable(r) for r in tr.refused_by_postgres})
     tr.sample_checked = len(pairs)
     tr.sample_mismatches = sum(not p.ok for p in pairs)
     tr.mismatches = []
