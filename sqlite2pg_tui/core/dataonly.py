@@ -31,20 +31,11 @@ from sqlite2pg_tui.core.batch_format import UUID_RE
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent
+from sqlite2pg_tui.core.frameworks import HISTORY_KEYS
 from sqlite2pg_tui.core.mapping import TableMapping
 from sqlite2pg_tui.core.pg_target import plain_error, qualified
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
-
-# Where each framework records the migrations it applied, and what names one migration.
-HISTORY_KEYS: dict[str, tuple[str, ...]] = {
-    "django_migrations": ("app", "name"),
-    "alembic_version": ("version_num",),
-    "schema_migrations": ("version",),  # Rails
-    "_prisma_migrations": ("migration_name",),
-    "flyway_schema_history": ("version", "script"),
-    "migrations": ("migration",),  # Laravel
-}
 
 IF_EXISTS_CHOICES = (
     "--if-exists truncate keeps the tables and replaces their rows (the choice for a schema "

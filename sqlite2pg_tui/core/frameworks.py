@@ -21,6 +21,7 @@ class Framework:
     name: str
     history_table: str  # where it records the migrations it applied
     migrate_command: str  # how its own migrations build the schema on PostgreSQL
+    history_key: tuple[str, ...]  # the columns that name one applied migration
 
     def data_only_steps(self, source: str, dsn: str = "DSN") -> list[str]:
         """The commands for the recommended path: the framework makes the schema, we load."""
@@ -31,14 +32,20 @@ class Framework:
 
 
 KNOWN: tuple[Framework, ...] = (
-    Framework("django", "Django", "django_migrations", "python manage.py migrate"),
-    Framework("rails", "Rails (Active Record)", "schema_migrations", "bin/rails db:migrate"),
-    Framework("alembic", "SQLAlchemy + Alembic", "alembic_version", "alembic upgrade head"),
-    Framework("prisma", "Prisma", "_prisma_migrations", "npx prisma migrate deploy"),
-    Framework("laravel", "Laravel", "migrations", "php artisan migrate"),
-    Framework("flyway", "Flyway", "flyway_schema_history", "flyway migrate"),
+    Framework("django", "Django", "django_migrations", "python manage.py migrate",
+              ("app", "name")),
+    Framework("rails", "Rails (Active Record)", "schema_migrations", "bin/rails db:migrate",
+              ("version",)),
+    Framework("alembic", "SQLAlchemy + Alembic", "alembic_version", "alembic upgrade head",
+              ("version_num",)),
+    Framework("prisma", "Prisma", "_prisma_migrations", "npx prisma migrate deploy",
+              ("migration_name",)),
+    Framework("laravel", "Laravel", "migrations", "php artisan migrate", ("migration",)),
+    Framework("flyway", "Flyway", "flyway_schema_history", "flyway migrate",
+              ("version", "script")),
 )
-HISTORY_TABLES = frozenset(f.history_table for f in KNOWN)
+# Where each framework records the migrations it applied, and what names one migration.
+HISTORY_KEYS: dict[str, tuple[str, ...]] = {f.history_table: f.history_key for f in KNOWN}
 
 
 def by_key(key: str) -> Framework | None:
