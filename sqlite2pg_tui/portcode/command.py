@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "port-code", help="port Python code from sqlite3 to psycopg2 (report, diff, or write)",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="Python or .sql files, or directories")
     p.add_argument("--mapping", metavar="FILE",
                    help="the migration's mapping: which columns became boolean, renamed names")
     p.add_argument("--schema-from", metavar="SRC.db", dest="schema_from",
