@@ -13,16 +13,20 @@ import re
 from dataclasses import dataclass, field
 
 from sqlite2pg_tui.portcode.context import SqlContext
+from sqlite2pg_tui.portcode.exceptions import error_replacement
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
+from sqlite2pg_tui.portcode.imports_cleanup import unused_imports
 from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, looks_like_sql, rewrite_sql
 from sqlite2pg_tui.portcode.textedit import (
     EditBuffer,
     EditConflict,
     LineIndex,
     StringPiece,
+    dedent_continuation,
     encode_string,
     indent_block,
     newline_of,
+    one_line,
     string_pieces,
 )
 
@@ -663,20 +667,22 @@ class _Porter:
                 self.port_adapter(parent, name)
             elif name in ("PARSE_DECLTYPES", "PARSE_COLNAMES") and self._inside_connect(node):
                 continue  # dropped with the detect_types argument
+            elif name in _ERRORS:
+                self.port_error_ref(node, name)
             elif name in _REF_MAP:
                 new, module, why = _REF_MAP[name]
                 if self.buf.try_add(*self.span(node), new):
                     self.needed.add(module)
-                    if name in _ERRORS:
-                        self.port_error_ref(node, name, new)
-                    else:
-                        self.find(node, "api", self.text(node), new, why)
+                    self.find(node, "api", self.text(node), new, why)
             else:
                 self.sqlite_left.append(node)
                 self.find(node, "api", self.text(node), "",
                           f"sqlite3.{name} has no direct psycopg2 counterpart: port it by hand",
                           needs_look=True, applied=False)
         for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in _ERRORS and (self.sqlite_imports or self.execs)
+                    and self.receiver_kind(node.value, self._scope_for(node)) == "conn"):
+                self.port_error_ref(node, node.attr)  # sqlite3 connections carry the classes too
             if (isinstance(node, ast.Assign) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Attribute) and node.targets[0].attr == "row_factory"
                     and id(node) not in self.handled_refs):
@@ -786,11 +792,30 @@ class _Porter:
                       "AsIs/QuotedString) and reads types with register_type(new_type(...)): "
                       "port it by hand", needs_look=True, applied=False)
 
-    def port_error_ref(self, node: ast.AST, name: str, new: str) -> None:
-        why = f"psycopg2 raises the same DB-API exception classes: {new}"
-        if name == "IntegrityError":
-            why += (" (psycopg2.errors.UniqueViolation, ForeignKeyViolation, NotNullViolation and "
-                    "CheckViolation are its subclasses if only one kind is meant)")
+    def _catching(self, node: ast.AST) -> tuple[bool, bool]:
+        """(the class is caught here, it is an item of a tuple of classes)."""
+        parent = self.parent(node)
+        in_tuple = isinstance(parent, ast.Tuple)
+        holder = self.parent(parent) if in_tuple and parent is not None else parent
+        if isinstance(holder, ast.ExceptHandler):
+            return True, in_tuple
+        if isinstance(holder, ast.Call):
+            fname = _last_name(holder.func)
+            first = holder.args[0] if holder.args else None
+            second = holder.args[1] if len(holder.args) > 1 else None
+            target = parent if in_tuple else node
+            if fname in ("raises", "assertRaises", "assertRaisesRegex") and first is target:
+                return True, in_tuple
+            if fname in ("isinstance", "issubclass") and second is target:
+                return True, in_tuple
+        return False, in_tuple
+
+    def port_error_ref(self, node: ast.AST, name: str) -> None:
+        catching, in_tuple = self._catching(node)
+        new, why = error_replacement(name, catching, in_tuple)
+        if not self.buf.try_add(*self.span(node), new):
+            return
+        self.needed.add("psycopg2")
         handler = self.parent(node)
         if isinstance(handler, ast.Tuple):
             handler = self.parent(handler)
@@ -886,7 +911,7 @@ class _Porter:
             if isinstance(parent, ast.If) and parent.orelse == [stmt] and self.src[s:s + 4] == "elif":
                 return "it is in an elif condition"
         if not isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.For
-                          | ast.If | ast.With):
+                          | ast.If | ast.With | ast.Assert):
             return f"it is part of a {type(stmt).__name__} statement"
         child: ast.AST = ex.call
         cur = self.parent(child)
@@ -944,6 +969,11 @@ class _Porter:
         line_start = self.index.line_start(s)
         m = re.match(r"[^\r\n]*(\r\n|\n|\r)?", self.src[e:])
         end = e + (m.end() if m else 0)
+        before = self.src[:line_start].rstrip(" \t")
+        if before.endswith(("\n\n", "\r\n\r\n")) or not before.strip():
+            # Blank lines on both sides would be left doubled: take those after it too.
+            blank = re.match(r"(?:[ \t]*(?:\r\n|\n|\r))*", self.src[end:])
+            end += blank.end() if blank else 0
         self.buf.collapse(line_start, end, "")
 
     def _cursor_name(self, ex: _Exec, stmt: ast.stmt, active: list[tuple[int, int, str]]) -> str:
@@ -967,7 +997,7 @@ class _Porter:
         method = "execute" if ex.method == "executescript" else ex.method
         func_end = self.span(call.func)[1]
         call_s, call_e = self.span(call)
-        args = self.buf.render(func_end, call_e)
+        args = dedent_continuation(self.buf.render(func_end, call_e), ind)
         conn_text: str | None = None
         if ex.kind == "conn":
             conn_text = self.rendered(ex.recv)
@@ -987,7 +1017,7 @@ class _Porter:
                 self.buf.collapse(s, e, new)
             else:
                 self.buf.collapse(call_s, call_e, recv)
-                rest = self.buf.render(s, e)
+                rest = self._tidy(stmt, self.buf.render(s, e))
                 new = f"{recv}.{method}{args}{nl}{ind}{rest}{commit}"
                 self.buf.collapse(s, e, new)
             self.find(stmt, "cursor-execute" if ex.method != "executescript" else "executescript",
@@ -1013,7 +1043,7 @@ class _Porter:
         else:
             cur = self._cursor_name(ex, stmt, active)
             self.buf.collapse(call_s, call_e, cur)
-            rest = self.buf.render(s, e)
+            rest = self._tidy(stmt, self.buf.render(s, e))
             new = (f"with {conn_text}.cursor() as {cur}:{nl}"
                    + indent_block(f"{cur}.{method}{args}", ind, "    ") + nl
                    + indent_block(rest, ind, "    ") + commit)
@@ -1021,6 +1051,13 @@ class _Porter:
             active.append((s, e, cur))
         self.find(stmt, "conn-execute" if ex.method != "executescript" else "executescript",
                   original, new, self._exec_why(ex, form))
+
+    @staticmethod
+    def _tidy(stmt: ast.stmt, rest: str) -> str:
+        """What is left of a simple statement once its query moved out, on one line if it fits."""
+        if isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.Assert):
+            return one_line(rest) or rest
+        return rest
 
     @staticmethod
     def _exec_why(ex: _Exec, form: str) -> str:
@@ -1042,8 +1079,31 @@ class _Porter:
 
     # --- imports -----------------------------------------------------------------------
 
+    def _add_imports(self, tree: ast.Module, lines: list[str]) -> None:
+        """Imports for a file that uses a connection made elsewhere (``db = get_db()``)."""
+        if not lines:
+            return
+        imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+                   and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
+        plain = [n for n in imports if isinstance(n, ast.Import)]
+        text = self.nl.join(lines)
+        if plain:
+            at = self.span(plain[-1])[1]
+            ok = self.buf.try_add(at, at, self.nl + text)
+        elif imports:
+            at = self.index.line_start(self.span(imports[0])[0])
+            ok = self.buf.try_add(at, at, text + self.nl + self.nl)
+        else:
+            first = tree.body[0] if tree.body else None
+            doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                   and isinstance(first.value.value, str))
+            at = self.span(first)[1] if doc and first is not None else 0
+            ok = self.buf.try_add(at, at, (self.nl + self.nl + text) if doc else text + self.nl + self.nl)
+        if ok:
+            self.find(1, "import", "", "; ".join(lines), "the ported code refers to psycopg2")
+
     def port_imports(self, tree: ast.Module) -> None:
-        if not self.sqlite_imports:
+        if not self.sqlite_imports and not self.needed:
             return
         module_level = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names if a.asname is None}
         lines: list[str] = []
@@ -1051,8 +1111,11 @@ class _Porter:
             lines.append("import os")
         keep_sqlite = bool(self.sqlite_left)
         for mod in ("psycopg2", "psycopg2.extensions", "psycopg2.extras"):
-            if (mod in self.needed or (mod == "psycopg2" and self.needed)) and mod not in module_level:
+            if mod in self.needed and mod not in module_level:
                 lines.append(f"import {mod}")
+        if not self.sqlite_imports:
+            self._add_imports(tree, lines)
+            return
         if keep_sqlite:
             # Some sqlite3 uses are left for a person: its imports stay exactly as written
             # (aliases included) and psycopg2 comes in after the first one.
@@ -1210,6 +1273,12 @@ def port_source(source: str, path: str, ctx: SqlContext | None = None) -> FileRe
     p.run_statement_jobs()
     p.port_imports(tree)
     ported = p.buf.result()
+    if ported != source:
+        for s, e, text, line, what in unused_imports(tree, source, ported):
+            if p.buf.try_add(s, e, text):
+                p.find(line, "import", what, "", "no longer used once the code was ported: removed",
+                       offset=s)
+        ported = p.buf.result()
     p.ported_lines(ported)
     findings = sorted(p.findings, key=lambda f: (f.line, f.kind))
     if ported != source:
