@@ -2,7 +2,6 @@ import os
 import tempfile
 
 import pytest
-
 from flaskr import create_app
 from flaskr.db import get_db, init_db
 

@@ -1,5 +1,4 @@
 import pytest
-
 from flaskr.db import get_db
 
 
