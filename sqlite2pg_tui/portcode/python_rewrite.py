@@ -12,11 +12,13 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from sqlite2pg_tui.portcode import framework_sql as fw
 from sqlite2pg_tui.portcode.context import SqlContext
 from sqlite2pg_tui.portcode.exceptions import error_replacement
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.imports_cleanup import unused_imports
 from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, looks_like_sql, rewrite_sql
+from sqlite2pg_tui.portcode.sql_styles import port_sql
 from sqlite2pg_tui.portcode.textedit import (
     EditBuffer,
     EditConflict,
@@ -79,6 +81,8 @@ class _Exec:
     lastrowids: list[ast.Attribute] = field(default_factory=list)
     result: SqlResult | None = None
     sql_applied: bool = True
+    style: str = "qmark"  # the SQL's placeholder style (sql_styles): framework SQL keeps its own
+    fragment: str | None = None
 
     @property
     def value_used(self) -> bool:
@@ -134,6 +138,8 @@ class _Porter:
         self.dotted_conns: set[str] = set()
         self.dotted_cursors: set[str] = set()
         self.conn_factories: set[str] = set(_CONN_FACTORIES)
+        self.frameworks: set[str] = set()
+        self.text_names: set[str] = set()
 
     # --- positions and findings --------------------------------------------------------
 
@@ -194,6 +200,8 @@ class _Porter:
                 self.parents[id(child)] = node
         self.module_nodes = list(tree.body)
         self.module_scope = self._build_scope(tree)
+        self.frameworks = fw.frameworks_imported(tree)
+        self.text_names = fw.text_callables(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -373,6 +381,14 @@ class _Porter:
             kind = self.receiver_kind(recv, sc)
             sql_arg = node.args[0]
             literal, dynamic = self._resolve_sql(sql_arg, sc, node)
+            site = fw.framework_execute(node, self.frameworks if not uses_sqlite else set(),
+                                        self.text_names, sql_arg, literal or dynamic)
+            if site is True:
+                continue  # the framework's own execute, given a text() or an ORM statement
+            if isinstance(site, fw.SqlSite):
+                site.method = node.func.attr
+                self._add_site(site)
+                continue
             if literal is not None and not looks_like_sql(literal.value):
                 continue
             if literal is None and kind == "unknown" and not uses_sqlite:
@@ -389,6 +405,29 @@ class _Porter:
                           f"cannot tell whether {self.text(recv)} is a connection or a cursor: "
                           "psycopg2 connections have no execute(); use a cursor "
                           "(with conn.cursor() as cur: cur.execute(...))", needs_look=True, applied=False)
+
+    def collect_framework_sql(self, tree: ast.Module) -> None:
+        for site in fw.sql_sites(tree, self.frameworks, self.text_names):
+            self._add_site(site)
+
+    def _add_site(self, site: fw.SqlSite) -> None:
+        """SQL handed to Django or SQLAlchemy: ported in its style, the call left as it is."""
+        node = site.call
+        sc = self._scope_for(node)
+        literal, dynamic = self._resolve_sql(site.arg, sc, node)
+        fragment = site.fragment
+        if literal is not None and fragment is None and not looks_like_sql(literal.value):
+            if site.method != "text":
+                return
+            fragment = "where"  # text() also makes conditions and expressions
+        recv = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+        ex = _Exec(node, recv, site.method, "framework", self.stmt_of(node), sc, site.has_params,
+                   literal, style=site.style, fragment=fragment)
+        self.execs.append(ex)
+        if literal is not None:
+            self.literals.setdefault(id(literal), _Literal(literal)).uses.append(ex)
+        elif dynamic is not None and site.method != "text" or isinstance(site.arg, ast.JoinedStr):
+            self._report_dynamic(node, site.arg, dynamic if dynamic is not None else site.arg)
 
     def _resolve_sql(self, node: ast.expr, sc: _Scope, at: ast.AST) -> tuple[ast.Constant | None, ast.expr | None]:
         """(the literal holding the SQL, or the expression that builds it at run time)."""
@@ -550,8 +589,8 @@ class _Porter:
                           "this SQL is run both with and without parameters and holds a %: psycopg2 "
                           "needs %% only with parameters; split it into two constants",
                           needs_look=True, applied=False)
-            result = rewrite_sql(sql, has_params=has_params, ctx=self.ctx, script=script,
-                                 returning=returning)
+            result = port_sql(sql, style=uses[0].style, has_params=has_params, ctx=self.ctx,
+                              script=script, returning=returning, fragment=uses[0].fragment)
             for u in uses:
                 u.result = result
             apply = True
@@ -698,6 +737,48 @@ class _Porter:
                   and self.receiver_kind(node.value, self._scope_for(node)) == "conn"):
                 self.find(node, "api", self.text(node), "", _CONN_ATTRS.get(node.attr, "no psycopg2 "
                           "equivalent"), needs_look=True, applied=False)
+
+    def port_framework_exprs(self, tree: ast.Module) -> None:
+        """func.strftime/julianday in SQLAlchemy expressions; settings that name SQLite."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and "sqlalchemy" in self.frameworks:
+                quote = next((self.text(a)[-1] for a in node.args if isinstance(a, ast.Constant)
+                              and isinstance(a.value, str) and self.text(a)[-1] in "'\""), '"')
+                done = fw.func_call_rewrite(node, {id(a): self.rendered(a) for a in node.args}, quote)
+                if done is None:
+                    continue
+                new, why, look = done
+                if look:
+                    self.find(node, "sql-function", self.text(node), "", why, needs_look=True, applied=False)
+                elif self.buf.try_add(*self.span(node), new):
+                    self.find(node, "sql-function", self.text(node), new, why)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                parent = self.parent(node)
+                if isinstance(parent, ast.Expr | ast.JoinedStr):
+                    continue  # a docstring, or a piece of an f-string
+                done2 = fw.settings_rewrite(node, self.ctx.dsn_env)
+                if done2 is None:
+                    continue
+                new, why = done2
+                if self.buf.try_add(*self.span(node), new):
+                    if "os.environ" in new:
+                        self.needed.add("os")
+                    self.find(node, "settings", self.text(node), new, why,
+                              needs_look=node.value == fw.DJANGO_SQLITE_ENGINE)
+                    if node.value == fw.DJANGO_SQLITE_ENGINE and isinstance(parent, ast.Dict):
+                        self._django_name(parent)
+
+    def _django_name(self, settings: ast.Dict) -> None:
+        """NAME of a Django database that was SQLite: a file path, now the database's name."""
+        for key, value in zip(settings.keys, settings.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value == "NAME":
+                new = 'os.environ.get("PGDATABASE", "")'
+                if self.buf.try_add(*self.span(value), new):
+                    self.needed.add("os")
+                    self.find(value, "settings", self.text(value), new,
+                              "the SQLite file is no longer the database: NAME is the PostgreSQL "
+                              "database, here from PGDATABASE; with HOST/USER/PASSWORD left empty "
+                              "libpq reads PGHOST, PGUSER, PGPASSWORD (or ~/.pgpass)", needs_look=True)
 
     def _inside_connect(self, node: ast.AST) -> bool:
         cur = self.parent(node)
@@ -849,6 +930,13 @@ class _Porter:
                 self.stmt_jobs.append((ex.stmt, "remove", ex))
                 continue
             self.port_lastrowid(ex)
+            if ex.kind == "framework":
+                if ex.method in ("execute", "executemany") and ex.value_used and "django" in self.frameworks:
+                    self.find(ex.call, "framework", self.text(ex.call)[:80], "",
+                              "Django's cursor.execute() returns what the driver's does: the "
+                              "cursor with sqlite3, None with psycopg2. Call execute(), then "
+                              "read from the cursor", needs_look=True, applied=False)
+                continue
             structural = ex.kind == "conn" or ex.method == "executescript" or (
                 ex.kind == "cursor" and ex.value_used)
             if ex.kind == "unknown" or not structural:
@@ -1087,12 +1175,17 @@ class _Porter:
                    and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
         plain = [n for n in imports if isinstance(n, ast.Import)]
         text = self.nl.join(lines)
-        if plain:
+        later = next((n for n in plain if n.col_offset == 0 and n.names[0].name > lines[0][len("import "):]),
+                     None)
+        if later is not None:  # in alphabetical place among the plain imports
+            at = self.index.line_start(self.span(later)[0])
+            ok = self.buf.try_add(at, at, text + self.nl)
+        elif plain:
             at = self.span(plain[-1])[1]
             ok = self.buf.try_add(at, at, self.nl + text)
         elif imports:
             at = self.index.line_start(self.span(imports[0])[0])
-            ok = self.buf.try_add(at, at, text + self.nl + self.nl)
+            ok = self.buf.try_add(at, at, text + self.nl)
         else:
             first = tree.body[0] if tree.body else None
             doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
@@ -1266,9 +1359,11 @@ def port_source(source: str, path: str, ctx: SqlContext | None = None) -> FileRe
     p = _Porter(source, path, ctx)
     p.analyse(tree)
     p.collect_execs(tree)
+    p.collect_framework_sql(tree)
     p.link_lastrowids(tree)
     p.port_literals()
     p.port_refs(tree)
+    p.port_framework_exprs(tree)
     p.plan_statements()
     p.run_statement_jobs()
     p.port_imports(tree)
