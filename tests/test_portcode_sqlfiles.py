@@ -99,3 +99,23 @@ def test_odd_sql_files_never_raise(bad: str) -> None:
     r = port_sql_source(bad, "x.sql")
     assert r.error is None
     assert not any("Python" in f.why for f in r.findings)
+
+
+def test_the_sql_files_schema_informs_the_python_port(tmp_path: Path) -> None:
+    """Without --schema-from, the CREATE TABLEs of the scanned .sql files give the keys."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "schema.sql").write_text(SCHEMA + "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);\n"
+                                    "ATTACH DATABASE 'elsewhere.db' AS other;\n")
+    (app / "kv.py").write_text(textwrap.dedent("""\
+        def put(conn, k, v):
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (k, v))
+            conn.execute("INSERT INTO user VALUES (NULL, ?, x'00', 0, NULL)", (k,))
+        """))
+    ported = {Path(r.path).name: r.ported_source for r in scan_paths([app])}
+    assert "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value" in ported["kv.py"]
+    assert "VALUES (DEFAULT, %s, '\\\\x00'::bytea, 0, NULL)" in ported["kv.py"]
+    assert not (app / "elsewhere.db").exists() and not Path("elsewhere.db").exists()
+    # The same file alone knows no keys: the upsert is left for a person.
+    alone = scan_paths([app / "kv.py"])[0]
+    assert "ON CONFLICT (key)" not in alone.ported_source

@@ -112,6 +112,13 @@ def sql_sites(tree: ast.Module, frameworks: set[str], text_names: set[str]) -> l
         elif name == "raw" and node.args and isinstance(node.func, ast.Attribute):
             # Manager.raw() always passes a parameter list (empty by default): % is formatted.
             sites.append(SqlSite(node, node.args[0], "format", True, method=name))
+        elif name == "RunSQL":
+            # A migration's SQL runs through cursor.execute(sql) without parameters.
+            values = [*node.args[:2], *(k.value for k in node.keywords if k.arg in ("sql", "reverse_sql"))]
+            for v in values:
+                items = v.elts if isinstance(v, ast.List | ast.Tuple) else [v]
+                sites.extend(SqlSite(node, e, "format", False, method=name) for e in items
+                             if not isinstance(e, ast.List | ast.Tuple))
         elif name == "RawSQL" and node.args:
             sites.append(SqlSite(node, node.args[0], "format", True, "select", method=name))
         elif name == "extra" and isinstance(node.func, ast.Attribute):
@@ -140,7 +147,12 @@ def framework_execute(node: ast.Call, frameworks: set[str], text_names: set[str]
         return SqlSite(node, sql_arg, "format", _has_params(node) or _call_name(node) == "executemany")
     if "sqlalchemy" in frameworks:
         if isinstance(sql_value, ast.Constant) and isinstance(sql_value.value, str):
-            # SQLAlchemy 1.x hands a plain string to the driver as it is, like exec_driver_sql.
+            recv = dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
+            last = (recv or "").split(".")[-1].lower()
+            if last == "op" or "session" in last:
+                # Alembic's op.execute and the ORM Session make a text() of a string.
+                return SqlSite(node, sql_arg, "named", False)
+            # Connection/Engine.execute (1.x) hand a string to the driver as it is.
             return SqlSite(node, sql_arg, "qmark", True)
         return True  # select(...), insert(...), an ORM statement: nothing SQLite-only in it
     return False

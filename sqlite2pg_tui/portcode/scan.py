@@ -19,6 +19,7 @@ from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.python_rewrite import port_source
 from sqlite2pg_tui.portcode.sql_files import is_sql_file, port_sql_source
+from sqlite2pg_tui.portcode.sql_schema import schema_from_sql_files, with_schema
 
 BACKUP_SUFFIX = ".orig"
 # Directories that hold other people's code or generated files, never the application's.
@@ -99,10 +100,16 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], mapping: Mapping | None 
 
     ``mapping`` tells which columns became boolean and how tables/columns were renamed;
     ``schema`` (the SQLite schema) gives unique keys for INSERT OR REPLACE and the key
-    column for ``lastrowid``. ``ctx`` may be given instead of both.
+    column for ``lastrowid``. ``ctx`` may be given instead of both. Without a schema, the
+    CREATE TABLE statements of the .sql files among ``paths`` stand in for one.
     """
     ctx = ctx or SqlContext.build(mapping, schema, dsn_env)
-    return [port_file(f, ctx) for f in collect_files(paths)]
+    files = collect_files(paths)
+    if not ctx.has_schema:
+        from_files = schema_from_sql_files(files)
+        if from_files is not None:
+            ctx = with_schema(ctx, from_files)
+    return [port_file(f, ctx) for f in files]
 
 
 def write_results(results: Iterable[FileResult], *, backup_suffix: str = BACKUP_SUFFIX) -> list[tuple[str, str]]:
