@@ -481,6 +481,17 @@ class _Porter:
                       f"the SQL comes from {origin} ({where.id}), not a literal: check the SQL it "
                       "holds by hand (placeholders, functions, upserts)", needs_look=True, applied=False)
             return
+        if self._read_from_file(where):
+            scopes = [self._scope_for(call).node] + ([self.module_scope.node] if self.module_scope else [])
+            names = sorted({n.value for sc_node in scopes for n in ast.walk(sc_node)
+                            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                            and n.value.lower().endswith(".sql")})
+            self.find(call, "dynamic-sql", self.text(call)[:120], "",
+                      "the SQL is read from a file at run time"
+                      + (f" ({', '.join(names)})" if names else "")
+                      + ": port that file too (port-code FILE.sql, or a directory: its .sql files "
+                      "are included) so it holds PostgreSQL SQL", needs_look=True, applied=False)
+            return
         if not isinstance(where, ast.JoinedStr | ast.BinOp | ast.Call):
             self.find(call, "dynamic-sql", self.text(call)[:120], "",
                       f"the SQL comes from {self.text(where)[:60]}, not a literal found in this "
@@ -501,6 +512,17 @@ class _Porter:
                + (f"; its fixed parts need: {', '.join(hints)}" if hints else "")
                + ". Values belong in parameters (%s), names in psycopg2.sql.Identifier")
         self.find(where, "dynamic-sql", self.text(where)[:160], "", why, needs_look=True, applied=False)
+
+    def _read_from_file(self, node: ast.AST) -> bool:
+        """``f.read()``, ``path.read_text()``, ``f.read().decode()``, or a name bound to one."""
+        if isinstance(node, ast.Name):
+            values = self._scope_for(node).assigns.get(node.id, [])
+            if len(values) == 1:
+                node = values[0]
+            elif self.module_scope is not None and len(self.module_scope.assigns.get(node.id, [])) == 1:
+                node = self.module_scope.assigns[node.id][0]
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                   and n.func.attr in ("read", "read_text", "read_bytes") for n in ast.walk(node))
 
     # --- lastrowid ---------------------------------------------------------------------
 
