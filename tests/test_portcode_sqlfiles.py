@@ -119,3 +119,29 @@ def test_the_sql_files_schema_informs_the_python_port(tmp_path: Path) -> None:
     # The same file alone knows no keys: the upsert is left for a person.
     alone = scan_paths([app / "kv.py"])[0]
     assert "ON CONFLICT (key)" not in alone.ported_source
+
+
+def test_seed_rows_with_their_own_ids_move_the_identity_on(pg_conn: psycopg2.extensions.connection) -> None:
+    script = textwrap.dedent("""\
+        CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY, title TEXT, done BOOLEAN NOT NULL DEFAULT 0);
+        INSERT INTO task VALUES (1, 'write', 0);
+        INSERT INTO task (id, title, done) VALUES (5, 'ship', 1);
+        INSERT INTO task (title) VALUES ('rest');
+        CREATE VIEW open_tasks AS SELECT id, title FROM task WHERE done = 0;
+        """)
+    r = port_sql_source(script, "seed.sql")
+    out = r.ported_source
+    # Its own CREATE TABLE tells the file that done is a boolean and id the identity.
+    assert "VALUES (1, 'write', FALSE)" in out and "VALUES (5, 'ship', TRUE)" in out
+    assert "WHERE done = FALSE" in out and "DEFAULT FALSE" in out
+    setval = next(f for f in r.findings if f.kind == "identity")
+    assert setval.line == 3 and out.splitlines()[setval.ported_line - 1].startswith("SELECT setval(")
+    view = next(f for f in r.findings if f.kind == "boolean" and f.line == 5)
+    assert out.splitlines()[view.ported_line - 1].startswith("CREATE VIEW")
+    with pg_conn.cursor() as cur:
+        cur.execute(out)
+        cur.execute("SELECT id, title, done FROM task ORDER BY id")
+        # As on SQLite: the row inserted after the seeded ids gets max(id) + 1.
+        assert cur.fetchall() == [(1, "write", False), (5, "ship", True), (6, "rest", False)]
+        cur.execute("INSERT INTO task (title) VALUES ('more') RETURNING id")
+        assert cur.fetchone()[0] == 7

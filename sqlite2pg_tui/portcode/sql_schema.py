@@ -17,8 +17,13 @@ from sqlite2pg_tui.core.errors import MigrationError
 from sqlite2pg_tui.core.schema import SourceSchema
 from sqlite2pg_tui.core.sqlite_source import read_schema
 from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
-from sqlite2pg_tui.portcode.sql_files import is_sql_file
 from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
+
+SQL_SUFFIXES = (".sql",)
+
+
+def is_sql_file(name: str) -> bool:
+    return name.lower().endswith(SQL_SUFFIXES)
 
 
 def _definitions(text: str) -> list[str]:
@@ -36,16 +41,21 @@ def _definitions(text: str) -> list[str]:
 
 
 def schema_from_sql_files(paths: Iterable[Path]) -> SourceSchema | None:
+    texts = []
+    for path in paths:
+        if is_sql_file(path.name):
+            try:
+                texts.append(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return schema_from_texts(texts)
+
+
+def schema_from_texts(texts: Iterable[str]) -> SourceSchema | None:
     conn = sqlite3.connect(":memory:")
     try:
         made = 0
-        for path in paths:
-            if not is_sql_file(path.name):
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
+        for text in texts:
             for statement in _definitions(text):
                 try:
                     conn.execute(statement)
@@ -66,11 +76,19 @@ def with_schema(ctx: SqlContext, schema: SourceSchema) -> SqlContext:
     """``ctx`` (from --mapping, maybe) completed with what the .sql files tell."""
     found = SqlContext.build(None, schema, ctx.dsn_env)
     merged = SqlContext(dict(ctx.tables), ctx.dsn_env, True, ctx.has_mapping)
+    for table in schema.tables:
+        # The declared type is the contract (a mapping, when given, already said so).
+        info = found.tables[table.name.lower()]
+        for col in table.columns:
+            if col.declared_type.strip().upper() in ("BOOL", "BOOLEAN"):
+                info.pg_types.setdefault(col.name.lower(), "boolean")
     for key, info in found.tables.items():
         have: TableInfo | None = merged.tables.get(key)
         if have is None:
             merged.tables[key] = info
             continue
+        for col, pg_type in info.pg_types.items():
+            have.pg_types.setdefault(col, pg_type)
         have.unique_keys = have.unique_keys or info.unique_keys
         have.id_column = have.id_column or info.id_column
         have.columns = have.columns or info.columns
