@@ -206,3 +206,23 @@ def test_ported_framework_sql_runs_on_postgresql(pg_conn: psycopg2.extensions.co
         cur.execute(literal_in(sqla, "exec_driver_sql"), ("apple",))
         cur.execute("SELECT count(*) FROM items")
         assert cur.fetchone()[0] == 2
+
+
+def test_sqlite_urls_are_replaced_only_where_they_are_the_database() -> None:
+    r = port('''\
+        import os
+
+        from flask import Flask
+
+        app = Flask(__name__)
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///app.db")
+        app.config.from_mapping(SQLALCHEMY_DATABASE_URI="sqlite:///other.db")
+        DATABASE_URL = "sqlite:///x.db"
+        SCHEMES = ["sqlite:///", "postgresql://"]
+        ''')
+    out = r.ported_source
+    assert 'os.environ.get("DATABASE_URL", "postgresql://")\n' in out  # the fallback only
+    assert 'from_mapping(SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", "postgresql://"))' in out
+    assert 'DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://")' in out
+    assert 'SCHEMES = ["sqlite:///", "postgresql://"]' in out
+    assert [f.needs_look for f in r.findings if f.kind == "settings"] == [False, False, False, True]

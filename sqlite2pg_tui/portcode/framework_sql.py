@@ -205,8 +205,53 @@ def func_call_rewrite(node: ast.Call, source_of: dict[int, str],
     return None
 
 
-def settings_rewrite(node: ast.Constant, dsn_env: str) -> tuple[str, str] | None:
-    """A string naming SQLite as the database → (new code, why); None for other strings."""
+_URL_FACTORIES = {"create_engine", "create_async_engine", "engine_from_config", "Database", "connect",
+                  "make_url"}
+_URL_WORDS = ("URL", "URI", "DATABASE", "DSN", "DB_")
+
+
+def _url_name(name: str | None) -> bool:
+    return bool(name) and any(w in name.upper() for w in _URL_WORDS)
+
+
+def url_place(node: ast.Constant, parent: ast.AST | None, holder: ast.AST | None) -> str | None:
+    """Where a ``sqlite://`` string sits: "engine" (it is the database's URL), "default"
+    (the fallback of os.environ.get/os.getenv), or None (some other string: a test's
+    example, a list of schemes) that is reported, not changed. ``holder`` is the parent's
+    parent, for a keyword argument."""
+    if isinstance(parent, ast.Call):
+        name = dotted(parent.func) or ""
+        last = name.split(".")[-1]
+        if name.endswith(("environ.get", "getenv")) and len(parent.args) > 1 and parent.args[1] is node:
+            return "default"
+        if last in _URL_FACTORIES and parent.args and parent.args[0] is node:
+            return "engine"
+    if isinstance(parent, ast.keyword):
+        if isinstance(holder, ast.Call) and (dotted(holder.func) or "").endswith(("environ.get", "getenv")) \
+                and parent.arg == "default":
+            return "default"
+        return "engine" if _url_name(parent.arg) or parent.arg in ("url", "uri") else None
+    if isinstance(parent, ast.Assign | ast.AnnAssign):
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        for t in targets:
+            key = t.slice if isinstance(t, ast.Subscript) else None
+            name = (key.value if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                    else dotted(t))
+            if _url_name(name):
+                return "engine"
+    if isinstance(parent, ast.Dict):
+        for k, v in zip(parent.keys, parent.values, strict=True):
+            if v is node and isinstance(k, ast.Constant) and isinstance(k.value, str) and _url_name(k.value):
+                return "engine"
+    return None
+
+
+def settings_rewrite(node: ast.Constant, dsn_env: str, place: str | None = "engine") -> tuple[str, str] | None:
+    """A string naming SQLite as the database → (new code, why); None for other strings.
+
+    For a ``sqlite://`` URL, ``place`` is what :func:`url_place` found; None gives
+    ("", why): reported, not changed.
+    """
     value = node.value
     if not isinstance(value, str):
         return None
@@ -216,6 +261,12 @@ def settings_rewrite(node: ast.Constant, dsn_env: str) -> tuple[str, str] | None
                 "PGHOST/PGUSER/PGPASSWORD are set, HOST/USER/PASSWORD, e.g. "
                 '"NAME": os.environ["PGDATABASE"] (a NAME that is a SQLite file path is wrong now)')
     if value.startswith(SQLITE_URL_SCHEMES) and "://" in value:
+        if place == "default":
+            return ('"postgresql://"', "the fallback database URL was SQLite's: postgresql:// "
+                    "connects with libpq's PG* variables (PGHOST, PGDATABASE, PGUSER...)")
+        if place is None:
+            return ("", "a SQLite URL: if the application connects with it, read a postgresql:// "
+                    f"URL from the environment instead (os.environ.get(\"{dsn_env}\"))")
         return (f'os.environ.get("{dsn_env}", "postgresql://")',
                 f"the database URL comes from the environment: {dsn_env} (a postgresql:// URL); "
                 "when it is unset, postgresql:// connects with libpq's PG* variables")

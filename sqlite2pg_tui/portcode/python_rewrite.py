@@ -778,11 +778,14 @@ class _Porter:
                 parent = self.parent(node)
                 if isinstance(parent, ast.Expr | ast.JoinedStr):
                     continue  # a docstring, or a piece of an f-string
-                done2 = fw.settings_rewrite(node, self.ctx.dsn_env)
+                place = fw.url_place(node, parent, self.parent(parent) if parent is not None else None)
+                done2 = fw.settings_rewrite(node, self.ctx.dsn_env, place)
                 if done2 is None:
                     continue
                 new, why = done2
-                if self.buf.try_add(*self.span(node), new):
+                if not new:
+                    self.find(node, "settings", self.text(node), "", why, needs_look=True, applied=False)
+                elif self.buf.try_add(*self.span(node), new):
                     if "os.environ" in new:
                         self.needed.add("os")
                     self.find(node, "settings", self.text(node), new, why,
@@ -1021,7 +1024,7 @@ class _Porter:
             if isinstance(parent, ast.If) and parent.orelse == [stmt] and self.src[s:s + 4] == "elif":
                 return "it is in an elif condition"
         if not isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.For
-                          | ast.If | ast.With | ast.Assert):
+                          | ast.If | ast.With | ast.Assert | ast.Raise):
             return f"it is part of a {type(stmt).__name__} statement"
         child: ast.AST = ex.call
         cur = self.parent(child)
@@ -1165,7 +1168,8 @@ class _Porter:
     @staticmethod
     def _tidy(stmt: ast.stmt, rest: str) -> str:
         """What is left of a simple statement once its query moved out, on one line if it fits."""
-        if isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.Assert):
+        if isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.Assert
+                      | ast.Raise):
             return one_line(rest) or rest
         return rest
 
