@@ -130,7 +130,7 @@ def test_schema_and_mapping_options(app: Path, capsys: pytest.CaptureFixture[str
     (["app", "--mapping", "missing.toml"], "mapping file not found"),
     (["app", "--schema-from", "app/db.py"], "not a SQLite database"),
     (["app", "--schema-from", "missing.db"], "SQLite file not found"),
-    (["empty"], "no Python files under empty"),
+    (["empty"], "no Python or SQL files under empty"),
 ])
 def test_bad_input_exits_2_with_one_line(app: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                          message: str) -> None:

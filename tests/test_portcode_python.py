@@ -96,7 +96,9 @@ def test_exceptions_map_to_psycopg2_and_aborted_transactions_are_flagged() -> No
             except sqlite3.DatabaseError:
                 conn.rollback()
         """)
-    assert "except (psycopg2.IntegrityError, psycopg2.OperationalError):" in r.ported_source
+    # sqlite3's OperationalError covers SQL errors that psycopg2 files as ProgrammingError.
+    assert ("except (psycopg2.IntegrityError, psycopg2.OperationalError, psycopg2.ProgrammingError):"
+            in r.ported_source)
     assert "except psycopg2.IntegrityError:" in r.ported_source
     assert "except psycopg2.DatabaseError:" in r.ported_source
     flagged = [f for f in r.findings if f.kind == "transaction"]

@@ -17,7 +17,11 @@ DESCRIPTION = """\
 Find sqlite3 usage in Python files and port it to psycopg2 and PostgreSQL SQL:
 connections, placeholders, SQLite-only SQL (date functions, IFNULL, GROUP_CONCAT,
 INSERT OR IGNORE/REPLACE, ...), lastrowid, sqlite3.Row, exceptions, conn.execute.
-Nothing is changed unless --write is given (then FILE.py.orig keeps the original).
+.sql files (schema scripts, seed data) are ported too. SQL handed to Django
+(cursor.execute, raw, RawSQL, extra) or SQLAlchemy (text, exec_driver_sql) is ported
+in the framework's own style and the calls are left as they are; settings naming
+SQLite read PostgreSQL's from the environment.
+Nothing is changed unless --write is given (then FILE.orig keeps the original).
 --diff prints a unified diff: apply it with `patch -p1 < port.diff` from the directory
 you ran port-code in. SQL built at run time is reported, never rewritten.
 """
@@ -27,7 +31,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "port-code", help="port Python code from sqlite3 to psycopg2 (report, diff, or write)",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="Python or .sql files, or directories")
     p.add_argument("--mapping", metavar="FILE",
                    help="the migration's mapping: which columns became boolean, renamed names")
     p.add_argument("--schema-from", metavar="SRC.db", dest="schema_from",

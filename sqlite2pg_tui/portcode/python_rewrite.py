@@ -12,17 +12,23 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from sqlite2pg_tui.portcode import framework_sql as fw
 from sqlite2pg_tui.portcode.context import SqlContext
+from sqlite2pg_tui.portcode.exceptions import error_replacement
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
+from sqlite2pg_tui.portcode.imports_cleanup import unused_imports
 from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, looks_like_sql, rewrite_sql
+from sqlite2pg_tui.portcode.sql_styles import port_sql
 from sqlite2pg_tui.portcode.textedit import (
     EditBuffer,
     EditConflict,
     LineIndex,
     StringPiece,
+    dedent_continuation,
     encode_string,
     indent_block,
     newline_of,
+    one_line,
     string_pieces,
 )
 
@@ -75,6 +81,8 @@ class _Exec:
     lastrowids: list[ast.Attribute] = field(default_factory=list)
     result: SqlResult | None = None
     sql_applied: bool = True
+    style: str = "qmark"  # the SQL's placeholder style (sql_styles): framework SQL keeps its own
+    fragment: str | None = None
 
     @property
     def value_used(self) -> bool:
@@ -130,6 +138,8 @@ class _Porter:
         self.dotted_conns: set[str] = set()
         self.dotted_cursors: set[str] = set()
         self.conn_factories: set[str] = set(_CONN_FACTORIES)
+        self.frameworks: set[str] = set()
+        self.text_names: set[str] = set()
 
     # --- positions and findings --------------------------------------------------------
 
@@ -190,6 +200,8 @@ class _Porter:
                 self.parents[id(child)] = node
         self.module_nodes = list(tree.body)
         self.module_scope = self._build_scope(tree)
+        self.frameworks = fw.frameworks_imported(tree)
+        self.text_names = fw.text_callables(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -369,6 +381,14 @@ class _Porter:
             kind = self.receiver_kind(recv, sc)
             sql_arg = node.args[0]
             literal, dynamic = self._resolve_sql(sql_arg, sc, node)
+            site = fw.framework_execute(node, self.frameworks if not uses_sqlite else set(),
+                                        self.text_names, sql_arg, literal or dynamic)
+            if site is True:
+                continue  # the framework's own execute, given a text() or an ORM statement
+            if isinstance(site, fw.SqlSite):
+                site.method = node.func.attr
+                self._add_site(site)
+                continue
             if literal is not None and not looks_like_sql(literal.value):
                 continue
             if literal is None and kind == "unknown" and not uses_sqlite:
@@ -385,6 +405,29 @@ class _Porter:
                           f"cannot tell whether {self.text(recv)} is a connection or a cursor: "
                           "psycopg2 connections have no execute(); use a cursor "
                           "(with conn.cursor() as cur: cur.execute(...))", needs_look=True, applied=False)
+
+    def collect_framework_sql(self, tree: ast.Module) -> None:
+        for site in fw.sql_sites(tree, self.frameworks, self.text_names):
+            self._add_site(site)
+
+    def _add_site(self, site: fw.SqlSite) -> None:
+        """SQL handed to Django or SQLAlchemy: ported in its style, the call left as it is."""
+        node = site.call
+        sc = self._scope_for(node)
+        literal, dynamic = self._resolve_sql(site.arg, sc, node)
+        fragment = site.fragment
+        if literal is not None and fragment is None and not looks_like_sql(literal.value):
+            if site.method != "text":
+                return
+            fragment = "where"  # text() also makes conditions and expressions
+        recv = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+        ex = _Exec(node, recv, site.method, "framework", self.stmt_of(node), sc, site.has_params,
+                   literal, style=site.style, fragment=fragment)
+        self.execs.append(ex)
+        if literal is not None:
+            self.literals.setdefault(id(literal), _Literal(literal)).uses.append(ex)
+        elif dynamic is not None and site.method != "text" or isinstance(site.arg, ast.JoinedStr):
+            self._report_dynamic(node, site.arg, dynamic if dynamic is not None else site.arg)
 
     def _resolve_sql(self, node: ast.expr, sc: _Scope, at: ast.AST) -> tuple[ast.Constant | None, ast.expr | None]:
         """(the literal holding the SQL, or the expression that builds it at run time)."""
@@ -438,6 +481,17 @@ class _Porter:
                       f"the SQL comes from {origin} ({where.id}), not a literal: check the SQL it "
                       "holds by hand (placeholders, functions, upserts)", needs_look=True, applied=False)
             return
+        if self._read_from_file(where):
+            scopes = [self._scope_for(call).node] + ([self.module_scope.node] if self.module_scope else [])
+            names = sorted({n.value for sc_node in scopes for n in ast.walk(sc_node)
+                            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                            and n.value.lower().endswith(".sql")})
+            self.find(call, "dynamic-sql", self.text(call)[:120], "",
+                      "the SQL is read from a file at run time"
+                      + (f" ({', '.join(names)})" if names else "")
+                      + ": port that file too (port-code FILE.sql, or a directory: its .sql files "
+                      "are included) so it holds PostgreSQL SQL", needs_look=True, applied=False)
+            return
         if not isinstance(where, ast.JoinedStr | ast.BinOp | ast.Call):
             self.find(call, "dynamic-sql", self.text(call)[:120], "",
                       f"the SQL comes from {self.text(where)[:60]}, not a literal found in this "
@@ -458,6 +512,17 @@ class _Porter:
                + (f"; its fixed parts need: {', '.join(hints)}" if hints else "")
                + ". Values belong in parameters (%s), names in psycopg2.sql.Identifier")
         self.find(where, "dynamic-sql", self.text(where)[:160], "", why, needs_look=True, applied=False)
+
+    def _read_from_file(self, node: ast.AST) -> bool:
+        """``f.read()``, ``path.read_text()``, ``f.read().decode()``, or a name bound to one."""
+        if isinstance(node, ast.Name):
+            values = self._scope_for(node).assigns.get(node.id, [])
+            if len(values) == 1:
+                node = values[0]
+            elif self.module_scope is not None and len(self.module_scope.assigns.get(node.id, [])) == 1:
+                node = self.module_scope.assigns[node.id][0]
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                   and n.func.attr in ("read", "read_text", "read_bytes") for n in ast.walk(node))
 
     # --- lastrowid ---------------------------------------------------------------------
 
@@ -546,8 +611,8 @@ class _Porter:
                           "this SQL is run both with and without parameters and holds a %: psycopg2 "
                           "needs %% only with parameters; split it into two constants",
                           needs_look=True, applied=False)
-            result = rewrite_sql(sql, has_params=has_params, ctx=self.ctx, script=script,
-                                 returning=returning)
+            result = port_sql(sql, style=uses[0].style, has_params=has_params, ctx=self.ctx,
+                              script=script, returning=returning, fragment=uses[0].fragment)
             for u in uses:
                 u.result = result
             apply = True
@@ -663,20 +728,22 @@ class _Porter:
                 self.port_adapter(parent, name)
             elif name in ("PARSE_DECLTYPES", "PARSE_COLNAMES") and self._inside_connect(node):
                 continue  # dropped with the detect_types argument
+            elif name in _ERRORS:
+                self.port_error_ref(node, name)
             elif name in _REF_MAP:
                 new, module, why = _REF_MAP[name]
                 if self.buf.try_add(*self.span(node), new):
                     self.needed.add(module)
-                    if name in _ERRORS:
-                        self.port_error_ref(node, name, new)
-                    else:
-                        self.find(node, "api", self.text(node), new, why)
+                    self.find(node, "api", self.text(node), new, why)
             else:
                 self.sqlite_left.append(node)
                 self.find(node, "api", self.text(node), "",
                           f"sqlite3.{name} has no direct psycopg2 counterpart: port it by hand",
                           needs_look=True, applied=False)
         for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in _ERRORS and (self.sqlite_imports or self.execs)
+                    and self.receiver_kind(node.value, self._scope_for(node)) == "conn"):
+                self.port_error_ref(node, node.attr)  # sqlite3 connections carry the classes too
             if (isinstance(node, ast.Assign) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Attribute) and node.targets[0].attr == "row_factory"
                     and id(node) not in self.handled_refs):
@@ -692,6 +759,51 @@ class _Porter:
                   and self.receiver_kind(node.value, self._scope_for(node)) == "conn"):
                 self.find(node, "api", self.text(node), "", _CONN_ATTRS.get(node.attr, "no psycopg2 "
                           "equivalent"), needs_look=True, applied=False)
+
+    def port_framework_exprs(self, tree: ast.Module) -> None:
+        """func.strftime/julianday in SQLAlchemy expressions; settings that name SQLite."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and "sqlalchemy" in self.frameworks:
+                quote = next((self.text(a)[-1] for a in node.args if isinstance(a, ast.Constant)
+                              and isinstance(a.value, str) and self.text(a)[-1] in "'\""), '"')
+                done = fw.func_call_rewrite(node, {id(a): self.rendered(a) for a in node.args}, quote)
+                if done is None:
+                    continue
+                new, why, look = done
+                if look:
+                    self.find(node, "sql-function", self.text(node), "", why, needs_look=True, applied=False)
+                elif self.buf.try_add(*self.span(node), new):
+                    self.find(node, "sql-function", self.text(node), new, why)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                parent = self.parent(node)
+                if isinstance(parent, ast.Expr | ast.JoinedStr):
+                    continue  # a docstring, or a piece of an f-string
+                place = fw.url_place(node, parent, self.parent(parent) if parent is not None else None)
+                done2 = fw.settings_rewrite(node, self.ctx.dsn_env, place)
+                if done2 is None:
+                    continue
+                new, why = done2
+                if not new:
+                    self.find(node, "settings", self.text(node), "", why, needs_look=True, applied=False)
+                elif self.buf.try_add(*self.span(node), new):
+                    if "os.environ" in new:
+                        self.needed.add("os")
+                    self.find(node, "settings", self.text(node), new, why,
+                              needs_look=node.value == fw.DJANGO_SQLITE_ENGINE)
+                    if node.value == fw.DJANGO_SQLITE_ENGINE and isinstance(parent, ast.Dict):
+                        self._django_name(parent)
+
+    def _django_name(self, settings: ast.Dict) -> None:
+        """NAME of a Django database that was SQLite: a file path, now the database's name."""
+        for key, value in zip(settings.keys, settings.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value == "NAME":
+                new = 'os.environ.get("PGDATABASE", "")'
+                if self.buf.try_add(*self.span(value), new):
+                    self.needed.add("os")
+                    self.find(value, "settings", self.text(value), new,
+                              "the SQLite file is no longer the database: NAME is the PostgreSQL "
+                              "database, here from PGDATABASE; with HOST/USER/PASSWORD left empty "
+                              "libpq reads PGHOST, PGUSER, PGPASSWORD (or ~/.pgpass)", needs_look=True)
 
     def _inside_connect(self, node: ast.AST) -> bool:
         cur = self.parent(node)
@@ -786,11 +898,30 @@ class _Porter:
                       "AsIs/QuotedString) and reads types with register_type(new_type(...)): "
                       "port it by hand", needs_look=True, applied=False)
 
-    def port_error_ref(self, node: ast.AST, name: str, new: str) -> None:
-        why = f"psycopg2 raises the same DB-API exception classes: {new}"
-        if name == "IntegrityError":
-            why += (" (psycopg2.errors.UniqueViolation, ForeignKeyViolation, NotNullViolation and "
-                    "CheckViolation are its subclasses if only one kind is meant)")
+    def _catching(self, node: ast.AST) -> tuple[bool, bool]:
+        """(the class is caught here, it is an item of a tuple of classes)."""
+        parent = self.parent(node)
+        in_tuple = isinstance(parent, ast.Tuple)
+        holder = self.parent(parent) if in_tuple and parent is not None else parent
+        if isinstance(holder, ast.ExceptHandler):
+            return True, in_tuple
+        if isinstance(holder, ast.Call):
+            fname = _last_name(holder.func)
+            first = holder.args[0] if holder.args else None
+            second = holder.args[1] if len(holder.args) > 1 else None
+            target = parent if in_tuple else node
+            if fname in ("raises", "assertRaises", "assertRaisesRegex") and first is target:
+                return True, in_tuple
+            if fname in ("isinstance", "issubclass") and second is target:
+                return True, in_tuple
+        return False, in_tuple
+
+    def port_error_ref(self, node: ast.AST, name: str) -> None:
+        catching, in_tuple = self._catching(node)
+        new, why = error_replacement(name, catching, in_tuple)
+        if not self.buf.try_add(*self.span(node), new):
+            return
+        self.needed.add("psycopg2")
         handler = self.parent(node)
         if isinstance(handler, ast.Tuple):
             handler = self.parent(handler)
@@ -824,6 +955,13 @@ class _Porter:
                 self.stmt_jobs.append((ex.stmt, "remove", ex))
                 continue
             self.port_lastrowid(ex)
+            if ex.kind == "framework":
+                if ex.method in ("execute", "executemany") and ex.value_used and "django" in self.frameworks:
+                    self.find(ex.call, "framework", self.text(ex.call)[:80], "",
+                              "Django's cursor.execute() returns what the driver's does: the "
+                              "cursor with sqlite3, None with psycopg2. Call execute(), then "
+                              "read from the cursor", needs_look=True, applied=False)
+                continue
             structural = ex.kind == "conn" or ex.method == "executescript" or (
                 ex.kind == "cursor" and ex.value_used)
             if ex.kind == "unknown" or not structural:
@@ -886,7 +1024,7 @@ class _Porter:
             if isinstance(parent, ast.If) and parent.orelse == [stmt] and self.src[s:s + 4] == "elif":
                 return "it is in an elif condition"
         if not isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.For
-                          | ast.If | ast.With):
+                          | ast.If | ast.With | ast.Assert | ast.Raise):
             return f"it is part of a {type(stmt).__name__} statement"
         child: ast.AST = ex.call
         cur = self.parent(child)
@@ -944,6 +1082,11 @@ class _Porter:
         line_start = self.index.line_start(s)
         m = re.match(r"[^\r\n]*(\r\n|\n|\r)?", self.src[e:])
         end = e + (m.end() if m else 0)
+        before = self.src[:line_start].rstrip(" \t")
+        if before.endswith(("\n\n", "\r\n\r\n")) or not before.strip():
+            # Blank lines on both sides would be left doubled: take those after it too.
+            blank = re.match(r"(?:[ \t]*(?:\r\n|\n|\r))*", self.src[end:])
+            end += blank.end() if blank else 0
         self.buf.collapse(line_start, end, "")
 
     def _cursor_name(self, ex: _Exec, stmt: ast.stmt, active: list[tuple[int, int, str]]) -> str:
@@ -967,7 +1110,7 @@ class _Porter:
         method = "execute" if ex.method == "executescript" else ex.method
         func_end = self.span(call.func)[1]
         call_s, call_e = self.span(call)
-        args = self.buf.render(func_end, call_e)
+        args = dedent_continuation(self.buf.render(func_end, call_e), ind)
         conn_text: str | None = None
         if ex.kind == "conn":
             conn_text = self.rendered(ex.recv)
@@ -987,7 +1130,7 @@ class _Porter:
                 self.buf.collapse(s, e, new)
             else:
                 self.buf.collapse(call_s, call_e, recv)
-                rest = self.buf.render(s, e)
+                rest = self._tidy(stmt, self.buf.render(s, e))
                 new = f"{recv}.{method}{args}{nl}{ind}{rest}{commit}"
                 self.buf.collapse(s, e, new)
             self.find(stmt, "cursor-execute" if ex.method != "executescript" else "executescript",
@@ -1013,7 +1156,7 @@ class _Porter:
         else:
             cur = self._cursor_name(ex, stmt, active)
             self.buf.collapse(call_s, call_e, cur)
-            rest = self.buf.render(s, e)
+            rest = self._tidy(stmt, self.buf.render(s, e))
             new = (f"with {conn_text}.cursor() as {cur}:{nl}"
                    + indent_block(f"{cur}.{method}{args}", ind, "    ") + nl
                    + indent_block(rest, ind, "    ") + commit)
@@ -1021,6 +1164,14 @@ class _Porter:
             active.append((s, e, cur))
         self.find(stmt, "conn-execute" if ex.method != "executescript" else "executescript",
                   original, new, self._exec_why(ex, form))
+
+    @staticmethod
+    def _tidy(stmt: ast.stmt, rest: str) -> str:
+        """What is left of a simple statement once its query moved out, on one line if it fits."""
+        if isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Return | ast.Assert
+                      | ast.Raise):
+            return one_line(rest) or rest
+        return rest
 
     @staticmethod
     def _exec_why(ex: _Exec, form: str) -> str:
@@ -1042,8 +1193,36 @@ class _Porter:
 
     # --- imports -----------------------------------------------------------------------
 
+    def _add_imports(self, tree: ast.Module, lines: list[str]) -> None:
+        """Imports for a file that uses a connection made elsewhere (``db = get_db()``)."""
+        if not lines:
+            return
+        imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+                   and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
+        plain = [n for n in imports if isinstance(n, ast.Import)]
+        text = self.nl.join(lines)
+        later = next((n for n in plain if n.col_offset == 0 and n.names[0].name > lines[0][len("import "):]),
+                     None)
+        if later is not None:  # in alphabetical place among the plain imports
+            at = self.index.line_start(self.span(later)[0])
+            ok = self.buf.try_add(at, at, text + self.nl)
+        elif plain:
+            at = self.span(plain[-1])[1]
+            ok = self.buf.try_add(at, at, self.nl + text)
+        elif imports:
+            at = self.index.line_start(self.span(imports[0])[0])
+            ok = self.buf.try_add(at, at, text + self.nl)
+        else:
+            first = tree.body[0] if tree.body else None
+            doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                   and isinstance(first.value.value, str))
+            at = self.span(first)[1] if doc and first is not None else 0
+            ok = self.buf.try_add(at, at, (self.nl + self.nl + text) if doc else text + self.nl + self.nl)
+        if ok:
+            self.find(1, "import", "", "; ".join(lines), "the ported code refers to psycopg2")
+
     def port_imports(self, tree: ast.Module) -> None:
-        if not self.sqlite_imports:
+        if not self.sqlite_imports and not self.needed:
             return
         module_level = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names if a.asname is None}
         lines: list[str] = []
@@ -1051,8 +1230,11 @@ class _Porter:
             lines.append("import os")
         keep_sqlite = bool(self.sqlite_left)
         for mod in ("psycopg2", "psycopg2.extensions", "psycopg2.extras"):
-            if (mod in self.needed or (mod == "psycopg2" and self.needed)) and mod not in module_level:
+            if mod in self.needed and mod not in module_level:
                 lines.append(f"import {mod}")
+        if not self.sqlite_imports:
+            self._add_imports(tree, lines)
+            return
         if keep_sqlite:
             # Some sqlite3 uses are left for a person: its imports stay exactly as written
             # (aliases included) and psycopg2 comes in after the first one.
@@ -1203,13 +1385,21 @@ def port_source(source: str, path: str, ctx: SqlContext | None = None) -> FileRe
     p = _Porter(source, path, ctx)
     p.analyse(tree)
     p.collect_execs(tree)
+    p.collect_framework_sql(tree)
     p.link_lastrowids(tree)
     p.port_literals()
     p.port_refs(tree)
+    p.port_framework_exprs(tree)
     p.plan_statements()
     p.run_statement_jobs()
     p.port_imports(tree)
     ported = p.buf.result()
+    if ported != source:
+        for s, e, text, line, what in unused_imports(tree, source, ported):
+            if p.buf.try_add(s, e, text):
+                p.find(line, "import", what, "", "no longer used once the code was ported: removed",
+                       offset=s)
+        ported = p.buf.result()
     p.ported_lines(ported)
     findings = sorted(p.findings, key=lambda f: (f.line, f.kind))
     if ported != source:

@@ -18,6 +18,8 @@ from sqlite2pg_tui.core.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.sql_files import is_sql_file, port_sql_source
+from sqlite2pg_tui.portcode.sql_schema import schema_from_sql_files, with_schema
 
 BACKUP_SUFFIX = ".orig"
 # Directories that hold other people's code or generated files, never the application's.
@@ -41,9 +43,10 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found = []
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-                found.extend(Path(root) / f for f in sorted(files) if f.endswith(".py"))
+                found.extend(Path(root) / f for f in sorted(files)
+                             if f.endswith(".py") or is_sql_file(f))
             if not found:
-                raise PortCodeError(f"no Python files under {p}")
+                raise PortCodeError(f"no Python or SQL files under {p}")
         else:
             found = [p]
         for f in found:
@@ -57,8 +60,10 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def read_source(path: Path) -> tuple[str, str]:
-    """(text, encoding) of a Python file, honouring its coding declaration."""
+    """(text, encoding) of a Python file, honouring its coding declaration (UTF-8 for SQL)."""
     raw = path.read_bytes()
+    if is_sql_file(path.name):
+        return raw.decode("utf-8"), "utf-8"
     encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     text = raw.decode(encoding)
     return text, encoding
@@ -78,7 +83,7 @@ def port_file(path: str | os.PathLike[str], ctx: SqlContext) -> FileResult:
     # Windows line ends are set aside while porting (ast and the edits see \n) and restored.
     crlf = "\r\n" in text
     work = text.replace("\r\n", "\n") if crlf else text
-    result = port_source(work, shown, ctx)
+    result = port_sql_source(work, shown, ctx) if is_sql_file(p.name) else port_source(work, shown, ctx)
     result.original_source = text
     if result.ported_source == work:
         result.ported_source = text
@@ -95,10 +100,16 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], mapping: Mapping | None 
 
     ``mapping`` tells which columns became boolean and how tables/columns were renamed;
     ``schema`` (the SQLite schema) gives unique keys for INSERT OR REPLACE and the key
-    column for ``lastrowid``. ``ctx`` may be given instead of both.
+    column for ``lastrowid``. ``ctx`` may be given instead of both. Without a schema, the
+    CREATE TABLE statements of the .sql files among ``paths`` stand in for one.
     """
     ctx = ctx or SqlContext.build(mapping, schema, dsn_env)
-    return [port_file(f, ctx) for f in collect_files(paths)]
+    files = collect_files(paths)
+    if not ctx.has_schema:
+        from_files = schema_from_sql_files(files)
+        if from_files is not None:
+            ctx = with_schema(ctx, from_files)
+    return [port_file(f, ctx) for f in files]
 
 
 def write_results(results: Iterable[FileResult], *, backup_suffix: str = BACKUP_SUFFIX) -> list[tuple[str, str]]:

@@ -152,6 +152,18 @@ def _word(t: Token) -> str:
     return t.text.split()[0].upper() if t.text.strip() else ""
 
 
+_TABLE_OPTIONS = re.compile(r"\)(\s*(?:WITHOUT\s+ROWID|STRICT)\s*(?:,\s*(?:WITHOUT\s+ROWID|STRICT)\s*)*)$",
+                            re.I)
+
+
+def _without_table_options(text: str) -> str:
+    """CREATE TABLE text with SQLite's table options blanked out (same length), for sqlglot."""
+    m = _TABLE_OPTIONS.search(text)
+    if m is None:
+        return text
+    return text[:m.start(1)] + " " * len(m.group(1))
+
+
 def _parse(text: str) -> exp.Expression | None:
     try:
         tree = sqlglot.parse_one(text, read="sqlite")
@@ -179,10 +191,15 @@ class _Scope:
 
 
 class _Rewriter:
-    def __init__(self, sql: str, ctx: SqlContext, has_params: bool) -> None:
+    def __init__(self, sql: str, ctx: SqlContext, has_params: bool, keep_placeholders: bool = False,
+                 percent_done: bool = False) -> None:
         self.sql = sql
         self.ctx = ctx
         self.has_params = has_params
+        # The placeholders are already in the target's style (Django's %s, SQLAlchemy's :name).
+        self.keep_placeholders = keep_placeholders
+        # The author already doubled the % signs the target needs doubled (Django's SQL).
+        self.percent_done = percent_done
         self.buf = EditBuffer(sql)
         self.notes: list[SqlNote] = []
         self.removed_statements = 0
@@ -237,13 +254,20 @@ class _Rewriter:
             self.note("vacuum", s, text, text, "VACUUM cannot run inside a transaction block: "
                       "set conn.autocommit = True around it (or leave it to autovacuum)",
                       needs_look=True)
+        if kind == "DROP" and script and len(toks) > 2 and head[1] == "TABLE" \
+                and _word(toks[-1]) not in ("CASCADE", "RESTRICT"):
+            self.edit(toks[-1].end + 1, toks[-1].end + 1, " " + fn.cased("CASCADE", toks[0].text))
+            self.note("drop-table", s, text, text + " CASCADE",
+                      "SQLite drops a table that other tables still reference; PostgreSQL refuses "
+                      "unless CASCADE, which drops those foreign-key constraints (and views on the "
+                      "table) with it. A script that recreates every table puts them back")
         if kind == "BEGIN" and len(toks) > 1 and head[1] in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
             self.edit(toks[0].end + 1, toks[1].end + 1, "")
             self.note("begin", s, self.span_text(toks, 0, 1), toks[0].text,
                       f"PostgreSQL's BEGIN has no {head[1]}; psycopg2 also opens transactions "
                       "by itself, so an explicit BEGIN is rarely needed")
 
-        tree = _parse(text) if kind != "REPLACE" else _parse("INSERT OR " + text)
+        tree = _parse(_without_table_options(text)) if kind != "REPLACE" else _parse("INSERT OR " + text)
         if tree is None or isinstance(tree, exp.Command):
             self.note("sql-unparsed", s, text, "", "sqlglot could not parse this statement: only "
                       "placeholders, % signs and known functions were converted", needs_look=True,
@@ -303,6 +327,8 @@ class _Rewriter:
     # --- placeholders and % --------------------------------------------------------------
 
     def placeholders(self, toks: list[Token]) -> None:
+        if self.keep_placeholders:
+            return
         positional = 0
         named: list[str] = []
         first = None
@@ -344,7 +370,7 @@ class _Rewriter:
                       "converted (the parameters stay as they are: a tuple/list, or a dict for names)")
 
     def percent(self, start: int, end: int) -> None:
-        if not self.has_params:
+        if not self.has_params or self.percent_done:
             return
         count = 0
         for i in range(start, end):
@@ -384,10 +410,28 @@ class _Rewriter:
                               "SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE "
                               "keeps the match case-insensitive (it also folds non-ASCII letters, "
                               "and \\ escapes wildcards by default). Keep LIKE where case must count")
+            elif tt == TokenType.HEX_STRING:
+                self.blob(toks, i)
             elif tt == TokenType.GLOB:
                 self.glob(toks, i)
             elif tt == TokenType.LIMIT:
                 self.limit(toks, i)
+
+    def blob(self, toks: list[Token], i: int) -> None:
+        t = toks[i]
+        literal = "'\\x" + t.text + "'"
+        joined = any(0 <= k < len(toks) and toks[k].token_type == TokenType.DPIPE for k in (i - 1, i + 1))
+        if joined:
+            # Next to || the bytes were meant as text (SQLite concatenates them as such):
+            # bytea || text would give bytea in PostgreSQL.
+            new = f"convert_from({literal}, 'UTF8')"
+            why = ("x'...' is a blob literal; joined to text with || SQLite reads its bytes as "
+                   "text, so PostgreSQL decodes them as UTF-8 (a bytea would stay bytes)")
+        else:
+            new = f"{literal}::bytea"
+            why = "x'...' blob literals are written '\\x...'::bytea in PostgreSQL"
+        if self.edit(t.start, t.end + 1, new):
+            self.note("blob", t.start, self.sql[t.start:t.end + 1], new, why)
 
     def glob(self, toks: list[Token], i: int) -> None:
         t = toks[i]
@@ -1061,8 +1105,13 @@ class _Rewriter:
 
 
 def rewrite_sql(sql: str, *, has_params: bool = False, ctx: SqlContext | None = None,
-                script: bool = False, returning: bool = False) -> SqlResult:
-    """Port one SQL string. ``has_params``: the call passes parameters (so % must be %%)."""
+                script: bool = False, returning: bool = False, keep_placeholders: bool = False,
+                percent_done: bool = False) -> SqlResult:
+    """Port one SQL string. ``has_params``: the call passes parameters (so % must be %%).
+
+    ``keep_placeholders``: the SQL's placeholders already suit the target (a framework's
+    own paramstyle); ``percent_done``: its % signs already follow psycopg2's rule.
+    """
     ctx = ctx or SqlContext()
     try:
         tokens = _tokenize(sql)
@@ -1073,10 +1122,10 @@ def rewrite_sql(sql: str, *, has_params: bool = False, ctx: SqlContext | None = 
         return r
     # SQL already in psycopg2's style (a second run, or code already ported by hand) is
     # PostgreSQL SQL: its % signs are placeholders or doubled, its LIKE is meant.
-    if _pyformat(tokens) and not any(
+    if not keep_placeholders and _pyformat(tokens) and not any(
             t.token_type in (TokenType.PLACEHOLDER, TokenType.PARAMETER) for t in tokens):
         return SqlResult(sql, sql)
-    rw = _Rewriter(sql, ctx, has_params)
+    rw = _Rewriter(sql, ctx, has_params, keep_placeholders, percent_done)
     statements = _split(tokens)
     for n, toks in enumerate(statements):
         rw.statement(toks, returning and n == len(statements) - 1, script)

@@ -294,3 +294,79 @@ def encode_string(value: str, prefix: str, quote: str) -> str:
         body = body.replace(q, "\\" + q).replace("\n", "\\n").replace("\r", "\\r")
     body = body.replace("\t", "\\t") if not triple else body
     return f"{prefix.replace('r', '').replace('R', '')}{quote}{body}{quote}"
+
+
+def dedent_continuation(code: str, first_indent: str) -> str:
+    """Shift the continuation lines of ``code`` so the least indented is at ``first_indent``.
+
+    A call lifted out of a longer chain (``get_db()\\n    .execute(\\n        ...``) keeps
+    the deeper indentation of its old place; moved to the start of a statement it should
+    be indented like one.
+    """
+    lines = _LINE_RE.findall(code)
+    if not lines or lines[0].rstrip() not in ("(", "[", "{"):
+        return code  # continuation lines aligned with the bracket: they move with it
+    inside = _string_rows(first_indent + code)
+    rows = [i for i in range(1, len(lines)) if i not in inside and lines[i].strip()]
+    if not rows:
+        return code
+    depth = min(len(lines[i]) - len(lines[i].lstrip(" ")) for i in rows)
+    cut = depth - len(first_indent)
+    if cut <= 0:
+        return code
+    return "".join(line[cut:] if i in rows else line for i, line in enumerate(lines))
+
+
+_NO_SPACE_AFTER = {"(", "[", "{", "."}
+_NO_SPACE_BEFORE = {")", "]", "}", ".", ",", ":", "("}
+
+
+def one_line(code: str, limit: int = 99) -> str | None:
+    """A multi-line statement without comments, joined into one line; None if it cannot be.
+
+    What is left of a statement whose query moved into the ``with`` block above it is
+    often a bracketed remnant (``post = (\\n    cur\\n    .fetchone()\\n)``): joined, and
+    without brackets around the whole right-hand side, it reads like hand-written code.
+    """
+    if "\n" not in code.rstrip("\n"):
+        return None
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                                  tokenize.ENDMARKER)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    if any(t.type == tokenize.COMMENT or (t.type == tokenize.STRING and "\n" in t.string) for t in toks):
+        return None
+    out: list[str] = []
+    prev = None
+    for t in toks:
+        if prev is not None:
+            if prev.end[0] == t.start[0]:
+                out.append(" " * (t.start[1] - prev.end[1]))
+            elif not (prev.string in _NO_SPACE_AFTER or (t.string in _NO_SPACE_BEFORE and not (
+                    t.string == "(" and prev.type != tokenize.NAME and prev.string not in (")", "]")))):
+                out.append(" ")
+        out.append(t.string)
+        prev = t
+    text = "".join(out)
+    m = re.match(r"^((?:[A-Za-z_][\w.\[\]\"']*\s*=\s*)|return\s+|assert\s+)\((.*)\)$", text)
+    if m and _balanced(m.group(2)):
+        text = m.group(1) + m.group(2)
+    return text if len(text) <= limit else None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    for t in toks:
+        if t.type == tokenize.OP and t.string in "([{":
+            depth += 1
+        elif t.type == tokenize.OP and t.string in ")]}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0

@@ -1,0 +1,95 @@
+"""The application's own schema, read from its .sql files when no database is given.
+
+``port-code app/`` without ``--schema-from`` still finds ``schema.sql``: its CREATE
+TABLE and CREATE INDEX statements are run in a private in-memory SQLite database (and
+nothing else from the file: no ATTACH, no data) and read like a real database's schema.
+That gives the key columns for ``lastrowid`` → ``RETURNING``, the unique keys for
+``INSERT OR REPLACE`` → ``ON CONFLICT``, and ``NULL`` → ``DEFAULT`` for new ids.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlite2pg_tui.core.errors import MigrationError
+from sqlite2pg_tui.core.schema import SourceSchema
+from sqlite2pg_tui.core.sqlite_source import read_schema
+from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
+from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
+
+SQL_SUFFIXES = (".sql",)
+
+
+def is_sql_file(name: str) -> bool:
+    return name.lower().endswith(SQL_SUFFIXES)
+
+
+def _definitions(text: str) -> list[str]:
+    try:
+        statements = _split(_tokenize(text))
+    except Exception:  # sqlglot's tokenizer errors: a file that is not SQL defines nothing
+        return []
+    out = []
+    for toks in statements:
+        words = [_word(t) for t in toks[:4]]
+        if words and words[0] == "CREATE" and ("TABLE" in words[1:3] or "INDEX" in words[1:3]) \
+                and "VIRTUAL" not in words:
+            out.append(text[toks[0].start:toks[-1].end + 1])
+    return out
+
+
+def schema_from_sql_files(paths: Iterable[Path]) -> SourceSchema | None:
+    texts = []
+    for path in paths:
+        if is_sql_file(path.name):
+            try:
+                texts.append(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return schema_from_texts(texts)
+
+
+def schema_from_texts(texts: Iterable[str]) -> SourceSchema | None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        made = 0
+        for text in texts:
+            for statement in _definitions(text):
+                try:
+                    conn.execute(statement)
+                    made += 1
+                except sqlite3.Error:
+                    continue  # a table defined twice, an index on a table of another file
+        if not made:
+            return None
+        try:
+            return read_schema(conn, count_rows=False)
+        except MigrationError:
+            return None
+    finally:
+        conn.close()
+
+
+def with_schema(ctx: SqlContext, schema: SourceSchema) -> SqlContext:
+    """``ctx`` (from --mapping, maybe) completed with what the .sql files tell."""
+    found = SqlContext.build(None, schema, ctx.dsn_env)
+    merged = SqlContext(dict(ctx.tables), ctx.dsn_env, True, ctx.has_mapping)
+    for table in schema.tables:
+        # The declared type is the contract (a mapping, when given, already said so).
+        info = found.tables[table.name.lower()]
+        for col in table.columns:
+            if col.declared_type.strip().upper() in ("BOOL", "BOOLEAN"):
+                info.pg_types.setdefault(col.name.lower(), "boolean")
+    for key, info in found.tables.items():
+        have: TableInfo | None = merged.tables.get(key)
+        if have is None:
+            merged.tables[key] = info
+            continue
+        for col, pg_type in info.pg_types.items():
+            have.pg_types.setdefault(col, pg_type)
+        have.unique_keys = have.unique_keys or info.unique_keys
+        have.id_column = have.id_column or info.id_column
+        have.columns = have.columns or info.columns
+    return merged
