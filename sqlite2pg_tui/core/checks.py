@@ -51,7 +51,7 @@ from psycopg2 import sql
 from sqlite2pg_tui.core import converters, query_translate
 from sqlite2pg_tui.core.mapping import Check, ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.pg_target import connect, plain_error, qualified
-from sqlite2pg_tui.core.report import Report, TableReport
+from sqlite2pg_tui.core.report import Mismatch, Report, TableReport
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, read_schema, row_locator_sql
 
@@ -1028,7 +1028,11 @@ def _apply_checksum(tr: TableReport, s: Any) -> None:
         tr.checksum_match = s.match
     if hasattr(tr, "checksum_note"):
         tr.checksum_note = s.note
-    seen = {(m.locator, m.column) for m in tr.mismatches}
+    # A composite key's locator is a list (as in the JSON report), which cannot be hashed.
+    def seen_key(m: Mismatch) -> tuple[Any, str]:
+        return (tuple(m.locator) if isinstance(m.locator, list) else m.locator, m.column)
+
+    seen = {seen_key(m) for m in tr.mismatches}
     for m in s.mismatches():
-        if (m.locator, m.column) not in seen:
+        if seen_key(m) not in seen:
             tr.mismatches.append(m)
