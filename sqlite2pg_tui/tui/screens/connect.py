@@ -125,7 +125,9 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         self._show_check()
 
     def on_screen_resume(self) -> None:
-        # Back from Review: the schema/if-exists may have come from a loaded mapping.
+        # Back from Review: the schema/if-exists may have come from a loaded mapping, or
+        # been chosen on Run.
+        self.set_fields()
         self._show_check()
 
     # --- fields → state ----------------------------------------------------------
@@ -134,6 +136,7 @@ fail (stop before touching anything), replace (drop and recreate) or append.
     def _field_changed(self, event: Input.Changed) -> None:
         st = self.state
         key = event.input.id or ""
+        before = (st.dsn, st.schema)
         if key == "source":
             st.source = os.path.expanduser(event.value.strip())
         elif key == "dsn":
@@ -143,6 +146,10 @@ fail (stop before touching anything), replace (drop and recreate) or append.
             st.sync_mapping()
         elif key in st.fields:
             st.fields[key] = event.value.strip() if key != "password" else event.value
+        if (st.dsn, st.schema) != before and (st.target is not None or st.target_error):
+            # What the last Test said is about another target now: ^n tests again.
+            st.target, st.target_error = None, ""
+            self._show_check()
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -190,7 +197,8 @@ fail (stop before touching anything), replace (drop and recreate) or append.
 
     def action_next(self) -> None:
         st = self.state
-        if st.ready and st.inspection is not None and st.inspection.path == st.source:
+        if st.ready and st.inspection is not None and st.inspection.path == st.source \
+                and st.target is not None:
             self._go_review()
         else:
             self.action_test(advance=True)
@@ -312,9 +320,14 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         st.target, st.target_error = msg.info, msg.error
         self._progress = ""
         self._show_check()
-        if self._advance and st.ready:
+        if self._advance and st.ready and st.target is not None:
             self._advance = False
             self._go_review()
+        elif self._advance and st.target_error:
+            # Review and Run would promise a migration PostgreSQL cannot take.
+            self._advance = False
+            self.notify("Fix the PostgreSQL target (see ✗ above), then ^n again.",
+                        title="PostgreSQL test failed", severity="error", markup=False)
 
     def _reconcile(self, mapping: Mapping, planned: Mapping, *, settings: bool, origin: str) -> None:
         """Adopt ``mapping`` if it still fits the database; else show how it drifted."""
