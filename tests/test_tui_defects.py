@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from test_tui_wizard import NO_SERVER, SIZE, settle, text_of
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from sqlite2pg_tui.core.demo_data import build_demo
 from sqlite2pg_tui.core.events import Event, OnEvent, PhaseStarted
@@ -17,9 +17,11 @@ from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.backend import Backend
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen
+from sqlite2pg_tui.tui.screens.converter import ConverterModal
 from sqlite2pg_tui.tui.screens.modals import ChoiceModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
 from sqlite2pg_tui.tui.screens.run import RunScreen
+from sqlite2pg_tui.tui.widgets.choice import Choice
 
 
 async def test_next_stays_on_connect_when_postgresql_failed(tmp_path: Path) -> None:
@@ -118,3 +120,38 @@ async def test_retry_after_a_cancelled_run_offers_the_choice_and_why(pg_dsn: str
         assert [t.target_rows for t in report.tables] == [115, 170, 342, 300]
 
 
+
+
+async def test_set_null_is_not_offered_on_a_not_null_column(tmp_path: Path) -> None:
+    """#4: "set NULL" was accepted on orders.placed_at (NOT NULL); the run rejected the rows."""
+    src = build_demo(tmp_path / "shop.db")
+    app = WizardApp(str(src), NO_SERVER, None, None, env={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.state.target_error = ""  # Review itself needs no server; reach it directly
+        app.push_screen(ReviewScreen())
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await pilot.press("down", "tab", "down", "down")
+        await settle(pilot)
+        assert (review.table_name, review.column_name) == ("orders", "placed_at")
+        assert "declared DATETIME NOT NULL" in text_of(review.query_one("#column-detail", Static))
+        await pilot.press("c")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConverterModal)
+        policy = modal.query_one("#policy", Choice)
+        seen = set()
+        for _ in range(4):
+            seen.add(policy.value)
+            await pilot.press("o")
+        assert seen == {"reject", "abort"}
+        assert "NOT NULL" in text_of(modal.query_one("#policy-why", Label))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.mapping is not None
+        assert app.state.mapping.table("orders").column("placed_at").on_error != "null"
+
+        # A nullable dirty column still offers it.
+        assert not app.state.not_null("orders", "notes")

@@ -94,10 +94,11 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
     ]
 
     def __init__(self, table: str, cm: ColumnMapping, profile: ColumnProfile | None,
-                 dirt: ColumnDirt | None) -> None:
+                 dirt: ColumnDirt | None, *, not_null: bool = False) -> None:
         super().__init__(classes="wizard-modal full")
         self.table = table
         self.cm = cm
+        self.not_null = not_null  # "set NULL" cannot work: PostgreSQL refuses the NULL
         self.profile = profile
         self.dirt = dirt
         self.highlighted = cm.converter
@@ -138,10 +139,18 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
                     yield Label(f" longest: {p.max_text_len if p else 0}", id="longest")
                 with Horizontal(classes="conv-row"):
                     yield Label("On error (o) ")
-                    yield Choice(list(POLICY_LABELS.items()), cm.on_error, id="policy")
+                    yield Choice(self.policies(), cm.on_error, id="policy")
+                if self.not_null:
+                    yield Label(Text("  set NULL: not offered, the column is NOT NULL "
+                                     "(PostgreSQL would refuse the row anyway)", style="dim"),
+                                id="policy-why")
         yield Label(id="conv-summary")
         yield DataTable(id="conv-preview", cursor_type="row", zebra_stripes=False)
         yield Footer(compact=True)
+
+    def policies(self) -> list[tuple[str, str]]:
+        """The on-error choices that can work for this column."""
+        return [(k, v) for k, v in POLICY_LABELS.items() if not (self.not_null and k == "null")]
 
     def _options(self) -> list[Option | None]:
         fitting = converters.converters_for(self.cm.pg_type)

@@ -263,7 +263,9 @@ abort), chosen in the converter picker.
         d = self.state.column_dirt(self.table_name, cm.source)
         text = Text()
         text.append(f"{self.table_name}.{cm.source}", style="bold")
-        text.append(f"  declared {cm.declared or '(none)'} · holds {p.storage_mix() if p else '?'}")
+        not_null = self.state.not_null(self.table_name, cm.source)
+        text.append(f"  declared {cm.declared or '(none)'}" + (" NOT NULL" if not_null else "")
+                    + f" · holds {p.storage_mix() if p else '?'}")
         if p:
             text.append(f" · {p.nulls:,} NULL")
             if p.max_text_len:
@@ -271,6 +273,8 @@ abort), chosen in the converter picker.
         text.append("\n→ ")
         text.append(f"{cm.pg_type}", style="bold")
         text.append(f" via {cm.converter} · on error: {POLICY_LABELS[cm.on_error]}")
+        if cm.on_error == "null" and not_null:
+            text.append(" (NOT NULL: such rows are rejected)", style="yellow")
         if d and d.altered:
             text.append(f" · {d.altered:,} altered")
         if cm.note:
@@ -385,7 +389,8 @@ abort), chosen in the converter picker.
 
         self.app.push_screen(ConverterModal(
             table, cm, self.state.profile(table, cm.source),
-            self.state.column_dirt(table, cm.source)), chosen)
+            self.state.column_dirt(table, cm.source),
+            not_null=self.state.not_null(table, cm.source)), chosen)
 
     def action_change_type(self) -> None:
         cm = self.current_column()
