@@ -102,6 +102,9 @@ class QueryComparison:
     first_difference: dict[str, Any] | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)  # the first few, like first_difference
     note: str = ""
+    # Per table the query reads: rows the copy rejected, hidden from SQLite's side so both
+    # sides see the same rows. Said next to the result, since counts then differ from the file.
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def result(self, name: str, kind: str = "user") -> CheckResult:
         err = "; ".join(e for e in (f"SQLite: {self.sqlite_error}" if self.sqlite_error else "",
@@ -423,6 +426,9 @@ def _sql_list(values: set[Any]) -> str:
 def _compare_query(ctx: _Context, sqlite_sql: str, postgres_sql: str = "") -> QueryComparison:
     qc = QueryComparison(sqlite_sql=sqlite_sql, postgres_sql=postgres_sql,
                          translated=not postgres_sql)
+    read = query_translate.tables_read(sqlite_sql)
+    qc.left_out = {name: len(locs) for name, locs in ctx.exclude.items()
+                   if locs and name.lower() in read}
     hints: list[query_translate.OutputHint] = []
     if postgres_sql:
         qc.ordered = query_translate.is_ordered(sqlite_sql)
