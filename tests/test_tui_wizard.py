@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -33,7 +35,10 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 def text_of(widget: Static) -> str:
-    return str(widget.render())
+    """What the widget shows, rendered wide enough that nothing wraps."""
+    console = Console(width=300, record=True, color_system=None, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
 
 
 def cell(table: DataTable[Any], row: str, column: str) -> str:

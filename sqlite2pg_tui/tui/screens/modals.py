@@ -99,12 +99,14 @@ class PathModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path-cancel")]
 
     def __init__(self, title: str, path: str | Path, hint: str = "", *,
-                 empty: str = "a path is needed") -> None:
+                 empty: str = "a path is needed", replace: bool = False) -> None:
         super().__init__(classes="wizard-modal")
         self.title_text = title
         self.path = str(path)
         self.hint = hint
         self.empty = empty  # said when enter is pressed on an empty field
+        # The default selected: typing replaces it (a folder like "." is rarely extended).
+        self.replace = replace
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box modal-small"):
@@ -117,7 +119,10 @@ class PathModal(ModalScreen[str | None]):
     def on_mount(self) -> None:
         inp = self.query_one("#path", Input)
         inp.focus()
-        inp.cursor_position = len(inp.value)
+        if self.replace:
+            inp.select_all()
+        else:
+            inp.cursor_position = len(inp.value)
 
     @on(Input.Submitted, "#path")
     def _submit(self, event: Input.Submitted) -> None:

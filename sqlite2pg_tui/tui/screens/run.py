@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -149,22 +151,23 @@ reject directory shown in the summary.
     def reject_dir(self) -> str:
         return self.state.reject_dir or str(locations.default_rejects_dir(self.state.source))
 
-    def summary(self) -> Text:
+    def summary(self) -> Group:
         st = self.state
         assert st.mapping is not None
         included = st.mapping.included
         excluded = [tm.source for tm in st.mapping.tables if not tm.include]
-        t = Text()
+        # A grid, so a long line (the DSN, many table names) wraps under its own column.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True, min_width=11)
+        grid.add_column(overflow="fold")
 
         def row(head: str, body: str | Text) -> None:
-            t.append(f"  {head:<10}", style="bold")
-            t.append(body)
-            t.append("\n")
+            grid.add_row(f" {head}", body)
 
         if st.target_error:
-            t.append("Cannot migrate: PostgreSQL did not answer\n\n", style="bold red")
+            head = Text("Cannot migrate: PostgreSQL did not answer\n", style="bold red")
         else:
-            t.append("Ready to migrate\n\n", style="bold")
+            head = Text("Ready to migrate\n", style="bold")
         row("from", f"{st.source}")
         row("into", f"{redact(st.dsn)}")
         row("schema", st.schema or "public")
@@ -194,10 +197,10 @@ reject directory shown in the summary.
                          "on-error policy")
         row("rejects", self.reject_dir())
         if st.target_error:
-            t.append("\nescape: back to Review (^t on Connect tests again)", style="bold")
+            keys = Text("\nescape: back to Review (^t on Connect tests again)", style="bold")
         else:
-            t.append("\nenter: start   escape: back to Review", style="bold")
-        return t
+            keys = Text("\nenter: start   escape: back to Review", style="bold")
+        return Group(head, grid, keys)
 
     # --- start / cancel ------------------------------------------------------------
 
@@ -345,6 +348,7 @@ reject directory shown in the summary.
         elif isinstance(ev, TableStarted):
             self.totals[ev.table] = ev.total
             self._set_bar(ev.table, 0, ev.total, "copying")
+            self.follow(ev.table)
         elif isinstance(ev, RowsCopied):
             with self._lock:
                 self._rows[ev.table] = (ev.done, ev.total)
@@ -364,6 +368,15 @@ reject directory shown in the summary.
         elif isinstance(ev, Log):
             self.log_line(ev.text, ev.level)
         self.tick()
+
+    def follow(self, table: str) -> None:
+        """Scroll the bars so the table just started is in view (more tables than rows)."""
+        try:
+            row = self.query_one("#" + _bar_id(table), ProgressBar).parent
+        except Exception:
+            return
+        if row is not None:
+            self.query_one("#table-bars", VerticalScroll).scroll_to_widget(row, animate=False)
 
     def _set_bar(self, table: str, done: int, total: int, label: str) -> None:
         try:
@@ -414,7 +427,12 @@ reject directory shown in the summary.
     def log_line(self, text: str, level: str) -> None:
         style = {"error": "red bold", "warning": "yellow", "phase": "bold"}.get(level, "")
         prefix = {"error": "✗ ", "warning": "! "}.get(level, "  ")
-        self.query_one("#run-log", RichLog).write(Text(prefix + text, style=style))
+        # The mark in a column of its own: a wrapped line continues under the text, not at 0.
+        line = Table.grid()
+        line.add_column(width=2, no_wrap=True)
+        line.add_column(overflow="fold")
+        line.add_row(Text(prefix, style=style), Text(text, style=style))
+        self.query_one("#run-log", RichLog).write(line)
 
     # --- the end ---------------------------------------------------------------------
 
