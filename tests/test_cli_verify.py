@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg2
 import psycopg2.extensions
 import pytest
 from helpers import isolate_environment, make_sqlite, migrate_cli, run_cli, table_report
@@ -120,3 +121,25 @@ def test_verify_missing_target_table_cannot_run(migrated: Path, pg_dsn: str,
     assert res.code == 2
     assert len(res.error_lines) == 1 and "tags" in res.error_lines[0]
     assert "Traceback" not in res.err
+
+
+def test_verify_full_reports_a_deleted_row_of_a_composite_key_table(
+        tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A two-column key identifies rows by a list; --full once crashed hashing it."""
+    src = make_sqlite(tmp_path / "enrol.db",
+                      "CREATE TABLE enrol(student INTEGER, course INTEGER, grade TEXT,"
+                      " PRIMARY KEY (student, course)) WITHOUT ROWID;",
+                      {"enrol": [(s, c, f"g{s}{c}") for s in range(1, 6) for c in range(1, 4)]})
+    res, _ = migrate_cli(capsys, src, pg_dsn, tmp_path)
+    assert res.code == 0, res.err
+    with psycopg2.connect(pg_dsn) as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM enrol WHERE student = 2 AND course = 3")
+    conn.close()
+    code, report, out = _verify(capsys, src, pg_dsn, tmp_path, "--full")
+    assert code == 1, out
+    enrol = table_report(report, "enrol")
+    assert enrol["checksum_match"] is False
+    # The checksum names the row by its key columns (the sample, when it drew the row, by text).
+    assert {"locator": [2, 3], "column": "(row)", "sqlite": "present", "postgres": "missing"} \
+        in enrol["mismatches"]
+    assert "unhashable" not in out

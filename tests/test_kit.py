@@ -725,3 +725,47 @@ def test_build_kit_api(pg_dsn: str, db: psycopg2.extensions.connection, app_role
     assert all(f.title and f.content for f in result.files)
     assert not (tmp_path / "k").exists()  # build writes nothing
     assert not role_exists(db, app_role)  # and changes nothing
+
+
+@pytest.mark.parametrize("name", ["x\nDROP TABLE customers;", "x\rDROP", "x\u2028y", "a\x1b[2J",
+                                  "r" * 64, "é" * 32])
+def test_role_names_that_could_smuggle_sql_are_refused(
+        pg_dsn: str, db: psycopg2.extensions.connection, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """A line break would end a -- comment in roles.sql and run the rest; a name over 63
+    bytes would be cut by PostgreSQL into another role's name. Nothing is written."""
+    out = tmp_path / "kit"
+    assert run_kit("--pg", pg_dsn, "--app-role", name, "-o", str(out)) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "control character" in line or "63 bytes" in line
+    assert not out.exists()
+
+
+def test_a_database_name_with_a_line_break_is_refused(
+        pg_server_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = "kit\nDROP TABLE y;" + uuid.uuid4().hex[:6]
+    admin = psycopg2.connect(pg_server_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        assert run_kit("--pg", with_params(pg_server_dsn, dbname=name),
+                       "-o", str(tmp_path / "kit")) == 2
+        assert "database name" in _one_error_line(capsys.readouterr().err)
+        assert not (tmp_path / "kit").exists()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+def test_an_odd_but_legal_role_name_is_quoted_in_every_comment(
+        pg_dsn: str, db: psycopg2.extensions.connection, tmp_path: Path) -> None:
+    role = 'we "ird" ' + uuid.uuid4().hex[:6]
+    result = build_kit(pg_dsn, app_role=role, out_dir=tmp_path / "kit")
+    roles = next(f.content for f in result.files if str(f.path) == "roles.sql")
+    quoted = '"' + role.replace('"', '""') + '"'
+    for line in roles.splitlines():
+        if line.startswith("--") and role in line.replace(quoted, ""):
+            raise AssertionError(f"raw role name in a comment: {line}")
+    assert f"\\password {quoted}" in roles

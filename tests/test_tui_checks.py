@@ -236,3 +236,34 @@ async def test_real_query_runs_on_both_sides(tmp_path: Path, pg_dsn: str) -> Non
         assert "added check 'customers'" in status(screen)
         saved = mapping.save(tmp_path / "shop.toml")  # what ctrl+s writes
         assert "SELECT count(*) FROM customers" in saved.read_text(encoding="utf-8")
+
+
+async def test_query_says_when_rejected_rows_are_left_out(tmp_path: Path, pg_dsn: str) -> None:
+    """Issue 13 #8: count(*) FROM orders said 170 on SQLite's side, the file holds 172."""
+    src = build_demo(tmp_path / "shop.db")
+    ins = inspect(str(src))
+    mapping = plan(ins.schema, ins.profiles)
+    report = run_migration(str(src), pg_dsn, mapping,
+                           options=RunOptions(reject_dir=str(tmp_path / "rejects")))
+    assert report.table("orders").rejected_rows == 2
+    app = WizardApp(str(src), pg_dsn, env={}, auto_test=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        st = app.state
+        st.inspection, st.mapping, st.report = ins, mapping, report
+        await app.push_screen(CompareScreen())
+        await settle(pilot)
+        screen = compare_of(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        for query, said in (("SELECT count(*) FROM orders", True),
+                            ("SELECT count(*) FROM customers", False)):
+            screen.comparison = None
+            await type_query(pilot, query)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: screen.comparison is not None or screen.query_error)
+            qc = screen.comparison
+            assert qc is not None and qc.ok, qc
+            text = " ".join(status(screen).split())
+            assert ("rejected rows left out on SQLite's side (2 of orders)" in text) is said, text
+        assert qc.sqlite_rows == [(115,)]

@@ -4,17 +4,25 @@ against a real (embedded) PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Static
 from tui_snapshot_app import SAMPLE_APP, STAGES, make_app, settle
 
 from sqlite2pg_tui.tui.backend import DSN_FIELDS
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
-from sqlite2pg_tui.tui.screens.modals import PathModal
+from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
 from sqlite2pg_tui.tui.screens.next_steps import DIFF_NAME, NextStepsScreen
 
 SIZE = (80, 24)
+
+
+def footer_keys(app: Any) -> str:
+    """The descriptions the footer shows now."""
+    return " ".join(b.description for (_, b, enabled, _) in app.screen.active_bindings.values()
+                    if enabled and b.show)
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -35,10 +43,18 @@ async def test_scan_shows_findings_and_saves_the_diff(tmp_path: Path) -> None:
         assert "db.py" in " ".join(str(table.get_row_at(i)[0]) for i in range(table.row_count))
         detail = str(screen.query_one("#ns-finding-detail", Static).render())
         assert "→" in detail
+        status = " ".join(str(screen.query_one("#ns-code-status", Static).render()).split())
+        # Every finding is in a named group (issue 13: "what are the 14 others?").
+        found, auto, look = (int(x) for x in re.search(
+            r"(\d+) finding\(s\): (\d+) rewritten for you, (\d+) to check by hand",
+            status).groups())
+        assert found == auto + look and found == table.row_count
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, PathModal)
-        app.screen.query_one("#path", Input).value = str(tmp_path / "out")
+        # The default folder is selected: what is typed replaces it (it used to append: ./tmp/…).
+        await pilot.press(*str(tmp_path / "out"))
+        assert app.screen.query_one("#path", Input).value == str(tmp_path / "out")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, NextStepsScreen)
@@ -76,13 +92,20 @@ async def test_kit_is_built_shown_and_written(pg_dsn: str, tmp_path: Path) -> No
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, NextStepsScreen)
+        assert "Write" not in footer_keys(app)  # nothing to write yet
         await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)  # the role's name first, "app" proposed
+        assert app.screen.query_one("#path", Input).value == "app"
+        await pilot.press(*"shop_app", "enter")
         await pilot.pause()
         assert isinstance(app.screen, PathModal)
         out = tmp_path / "kit"
         app.screen.query_one("#path", Input).value = str(out)
         await pilot.press("enter")
         await settle(pilot)
+        assert screen.kit is not None and screen.kit.role == "shop_app"
+        assert "Write" in footer_keys(app)
         assert screen.kit is not None, str(screen.query_one("#ns-kit-status", Static).render())
         files = screen.query_one("#ns-kit-files", DataTable)
         assert files.row_count == len(screen.kit.files) > 0
@@ -94,10 +117,18 @@ async def test_kit_is_built_shown_and_written(pg_dsn: str, tmp_path: Path) -> No
         await pilot.press("w")
         await pilot.pause()
         assert "written" in str(screen.query_one("#ns-kit-status", Static).render())
-        await pilot.press("w")  # a second write refuses: the files exist
+        first = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+        await pilot.press("w")  # the files exist: a choice, not "pass --force"
         await pilot.pause()
-        again = str(screen.query_one("#ns-kit-status", Static).render())
-        assert again.startswith("not written"), again
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal) and "already exist" in modal.title_text
+        assert "--force" not in modal.body
+        await pilot.press("n")
+        await pilot.pause()
+        assert {p: p.stat().st_mtime_ns for p in first} == first  # kept
+        await pilot.press("w", "y")
+        await pilot.pause()
+        assert "written" in str(screen.query_one("#ns-kit-status", Static).render())
     written = [p for p in out.rglob("*") if p.is_file()]
     assert written
     for p in written:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -17,9 +19,10 @@ from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen
 from sqlite2pg_tui.tui.screens.converter import ConverterModal
-from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
+from sqlite2pg_tui.tui.screens.modals import ChoiceModal, ConfirmModal, PathModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
 from sqlite2pg_tui.tui.screens.run import RunScreen
+from sqlite2pg_tui.tui.widgets.choice import Choice
 
 SIZE = (80, 24)
 NO_SERVER = "host=/nonexistent-s2p-socket-dir port=1"  # fails at once, no timeout
@@ -32,7 +35,10 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 def text_of(widget: Static) -> str:
-    return str(widget.render())
+    """What the widget shows, rendered wide enough that nothing wraps."""
+    console = Console(width=300, record=True, color_system=None, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
 
 
 def cell(table: DataTable[Any], row: str, column: str) -> str:
@@ -188,8 +194,8 @@ async def test_connect_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 
-async def test_existing_tables_stop_the_run_until_replace_is_chosen(pg_dsn: str,
-                                                                     tmp_path: Path) -> None:
+async def test_existing_tables_are_a_choice_on_run_not_a_failure(pg_dsn: str,
+                                                                 tmp_path: Path) -> None:
     src = build_demo(tmp_path / "shop.db")
     first = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "r0")))
     assert not first.cancelled
@@ -204,26 +210,30 @@ async def test_existing_tables_stop_the_run_until_replace_is_chosen(pg_dsn: str,
         await settle(pilot)
         tables = app.screen.query_one("#tables", DataTable)
         assert "exists: fail" in cell(tables, "orders", "state")
-        await pilot.press("ctrl+n", "enter")
-        await settle(pilot)
-        run = app.screen
-        assert isinstance(run, RunScreen) and run.status == "failed"
-        assert "target tables already exist" in text_of(run.query_one("#run-result", Static))
-
-        # Back to Connect, choose replace with the keyboard, and run again.
-        await pilot.press("escape", "escape")
-        connect = app.screen
-        assert isinstance(connect, ConnectScreen)
-        connect.query_one("#if-exists").focus()
-        await pilot.press("right")
-        assert st.if_exists == "replace" and st.mapping is not None
-        assert st.mapping.if_exists == "replace"
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("ctrl+n", "enter")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        assert "enter asks what to do with them" in text_of(run.query_one("#run-summary", Static))
+        await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)  # dropping tables is confirmed first
-        await pilot.press("y")
+        modal = app.screen
+        assert isinstance(modal, ChoiceModal)  # offered, not "use --if-exists replace"
+        assert "customers" in modal.body and "--if-exists" not in modal.body
+        await pilot.press("escape")  # not now: nothing happens
+        await pilot.pause()
+        assert app.screen is run and run.status == "ready" and st.if_exists == "fail"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("r")
         await settle(pilot)
+        assert run.status == "done", run.error
+        assert st.if_exists == "replace" and st.mapping is not None
+        assert st.mapping.if_exists == "replace"
         assert st.report is not None and not st.report.cancelled
         assert [t.target_rows for t in st.report.tables] == [115, 170, 342, 300]
+
+        # Back on Connect, the choice shows in its field.
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, ConnectScreen)
+        assert app.screen.query_one("#if-exists", Choice).value == "replace"

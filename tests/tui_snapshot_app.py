@@ -432,3 +432,17 @@ STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "compare-query": to_compare_query,
     "next-steps": to_next_steps,
 }
+
+
+def screen_text(app: WizardApp) -> str:
+    """The screen as plain text, as a person reads it (for layout tests)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system=None, record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()

@@ -51,7 +51,7 @@ from psycopg2 import sql
 from sqlite2pg_tui.core import converters, query_translate
 from sqlite2pg_tui.core.mapping import Check, ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.pg_target import connect, plain_error, qualified
-from sqlite2pg_tui.core.report import Report, TableReport
+from sqlite2pg_tui.core.report import Mismatch, Report, TableReport
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, read_schema, row_locator_sql
 
@@ -102,6 +102,9 @@ class QueryComparison:
     first_difference: dict[str, Any] | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)  # the first few, like first_difference
     note: str = ""
+    # Per table the query reads: rows the copy rejected, hidden from SQLite's side so both
+    # sides see the same rows. Said next to the result, since counts then differ from the file.
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def result(self, name: str, kind: str = "user") -> CheckResult:
         err = "; ".join(e for e in (f"SQLite: {self.sqlite_error}" if self.sqlite_error else "",
@@ -423,6 +426,9 @@ def _sql_list(values: set[Any]) -> str:
 def _compare_query(ctx: _Context, sqlite_sql: str, postgres_sql: str = "") -> QueryComparison:
     qc = QueryComparison(sqlite_sql=sqlite_sql, postgres_sql=postgres_sql,
                          translated=not postgres_sql)
+    read = query_translate.tables_read(sqlite_sql)
+    qc.left_out = {name: len(locs) for name, locs in ctx.exclude.items()
+                   if locs and name.lower() in read}
     hints: list[query_translate.OutputHint] = []
     if postgres_sql:
         qc.ordered = query_translate.is_ordered(sqlite_sql)
@@ -1031,7 +1037,11 @@ def _apply_checksum(tr: TableReport, s: Any) -> None:
         tr.checksum_match = s.match
     if hasattr(tr, "checksum_note"):
         tr.checksum_note = s.note
-    seen = {(m.locator, m.column) for m in tr.mismatches}
+    # A composite key's locator is a list (as in the JSON report), which cannot be hashed.
+    def seen_key(m: Mismatch) -> tuple[Any, str]:
+        return (tuple(m.locator) if isinstance(m.locator, list) else m.locator, m.column)
+
+    seen = {seen_key(m) for m in tr.mismatches}
     for m in s.mismatches():
-        if (m.locator, m.column) not in seen:
+        if seen_key(m) not in seen:
             tr.mismatches.append(m)

@@ -73,6 +73,7 @@ class ColumnProfile:
     invalid_utf8: int = 0
     distinct_small: set[Any] | None = field(default_factory=set)  # up to 20 distinct values
     samples: list[Any] = field(default_factory=list)  # first few non-null values
+    sample_rowids: list[Any] = field(default_factory=list)  # where each sample is (the wizard shows it)
 
     @property
     def non_null(self) -> int:
@@ -170,6 +171,7 @@ class _ColumnTracker:
         kind = _STORAGE[type(v)]
         if len(p.samples) < 8:
             p.samples.append(v)
+            p.sample_rowids.append(rowid)
         if self.distinct is not None:
             self.distinct.add(v)
             if len(self.distinct) > 20:

@@ -728,6 +728,17 @@ def translate(sqlite_sql: str, mapping: Mapping) -> Translation:
     return Translation(text, ordered, hints)
 
 
+def tables_read(sqlite_sql: str) -> set[str]:
+    """The tables a query names (lower-cased; its own CTE names left out); empty when it
+    cannot be parsed."""
+    try:
+        tree = _parse(sqlite_sql)
+    except Untranslatable:
+        return set()
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    return {t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() not in ctes}
+
+
 def is_ordered(sqlite_sql: str) -> bool:
     try:
         return _parse(sqlite_sql).args.get("order") is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
+from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES
 from sqlite2pg_tui.core.pg_target import connect, plain_error
 from sqlite2pg_tui.kit import templates as t
 from sqlite2pg_tui.kit.baseline import alembic_revision, baseline_file, build_baseline
@@ -97,6 +99,25 @@ def _check_role_name(role: str) -> None:
     if not role or role.lower() == "public" or role.startswith("pg_"):
         raise KitError(f"{role!r} cannot be an application role name "
                        "(empty, PUBLIC and pg_* are reserved)")
+    _check_writable_name("application role", role)
+    if len(role.encode("utf-8")) > MAX_IDENT_BYTES:
+        # PostgreSQL would cut it silently: the role created would not be the one named.
+        raise KitError(f"application role name {role!r} is longer than PostgreSQL's "
+                       f"{MAX_IDENT_BYTES} bytes")
+
+
+def _check_writable_name(kind: str, name: str) -> None:
+    """Names go into SQL comments, shell and env files: a line break there would end the
+    comment and run the rest, so a name with a control character is refused outright."""
+    bad = next((ch for ch in name if _control(ch)), None)
+    if bad is not None:
+        raise KitError(f"{kind} name {name!r} contains a control character "
+                       f"(U+{ord(bad):04X}); the kit will not write it into its files")
+
+
+def _control(ch: str) -> bool:
+    # Cc: C0/C1 controls (newline, CR, ESC...); Zl/Zp: the Unicode line/paragraph separators.
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
 
 
 def _build(conn: psycopg2.extensions.connection, dsn: str, schema: str, role: str,
@@ -110,6 +131,8 @@ def _build(conn: psycopg2.extensions.connection, dsn: str, schema: str, role: st
         if row is None:
             raise TargetError(f"schema {schema!r} does not exist in database {database!r}")
         nsp = row[0]
+        _check_writable_name("database", database)
+        _check_writable_name("schema", schema)
         # Extension members are left out: an extension manages its own objects' grants.
         member = ("NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = "
                   "'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')")

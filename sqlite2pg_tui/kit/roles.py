@@ -158,7 +158,7 @@ def roles_sql(conn: psycopg2.extensions.connection, plan: RolePlan) -> str:
         f"-- or the environment variable {PASSWORD_ENV}. Without either, an existing role keeps",
         "-- its password. The server receives it in plain text inside ALTER ROLE and writes it to",
         "-- its log when log_statement is 'ddl' or 'all'; `sqlite2pg-tui kit --apply` and psql's",
-        f"-- \\password {plan.role} send a client-side SCRAM hash instead.",
+        f"-- \\password {role_id} send a client-side SCRAM hash instead.",
         "",
         "\\set ON_ERROR_STOP on",
         f"\\if :{{?{PASSWORD_VARIABLE}}}",

@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.clock import Clock
+from textual.widgets import Input, TextArea
 
 from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_DIFFERENCES, EXIT_OK
@@ -28,7 +29,13 @@ class WizardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save_mapping", "Save map", id="save-mapping",
                 tooltip="save the mapping (TOML, never a password)"),
-        Binding("f1,question_mark", "help", "Help", key_display="?", id="help",
+        # "?" is a character in a text field, so there help is on F1 and the footer says so.
+        # F1 works everywhere; only one of these shows at a time (see check_action).
+        Binding("question_mark", "help('?')", "Help", key_display="?", id="help",
+                tooltip="this help"),
+        Binding("f1", "help('F1')", "Help", key_display="F1", id="help-f1",
+                tooltip="this help"),
+        Binding("f1", "help('f1')", "Help", show=False, id="help-f1-hidden",
                 tooltip="this help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit",
                 tooltip="quit the wizard"),
@@ -81,8 +88,16 @@ class WizardApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save_mapping":
             return True if self.state.mapping is not None else None
-        # Connect has its own F1 binding: "?" is typed into its fields.
-        return not (action == "help" and isinstance(self.screen, ConnectScreen))
+        if action == "help":
+            # False, not None: hidden from the footer, and the key goes on to the field.
+            typing = self.typing()
+            return {"?": not typing, "F1": typing, "f1": not typing}.get(
+                str(parameters[0]) if parameters else "?", True)
+        return True
+
+    def typing(self) -> bool:
+        """Keys are text here: the focus is in a field or the query editor."""
+        return isinstance(self.focused, Input | TextArea)
 
     def action_save_mapping(self) -> None:
         st = self.state
@@ -105,7 +120,7 @@ class WizardApp(App[int]):
 
         self.push_screen(PathModal("Save the mapping (TOML)", default), chosen)
 
-    def action_help(self) -> None:
+    def action_help(self, key: str = "?") -> None:
         if isinstance(self.screen, TextModal | ConfirmModal | PathModal):
             return
         self.push_screen(HelpModal(self.screen))

@@ -191,11 +191,11 @@ class Backend:
 
         return scan_paths([folder], mapping=mapping)
 
-    def build_kit(self, dsn: str, schema: str, out_dir: str) -> Any:
+    def build_kit(self, dsn: str, schema: str, out_dir: str, role: str = "app") -> Any:
         """The production kit composed from the target (reads only): kit.KitResult."""
         from sqlite2pg_tui.kit import build_kit
 
-        return build_kit(dsn, schema=schema, app_role="app", out_dir=out_dir)
+        return build_kit(dsn, schema=schema, app_role=role, out_dir=out_dir)
 
     def read_rejects(self, reject_dir: str | None, target: str,
                      limit: int = REJECTS_SHOWN) -> list[RejectLine]:

@@ -56,6 +56,17 @@ class WizardState:
             return None
         return self.inspection.profiles[table].columns.get(column)
 
+    def not_null(self, table: str, column: str) -> bool:
+        """PostgreSQL will refuse NULL here (NOT NULL or part of the primary key), so the
+        copy rejects a row whose value the "set NULL" policy would empty (as copy.py does)."""
+        if self.inspection is None:
+            return False
+        try:
+            c = self.table(table).column(column)
+        except KeyError:
+            return False
+        return c.notnull or c.pk > 0
+
     def column_dirt(self, table: str, column: str) -> ColumnDirt | None:
         return self.dirt.get(table, {}).get(column)
 

@@ -149,6 +149,12 @@ def query_verdict(qc: QueryComparison) -> Text:
     return t
 
 
+def left_out_line(left_out: dict[str, int]) -> str:
+    """Why SQLite's count differs from the file's: the run's rejected rows are hidden there."""
+    where = ", ".join(f"{c:,} of {t}" for t, c in left_out.items())
+    return f"rejected rows left out on SQLite's side ({where}): PostgreSQL never got them"
+
+
 def verdict(report: Report) -> Text:
     if report.cancelled:
         return Text("✗ Cancelled: only the tables marked ✓ below were copied", style="yellow bold")
@@ -614,6 +620,8 @@ on to Next steps (port the code, the production kit).
             how = "PostgreSQL (translated): " if qc.translated else "PostgreSQL: "
             lines.append(Text.assemble((how, "bold"), _cut(pg, 2 * 78 - len(how))))
             lines.append(query_verdict(qc))
+            if qc.left_out:
+                lines.append(Text(left_out_line(qc.left_out), style="yellow"))
         else:
             lines.append(Text(QUERY_HINT))
         if self.added_line:

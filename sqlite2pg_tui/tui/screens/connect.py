@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+import psycopg2
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -15,6 +16,7 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from sqlite2pg_tui import locations
+from sqlite2pg_tui.core import pg_target
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.inspection import Inspection
 from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping, drift
@@ -23,7 +25,7 @@ from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import SourceChecked, SourceProgress, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.file_picker import FilePickerModal
-from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal
+from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
 from sqlite2pg_tui.tui.widgets.choice import Choice
 from sqlite2pg_tui.tui.widgets.field import Field
 
@@ -74,8 +76,6 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         Binding("ctrl+o", "load_mapping", "Load map", id="load-mapping",
                 tooltip="load a saved mapping (TOML)"),
         Binding("ctrl+f", "browse", "Browse", id="browse", tooltip="pick the SQLite file from a tree"),
-        # Typing "?" goes into the focused field here, so help is on F1 (the app hides "?").
-        Binding("f1", "show_help", "Help", key_display="F1", id="connect-help"),
         Binding("escape", "back", "Quit", id="back", tooltip="quit (asks first)"),
     ]
 
@@ -125,7 +125,9 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         self._show_check()
 
     def on_screen_resume(self) -> None:
-        # Back from Review: the schema/if-exists may have come from a loaded mapping.
+        # Back from Review: the schema/if-exists may have come from a loaded mapping, or
+        # been chosen on Run.
+        self.set_fields()
         self._show_check()
 
     # --- fields → state ----------------------------------------------------------
@@ -134,6 +136,7 @@ fail (stop before touching anything), replace (drop and recreate) or append.
     def _field_changed(self, event: Input.Changed) -> None:
         st = self.state
         key = event.input.id or ""
+        before = (st.dsn_text, dict(st.fields), st.schema)
         if key == "source":
             st.source = os.path.expanduser(event.value.strip())
         elif key == "dsn":
@@ -143,6 +146,11 @@ fail (stop before touching anything), replace (drop and recreate) or append.
             st.sync_mapping()
         elif key in st.fields:
             st.fields[key] = event.value.strip() if key != "password" else event.value
+        if (st.dsn_text, st.fields, st.schema) != before and (st.target is not None
+                                                               or st.target_error):
+            # What the last Test said is about another target now: ^n tests again.
+            st.target, st.target_error = None, ""
+            self._show_check()
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -186,11 +194,16 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         st.target = None
         self._progress = "reading the SQLite file…"
         self._show_check()
-        self._check(st.source, st.dsn, st.schema or "public", targets)
+        try:
+            dsn, dsn_error = st.dsn, ""
+        except psycopg2.Error as e:  # half-typed DSN text: said on the screen, not raised
+            dsn, dsn_error = "", f"the DSN cannot be read: {pg_target.plain_error(e)}"
+        self._check(st.source, dsn, st.schema or "public", targets, dsn_error)
 
     def action_next(self) -> None:
         st = self.state
-        if st.ready and st.inspection is not None and st.inspection.path == st.source:
+        if st.ready and st.inspection is not None and st.inspection.path == st.source \
+                and st.target is not None:
             self._go_review()
         else:
             self.action_test(advance=True)
@@ -203,9 +216,6 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         self.app.push_screen(ConfirmModal("Quit the wizard?", "Nothing has been written to "
                                           "PostgreSQL unless a run finished.", yes="Quit",
                                           no="Stay"), answered)
-
-    def action_show_help(self) -> None:
-        self.app.push_screen(HelpModal(self))
 
     def action_browse(self) -> None:
         start = Path(self.state.source).expanduser().parent if self.state.source else Path.cwd()
@@ -248,7 +258,8 @@ fail (stop before touching anything), replace (drop and recreate) or append.
     # --- the check, in a worker ------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="check")
-    def _check(self, source: str, dsn: str, schema: str, targets: list[str] | None) -> None:
+    def _check(self, source: str, dsn: str, schema: str, targets: list[str] | None,
+               dsn_error: str = "") -> None:
         worker = get_current_worker()
 
         def progress(table: str, done: int, total: int) -> None:
@@ -270,7 +281,10 @@ fail (stop before touching anything), replace (drop and recreate) or append.
             return
         self.post_message(result)
         try:
-            target = TargetChecked(self.backend.probe(dsn, schema, targets or []))
+            if dsn_error:
+                target = TargetChecked(None, dsn_error)
+            else:
+                target = TargetChecked(self.backend.probe(dsn, schema, targets or []))
         except Exception as e:
             target = TargetChecked(None, explain(e))
         if not worker.is_cancelled:
@@ -312,9 +326,14 @@ fail (stop before touching anything), replace (drop and recreate) or append.
         st.target, st.target_error = msg.info, msg.error
         self._progress = ""
         self._show_check()
-        if self._advance and st.ready:
+        if self._advance and st.ready and st.target is not None:
             self._advance = False
             self._go_review()
+        elif self._advance and st.target_error:
+            # Review and Run would promise a migration PostgreSQL cannot take.
+            self._advance = False
+            self.notify("Fix the PostgreSQL target (see ✗ above), then ^n again.",
+                        title="PostgreSQL test failed", severity="error", markup=False)
 
     def _reconcile(self, mapping: Mapping, planned: Mapping, *, settings: bool, origin: str) -> None:
         """Adopt ``mapping`` if it still fits the database; else show how it drifted."""

@@ -41,6 +41,8 @@ class ConverterChoice:
 
 def apply_type(cm: ColumnMapping, pg_type: str) -> None:
     """Set a column's target type and keep its converter consistent with it."""
+    if pg_type != cm.pg_type:
+        cm.note = ""  # the planner's reason was for its own proposal, not this one
     cm.pg_type = pg_type
     names = converters.converters_for(pg_type)
     if cm.converter not in names:
@@ -55,6 +57,8 @@ def apply_type(cm: ColumnMapping, pg_type: str) -> None:
 
 
 def apply_choice(cm: ColumnMapping, choice: ConverterChoice) -> None:
+    if (choice.converter, choice.options, choice.pg_type) != (cm.converter, cm.options, cm.pg_type):
+        cm.note = ""  # the planner's reason was for its own proposal, not this one
     cm.converter = choice.converter
     cm.options = dict(choice.options)
     cm.pg_type = choice.pg_type
@@ -94,10 +98,11 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
     ]
 
     def __init__(self, table: str, cm: ColumnMapping, profile: ColumnProfile | None,
-                 dirt: ColumnDirt | None) -> None:
+                 dirt: ColumnDirt | None, *, not_null: bool = False) -> None:
         super().__init__(classes="wizard-modal full")
         self.table = table
         self.cm = cm
+        self.not_null = not_null  # "set NULL" cannot work: PostgreSQL refuses the NULL
         self.profile = profile
         self.dirt = dirt
         self.highlighted = cm.converter
@@ -112,6 +117,9 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
                 for ex in exs:
                     examples.append(ex.value)
                     rowids.setdefault(_key(ex.value), ex.rowid)
+        if profile:
+            for v, rowid in zip(profile.samples, profile.sample_rowids, strict=False):
+                rowids.setdefault(_key(v), rowid)
         self.values = preview_values(profile.samples if profile else [], examples)
         self.rowids = rowids
 
@@ -138,10 +146,17 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
                     yield Label(f" longest: {p.max_text_len if p else 0}", id="longest")
                 with Horizontal(classes="conv-row"):
                     yield Label("On error (o) ")
-                    yield Choice(list(POLICY_LABELS.items()), cm.on_error, id="policy")
+                    yield Choice(self.policies(), cm.on_error, id="policy")
+                if self.not_null:
+                    yield Label(Text("set NULL: not offered (a NOT NULL column)", style="dim"),
+                                id="policy-why")
         yield Label(id="conv-summary")
         yield DataTable(id="conv-preview", cursor_type="row", zebra_stripes=False)
         yield Footer(compact=True)
+
+    def policies(self) -> list[tuple[str, str]]:
+        """The on-error choices that can work for this column."""
+        return [(k, v) for k, v in POLICY_LABELS.items() if not (self.not_null and k == "null")]
 
     def _options(self) -> list[Option | None]:
         fitting = converters.converters_for(self.cm.pg_type)
@@ -156,7 +171,7 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
     def _option(self, name: str) -> Option:
         conv = converters.get(name)
         mark = "•" if name == self.cm.converter else " "
-        return Option(Text.assemble(f"{mark} {name:<13} ", (conv.target[:15], "dim")), id=name)
+        return Option(Text.assemble(f"{mark} {name:<13} ", (conv.target, "dim")), id=name)
 
     def on_mount(self) -> None:
         table = self.query_one("#conv-preview", DataTable)

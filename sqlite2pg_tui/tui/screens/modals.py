@@ -51,6 +51,47 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(value)
 
 
+class ChoiceModal(ModalScreen[str | None]):
+    """One of a few named choices, each on its own key, with what it does; esc chooses none.
+
+    Used where the CLI would print advice ("use --if-exists replace"): the wizard offers
+    the choice itself instead."""
+
+    BINDINGS = [Binding("escape", "choose('')", "Not now", id="choice-cancel")]
+
+    def __init__(self, title: str, body: str | list[str],
+                 choices: list[tuple[str, str, str]], *, note: str = "") -> None:
+        """``choices``: (key, value, label) triples, e.g. ("r", "replace", "Replace them")."""
+        super().__init__(classes="wizard-modal")
+        self.title_text = title
+        self.body = body if isinstance(body, str) else "\n".join(f"• {b}" for b in body)
+        if note:
+            self.body += "\n\n" + note
+        self.choices = choices
+        for key, value, label in choices:
+            self._bindings.bind(key, f"choose({value!r})", label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(Text(self.title_text, style="bold"), classes="modal-title")
+            with VerticalScroll(classes="modal-body"):
+                yield Static(self.body, markup=False)
+            keys = Text()
+            for key, _, label in self.choices:
+                keys.append(key, style="bold")
+                keys.append(f": {label}   ")
+            keys.append("esc", style="bold")
+            keys.append(": not now")
+            yield Label(keys, classes="modal-keys")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(".modal-body").focus()
+
+    def action_choose(self, value: str) -> None:
+        self.dismiss(value or None)
+
+
 class PathModal(ModalScreen[str | None]):
     """A file path (or any short text, e.g. a name), prefilled and editable; enter accepts,
     escape cancels."""
@@ -58,12 +99,14 @@ class PathModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path-cancel")]
 
     def __init__(self, title: str, path: str | Path, hint: str = "", *,
-                 empty: str = "a path is needed") -> None:
+                 empty: str = "a path is needed", replace: bool = False) -> None:
         super().__init__(classes="wizard-modal")
         self.title_text = title
         self.path = str(path)
         self.hint = hint
         self.empty = empty  # said when enter is pressed on an empty field
+        # The default selected: typing replaces it (a folder like "." is rarely extended).
+        self.replace = replace
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box modal-small"):
@@ -76,7 +119,10 @@ class PathModal(ModalScreen[str | None]):
     def on_mount(self) -> None:
         inp = self.query_one("#path", Input)
         inp.focus()
-        inp.cursor_position = len(inp.value)
+        if self.replace:
+            inp.select_all()
+        else:
+            inp.cursor_position = len(inp.value)
 
     @on(Input.Submitted, "#path")
     def _submit(self, event: Input.Submitted) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, St
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import CodeScanned, KitBuilt
 from sqlite2pg_tui.tui.screens.base import WizardScreen
-from sqlite2pg_tui.tui.screens.modals import PathModal
+from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
 from sqlite2pg_tui.tui.widgets.breadcrumb import STAGES
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.field import Field
@@ -30,6 +30,22 @@ KIT_DIR = "sqlite2pg-kit"
 def _cut(s: str, n: int) -> str:
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def scan_summary(results: list[Any]) -> Text:
+    """What a scan found, every finding counted in one of the named groups."""
+    count = sum(len(r.findings) for r in results)
+    look = sum(len(r.needs_look) for r in results)
+    changed = sum(1 for r in results if r.changed)
+    unreadable = sum(1 for r in results if r.error)
+    text = Text.assemble((f"{len(results)} file(s), {count} finding(s)", "bold"),
+                         f": {count - look} rewritten for you, {look} to check by hand; "
+                         f"{changed} file(s) change")
+    if unreadable:
+        text.append(f"; {unreadable} unreadable", style="red")
+    if changed:
+        text.append(" · d saves the diff")
+    return text
 
 
 def _crumb() -> Text:
@@ -54,21 +70,23 @@ folder you choose; your source files are never changed.
 2 Production kit: k reads the PostgreSQL database (nothing is changed there) and
 composes the files a production setup needs: a restricted application role, the
 credentials kept out of the code, pooling, backups and a baseline migration. The
-highlighted file is shown below. w writes them into the chosen folder, refusing to
-overwrite. A generated password is shown here once and is never written to a file.
+highlighted file is shown below. k asks for the application role's name first. w writes
+the files into the chosen folder, asking before it replaces any. A generated password
+is shown here once and is never written to a file.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "section('code')", "Sections", key_display="1-2", id="section-code",
+        # Short labels: with every key shown the footer still fits in 80 columns.
+        Binding("1", "section('code')", "Pane", key_display="1-2", id="section-code",
                 tooltip="port the code"),
         Binding("2", "section('kit')", "Production kit", show=False, id="section-kit",
                 tooltip="the production kit"),
         Binding("ctrl+r", "scan", "Scan", id="scan", tooltip="scan the folder's Python code"),
-        Binding("d", "save_diff", "Save diff", id="save-diff",
+        Binding("d", "save_diff", "Diff", id="save-diff",
                 tooltip="write the unified diff to a folder (sources untouched)"),
-        Binding("k", "build_kit", "Build kit", id="build-kit",
+        Binding("k", "build_kit", "Kit", id="build-kit",
                 tooltip="compose the production kit from the database (reads only)"),
-        Binding("w", "write_kit", "Write kit", id="write-kit",
-                tooltip="write the kit's files (never overwrites)"),
+        Binding("w", "write_kit", "Write", id="write-kit",
+                tooltip="write the kit's files (asks before replacing any)"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Compare"),
     ]
 
@@ -80,6 +98,7 @@ overwrite. A generated password is shown here once and is never written to a fil
         self.results: list[Any] = []
         self._findings: list[Any] = []  # one per row of #ns-findings
         self.kit: Any = None  # kit.KitResult
+        self.kit_role = "app"
         self.diff_path: str | None = None
         self.kit_dir = KIT_DIR
 
@@ -115,6 +134,14 @@ overwrite. A generated password is shown here once and is never written to a fil
             files.add_column(label, key=key, width=width)
         self.show_tabs()
         t.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden until there is something to act on: the footer lists what can be done now.
+        if action == "save_diff":
+            return bool(self.results)
+        if action == "write_kit":
+            return self.kit is not None
+        return True
 
     # --- sections ------------------------------------------------------------------------
 
@@ -186,13 +213,9 @@ overwrite. A generated password is shown here once and is never written to a fil
                 kind = Text(_cut(f.kind, 14), style="yellow bold" if f.needs_look else "")
                 t.add_row(*plain(where, kind, change))
                 self._findings.append(f)
-        count = sum(len(r.findings) for r in msg.results)
-        look = sum(len(r.needs_look) for r in msg.results)
-        changed = sum(1 for r in msg.results if r.changed)
-        status.update(Text.assemble(
-            (f"{len(msg.results)} file(s), {count} finding(s)", "bold"),
-            f", {look} to check by hand, {changed} to change · d saves the diff"))
+        status.update(scan_summary(msg.results))
         self.show_finding()
+        self.refresh_bindings()
 
     def show_finding(self) -> None:
         detail = self.query_one("#ns-finding-detail", Static)
@@ -244,7 +267,7 @@ overwrite. A generated password is shown here once and is never written to a fil
             self.notify(f"diff saved to {path} (sources untouched)", title="Diff saved",
                         markup=False)
 
-        self.app.push_screen(PathModal(f"Folder for {DIFF_NAME}", default), chosen)
+        self.app.push_screen(PathModal(f"Folder for {DIFF_NAME}", default, replace=True), chosen)
 
     # --- production kit --------------------------------------------------------------------
 
@@ -252,21 +275,31 @@ overwrite. A generated password is shown here once and is never written to a fil
         if self.section != "kit":
             self.action_section("kit")
 
+        def named(role: str | None) -> None:
+            if not role:
+                return
+            self.kit_role = role
+            self.app.push_screen(PathModal("Folder the kit will be written to", self.kit_dir,
+                                           replace=True), chosen)
+
         def chosen(folder: str | None) -> None:
             if not folder:
                 return
             self.kit_dir = folder
             self.query_one("#ns-kit-status", Static).update("reading the database…")
             schema = self.state.report.schema if self.state.report else self.state.schema
-            self._build(self.state.dsn, schema or "public", os.path.expanduser(folder))
+            self._build(self.state.dsn, schema or "public", os.path.expanduser(folder),
+                        self.kit_role)
 
-        self.app.push_screen(PathModal("Folder the kit will be written to", self.kit_dir),
-                             chosen)
+        self.app.push_screen(PathModal(
+            "Name of the application's database role", self.kit_role, replace=True,
+            hint="enter: OK   esc: cancel   (a restricted LOGIN role; not the tables' owner)",
+            empty="a role name is needed"), named)
 
     @work(thread=True, exclusive=True, group="kit")
-    def _build(self, dsn: str, schema: str, out_dir: str) -> None:
+    def _build(self, dsn: str, schema: str, out_dir: str, role: str) -> None:
         try:
-            result = self.backend.build_kit(dsn, schema, out_dir)
+            result = self.backend.build_kit(dsn, schema, out_dir, role)
         except Exception as e:  # see backend.explain
             self.post_message(KitBuilt(None, explain(e)))
             return
@@ -295,6 +328,7 @@ overwrite. A generated password is shown here once and is never written to a fil
         status.update(text)
         files.focus()
         self.show_kit_file()
+        self.refresh_bindings()
 
     def show_kit_file(self) -> None:
         body = self.query_one("#ns-kit-content", Static)
@@ -310,16 +344,34 @@ overwrite. A generated password is shown here once and is never written to a fil
         self.show_kit_file()
 
     def action_write_kit(self) -> None:
-        from sqlite2pg_tui.kit import write_kit
 
         if self.kit is None:
             self.notify("Nothing to write yet: build the kit first (k)", severity="warning",
                         markup=False)
             return
+        from sqlite2pg_tui.kit.build import conflicts
+
+        existing = conflicts(self.kit)
+        if not existing:
+            self._write_kit(force=False)
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._write_kit(force=True)
+
+        self.app.push_screen(ConfirmModal(
+            f"{len(existing)} kit file(s) already exist in {self.kit.out_dir}",
+            [str(p) for p in existing], note="Replace them with the new kit? No writes nothing.",
+            yes="Replace them", no="Keep them"), answered)
+
+    def _write_kit(self, *, force: bool) -> None:
+        from sqlite2pg_tui.kit import write_kit
+
         status = self.query_one("#ns-kit-status", Static)
         try:
-            written = write_kit(self.kit, force=False)
-        except Exception as e:  # KitError: e.g. a file exists; say so in plain words
+            written = write_kit(self.kit, force=force)
+        except Exception as e:  # e.g. a folder that cannot be created; said in plain words
             status.update(Text(f"not written: {explain(e)}", style="red"))
             return
         status.update(f"{len(written)} file(s) written to {self.kit.out_dir}")

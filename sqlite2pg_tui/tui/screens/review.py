@@ -29,6 +29,7 @@ from sqlite2pg_tui.tui.screens.converter import (
 )
 from sqlite2pg_tui.tui.screens.modals import TextModal
 from sqlite2pg_tui.tui.widgets.cells import plain
+from sqlite2pg_tui.tui.widgets.table import FitTable
 
 
 def _cut(s: str, n: int) -> str:
@@ -76,8 +77,8 @@ abort), chosen in the converter picker.
 
     def compose(self) -> ComposeResult:
         yield self.breadcrumb()
-        yield DataTable(id="tables", cursor_type="row")
-        yield DataTable(id="columns", cursor_type="row")
+        yield FitTable(id="tables", cursor_type="row")
+        yield FitTable(id="columns", cursor_type="row")
         yield Static(id="column-detail", markup=False)
         yield Label(id="dirt-title", markup=False)
         yield DataTable(id="dirt", cursor_type="row")
@@ -124,7 +125,8 @@ abort), chosen in the converter picker.
         table = st.table(tm.source)
         dirty = st.dirty_columns(tm.source)
         return [
-            _cut(tm.source if tm.target == tm.source else f"{tm.source}→{tm.target}", 22),
+            _cut(tm.source if tm.target == tm.source else f"{tm.source}→{tm.target}",
+                 self.width_of("table")),
             Text(f"{table.row_count:,}", justify="right"),
             Text(str(len(tm.columns)), justify="right"),
             Text("…" if dirty is None else str(dirty), justify="right",
@@ -201,9 +203,24 @@ abort), chosen in the converter picker.
             dirty = Text(f"~{d.altered:,}", style="yellow")
         else:
             dirty = "0"
-        return [_cut(cm.source, 16), _cut(cm.declared or "-", 10),
-                _cut(p.storage_mix() if p else "generated", 18), _cut(cm.pg_type, 16),
-                _cut(cm.converter, 12), dirty]
+        w = self.width_of
+        return [_cut(cm.source, w("column")), _cut(cm.declared or "-", w("declared")),
+                _cut(p.storage_mix() if p else "generated", w("holds")),
+                _cut(cm.pg_type, w("pg_type")), _cut(cm.converter, w("converter")), dirty]
+
+    # Cell widths at 80 columns, and each one's share of the columns a wider terminal adds.
+    _WIDTHS: ClassVar[dict[str, tuple[int, float]]] = {
+        "table": (22, 0.4), "column": (16, 0.25), "declared": (10, 0.2), "holds": (18, 0.35),
+        "pg_type": (16, 0.15), "converter": (12, 0.1)}
+
+    def width_of(self, cell: str) -> int:
+        """How much of a value fits: more on a wide terminal, where nothing need be cut."""
+        base, share = self._WIDTHS[cell]
+        return base + int(max(0, self.app.size.width - 80) * share)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.table_name:
+            self.fill_tables()
 
     def fill_columns(self) -> None:
         c = self.query_one("#columns", DataTable)
@@ -263,7 +280,9 @@ abort), chosen in the converter picker.
         d = self.state.column_dirt(self.table_name, cm.source)
         text = Text()
         text.append(f"{self.table_name}.{cm.source}", style="bold")
-        text.append(f"  declared {cm.declared or '(none)'} · holds {p.storage_mix() if p else '?'}")
+        not_null = self.state.not_null(self.table_name, cm.source)
+        text.append(f"  declared {cm.declared or '(none)'}" + (" NOT NULL" if not_null else "")
+                    + f" · holds {p.storage_mix() if p else '?'}")
         if p:
             text.append(f" · {p.nulls:,} NULL")
             if p.max_text_len:
@@ -271,6 +290,8 @@ abort), chosen in the converter picker.
         text.append("\n→ ")
         text.append(f"{cm.pg_type}", style="bold")
         text.append(f" via {cm.converter} · on error: {POLICY_LABELS[cm.on_error]}")
+        if cm.on_error == "null" and not_null:
+            text.append(" (NOT NULL: such rows are rejected)", style="yellow")
         if d and d.altered:
             text.append(f" · {d.altered:,} altered")
         if cm.note:
@@ -385,7 +406,8 @@ abort), chosen in the converter picker.
 
         self.app.push_screen(ConverterModal(
             table, cm, self.state.profile(table, cm.source),
-            self.state.column_dirt(table, cm.source)), chosen)
+            self.state.column_dirt(table, cm.source),
+            not_null=self.state.not_null(table, cm.source)), chosen)
 
     def action_change_type(self) -> None:
         cm = self.current_column()

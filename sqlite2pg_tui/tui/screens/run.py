@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,9 +29,9 @@ from sqlite2pg_tui.core.migrate import RunOptions
 from sqlite2pg_tui.core.pg_target import redact
 from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.tui.backend import explain
-from sqlite2pg_tui.tui.messages import RunEvent, RunFinished
+from sqlite2pg_tui.tui.messages import RunEvent, RunFinished, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
-from sqlite2pg_tui.tui.screens.modals import ConfirmModal
+from sqlite2pg_tui.tui.screens.modals import ChoiceModal, ConfirmModal
 
 REFRESH_S = 0.25  # progress bars redraw at most 4 times a second, however fast rows come
 
@@ -75,6 +77,7 @@ reject directory shown in the summary.
         self.started_at: float | None = None
         self.error = ""
         self._timer: Timer | None = None
+        self.probing = False  # asking PostgreSQL which target tables exist
 
     # --- layout ----------------------------------------------------------------
 
@@ -104,6 +107,40 @@ reject directory shown in the summary.
     def on_mount(self) -> None:
         self.query_one("#run-progress").display = False
         self.query_one("#run-result").display = False
+        self.probe_target()
+
+    # --- what PostgreSQL holds now ------------------------------------------------------
+
+    def probe_target(self) -> None:
+        """Ask PostgreSQL again which target tables exist: a run (finished, failed or
+        cancelled) since Connect's Test may have created some."""
+        st = self.state
+        if st.mapping is None:
+            return
+        self.probing = True
+        self._probe(st.dsn, st.schema or "public", [tm.target for tm in st.mapping.included])
+
+    @work(thread=True, exclusive=True, group="run-probe")
+    def _probe(self, dsn: str, schema: str, tables: list[str]) -> None:
+        try:
+            msg = TargetChecked(self.backend.probe(dsn, schema, tables))
+        except Exception as e:
+            msg = TargetChecked(None, explain(e))
+        self.post_message(msg)
+
+    @on(TargetChecked)
+    def _probed(self, msg: TargetChecked) -> None:
+        st = self.state
+        st.target, st.target_error = msg.info, msg.error
+        self.probing = False
+        self.query_one("#run-summary", Static).update(self.summary())
+        self.refresh_bindings()
+
+    def existing_targets(self) -> list[str]:
+        st = self.state
+        if st.mapping is None or st.target is None:
+            return []
+        return [tm.target for tm in st.mapping.included if tm.target in st.target.existing_tables]
 
     def total_rows(self) -> int:
         st = self.state
@@ -114,19 +151,23 @@ reject directory shown in the summary.
     def reject_dir(self) -> str:
         return self.state.reject_dir or str(locations.default_rejects_dir(self.state.source))
 
-    def summary(self) -> Text:
+    def summary(self) -> Group:
         st = self.state
         assert st.mapping is not None
         included = st.mapping.included
         excluded = [tm.source for tm in st.mapping.tables if not tm.include]
-        t = Text()
+        # A grid, so a long line (the DSN, many table names) wraps under its own column.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True, min_width=11)
+        grid.add_column(overflow="fold")
 
         def row(head: str, body: str | Text) -> None:
-            t.append(f"  {head:<10}", style="bold")
-            t.append(body)
-            t.append("\n")
+            grid.add_row(f" {head}", body)
 
-        t.append("Ready to migrate\n\n", style="bold")
+        if st.target_error:
+            head = Text("Cannot migrate: PostgreSQL did not answer\n", style="bold red")
+        else:
+            head = Text("Ready to migrate\n", style="bold")
         row("from", f"{st.source}")
         row("into", f"{redact(st.dsn)}")
         row("schema", st.schema or "public")
@@ -134,12 +175,15 @@ reject directory shown in the summary.
         row("tables", f"{len(included)} ({self.total_rows():,} rows): {names}")
         if excluded:
             row("skipped", ", ".join(excluded))
-        existing = [tm.target for tm in included
-                    if st.target is not None and tm.target in st.target.existing_tables]
-        effect = {"fail": "the run stops before copying anything",
+        existing = self.existing_targets()
+        effect = {"fail": "enter asks what to do with them",
                   "replace": "they are dropped and created again",
                   "append": "rows are added to them"}[st.if_exists]
-        if existing:
+        if st.target_error:
+            row("target", Text(f"✗ {st.target_error}", style="red"))
+        elif self.probing and st.target is None:
+            row("if exists", f"{st.if_exists} (asking PostgreSQL which tables exist…)")
+        elif existing:
             row("if exists", Text(f"{st.if_exists}: {', '.join(existing)} exist; {effect}",
                                   style="yellow" if st.if_exists != "fail" else "red"))
         else:
@@ -152,15 +196,22 @@ reject directory shown in the summary.
             row("dirty", f"{values:,} value(s) in {len(dirty)} column(s) go through their "
                          "on-error policy")
         row("rejects", self.reject_dir())
-        t.append("\nenter: start   escape: back to Review", style="bold")
-        return t
+        if st.target_error:
+            keys = Text("\nescape: back to Review (^t on Connect tests again)", style="bold")
+        else:
+            keys = Text("\nenter: start   escape: back to Review", style="bold")
+        return Group(head, grid, keys)
 
     # --- start / cancel ------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden, not dimmed: 80 columns of footer only hold what can be done now.
         if action == "start":
-            return self.status in ("ready", "failed")
+            if self.state.target_error:
+                return False
+            # A cancelled run may be started again from here.
+            cancelled = self.state.report is not None and self.state.report.cancelled
+            return self.status in ("ready", "failed") or (self.status == "done" and cancelled)
         if action == "cancel_run":
             return self.status == "running"
         if action == "next":
@@ -171,8 +222,10 @@ reject directory shown in the summary.
 
     def action_start(self) -> None:
         st = self.state
-        existing = [tm.target for tm in st.mapping.included] if st.mapping else []
-        existing = [n for n in existing if st.target is not None and n in st.target.existing_tables]
+        existing = self.existing_targets()
+        if existing and st.if_exists == "fail":
+            self.offer_if_exists(existing)
+            return
         if existing and st.if_exists == "replace":
             def answered(go: bool | None) -> None:
                 if go:
@@ -184,6 +237,33 @@ reject directory shown in the summary.
                 no="Not now"), answered)
             return
         self.start()
+
+    def offer_if_exists(self, existing: list[str]) -> None:
+        """The target tables exist: ask what to do instead of stopping the run."""
+        st = self.state
+        report = st.report
+        why = ""
+        if report is not None and report.cancelled:
+            why = ("The cancelled run left them: tables it finished hold their rows, the one "
+                   "it was copying may be there empty. ")
+        elif report is not None:
+            why = "The last run created them. "
+
+        def answered(choice: str | None) -> None:
+            if choice not in ("replace", "append"):
+                return
+            st.if_exists = choice
+            st.sync_mapping()
+            self.query_one("#run-summary", Static).update(self.summary())
+            self.log_line(f"if exists: {choice} (chosen for this run)", "info")
+            self.start()
+
+        self.app.push_screen(ChoiceModal(
+            f"{len(existing)} target table(s) already exist in {st.schema or 'public'}",
+            existing, [("r", "replace", "Replace them"), ("a", "append", "Append to them")],
+            note=why + "Replace drops them (their rows are lost) and copies everything again; "
+                       "append adds the rows to what they hold (duplicate keys fail the "
+                       "table). The choice is kept in the mapping."), answered)
 
     def start(self) -> None:
         st = self.state
@@ -268,6 +348,7 @@ reject directory shown in the summary.
         elif isinstance(ev, TableStarted):
             self.totals[ev.table] = ev.total
             self._set_bar(ev.table, 0, ev.total, "copying")
+            self.follow(ev.table)
         elif isinstance(ev, RowsCopied):
             with self._lock:
                 self._rows[ev.table] = (ev.done, ev.total)
@@ -287,6 +368,15 @@ reject directory shown in the summary.
         elif isinstance(ev, Log):
             self.log_line(ev.text, ev.level)
         self.tick()
+
+    def follow(self, table: str) -> None:
+        """Scroll the bars so the table just started is in view (more tables than rows)."""
+        try:
+            row = self.query_one("#" + _bar_id(table), ProgressBar).parent
+        except Exception:
+            return
+        if row is not None:
+            self.query_one("#table-bars", VerticalScroll).scroll_to_widget(row, animate=False)
 
     def _set_bar(self, table: str, done: int, total: int, label: str) -> None:
         try:
@@ -337,13 +427,20 @@ reject directory shown in the summary.
     def log_line(self, text: str, level: str) -> None:
         style = {"error": "red bold", "warning": "yellow", "phase": "bold"}.get(level, "")
         prefix = {"error": "✗ ", "warning": "! "}.get(level, "  ")
-        self.query_one("#run-log", RichLog).write(Text(prefix + text, style=style))
+        # The mark in a column of its own: a wrapped line continues under the text, not at 0.
+        line = Table.grid()
+        line.add_column(width=2, no_wrap=True)
+        line.add_column(overflow="fold")
+        line.add_row(Text(prefix, style=style), Text(text, style=style))
+        self.query_one("#run-log", RichLog).write(line)
 
     # --- the end ---------------------------------------------------------------------
 
     @on(RunFinished)
     def _finished(self, msg: RunFinished) -> None:
         self.finish(msg.report, msg.error)
+        # The run may have created tables: a retry from here must know.
+        self.probe_target()
 
     def finish(self, report: Report | None, error: str = "") -> None:
         st = self.state
