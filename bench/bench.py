@@ -280,7 +280,7 @@ def main() -> None:
     naive_s = naive[0] if naive else None
     pgl_s = pgl[0] if pgl else None
     phases = report["phases_s"]
-    print(f"\n{"what":<37} {'wall s':>8} {'rows/s':>10} {'RSS MB':>6}   {'/naive':>6}  "
+    print(f"\n{'what':<37} {'wall s':>8} {'rows/s':>10} {'RSS MB':>6}   {'/naive':>6}  "
           f"{'/pgldr':>6}")
     print(_row("sqlite2pg-tui run (no mapping)", wall, total, rss, None, pgl_s,
                f"report ok: {report['ok']}"))
