@@ -1,19 +1,21 @@
-"""Benchmark: build a deterministic SQLite database, migrate it, compare with a naive baseline.
+"""Benchmark: build a deterministic SQLite database, migrate it, and measure the peers in the same run.
 
     python bench/bench.py --scale 1            # ≈ 1 M rows, embedded PostgreSQL
-    python bench/bench.py --scale 0.1 --pg DSN # any server
+    python bench/bench.py --scale 10 --pg DSN  # any server (a TCP DSN lets pgloader run too)
 
-Prints per-phase wall times, rows/s and peak RSS of the migration (run as a child process
-so its RSS is its own), then times the naive `sqlite3 -csv … | psql -c "\\copy …"` load of
-the same tables into the same column types, and prints our times as ratios of it.
+Every program runs as a child process, so each wall time and peak RSS is its own. Measured:
+`sqlite2pg-tui run SRC --pg DSN` without a mapping (what a user types first) with its
+phases, `plan` (inspect + profile alone), optionally `verify --full`, the naive
+`sqlite3 -csv … | psql -c "\\copy …"` pipe into the same column types (data only, not exact),
+and pgloader end to end when it is installed. One table, ratios against the peers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg2
+import psycopg2.extensions
 from psycopg2 import sql
 
 HERE = Path(__file__).resolve().parent
@@ -93,46 +96,64 @@ def build(path: Path, scale: float) -> dict[str, int]:
     return counts
 
 
-def plan(src: Path, workdir: Path) -> tuple[Path, float]:
-    """The mapping, planned once: what a person reviews and CI then replays."""
+def reap(proc: subprocess.Popen) -> int:
+    """Wait for one child; its own peak RSS (kB), not the maximum over all children so far."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss
+
+
+def child(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run one program: its result, wall time and peak RSS (kB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        rss = reap(proc)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(cmd, proc.returncode, out.read().decode(errors="replace"),
+                                           err.read().decode(errors="replace"))
+    return done, wall, rss
+
+
+def ours(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "sqlite2pg_tui", *args]
+
+
+def plan(src: Path, workdir: Path) -> tuple[Path, float, int]:
+    """The mapping, planned once: inspect + profile, what the Review screen waits for."""
     mapping = workdir / "bench-mapping.toml"
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "sqlite2pg_tui", "plan", str(src), "-o",
-                           str(mapping), "--force"], capture_output=True, text=True)
+    proc, wall, rss = child(ours(["plan", str(src), "-o", str(mapping), "--force"]))
     if proc.returncode:
         sys.exit(f"plan failed: {proc.stderr.strip()}")
-    return mapping, time.perf_counter() - start
+    return mapping, wall, rss
 
 
-def migrate(src: Path, dsn: str, workdir: Path, mapping: Path) -> tuple[dict, float, int]:
+def migrate(src: Path, dsn: str, workdir: Path, workers: int,
+            mapping: Path | None = None) -> tuple[dict, float, int]:
     report = workdir / "report.json"
-    cmd = [sys.executable, "-m", "sqlite2pg_tui", "run", str(src), "--pg", dsn, "--if-exists",
-           "replace", "--schema", "ours", "--mapping", str(mapping), "--reject-dir",
-           str(workdir / "rejects"), "--report", str(report), "--quiet"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    cmd = ours(["run", str(src), "--pg", dsn, "--if-exists", "replace", "--schema", "ours",
+                "--reject-dir", str(workdir / "rejects"), "--report", str(report), "--quiet",
+                "--workers", str(workers)] + (["--mapping", str(mapping)] if mapping else []))
+    proc, wall, rss = child(cmd)
     if proc.returncode not in (0, 1):
         sys.exit(f"migration failed ({proc.returncode}): {proc.stderr.strip()}")
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return json.loads(report.read_text()), wall, rss_kb
+    return json.loads(report.read_text()), wall, rss
 
 
-def verify_full(src: Path, dsn: str, workdir: Path, mapping: Path) -> tuple[dict, float]:
+def verify_full(src: Path, dsn: str, workdir: Path, mapping: Path) -> tuple[dict, float, int]:
     """`verify --full` of the migration just made: checksums of every row on both sides."""
     report = workdir / "verify-full.json"
-    cmd = [sys.executable, "-m", "sqlite2pg_tui", "verify", str(src), "--pg", dsn, "--schema", "ours",
-           "--mapping", str(mapping), "--reject-dir", str(workdir / "rejects"), "--full",
-           "--report", str(report), "--quiet"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    proc, wall, rss = child(ours(["verify", str(src), "--pg", dsn, "--schema", "ours", "--mapping",
+                                  str(mapping), "--reject-dir", str(workdir / "rejects"), "--full",
+                                  "--report", str(report), "--quiet"]))
     if proc.returncode not in (0, 1):
         sys.exit(f"verify --full failed ({proc.returncode}): {proc.stderr.strip()}")
-    return json.loads(report.read_text()), wall
+    return json.loads(report.read_text()), wall, rss
 
 
-def baseline(src: Path, dsn: str, tables: list[str]) -> float:
+def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
     """The naive load: sqlite3's CSV output piped into psql's \\copy, table after table."""
     sqlite_bin = shutil.which("sqlite3")
     psql_bin = _psql()
@@ -145,22 +166,54 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> float:
         for t in tables:  # the same column types our run chose; no indexes or keys
             cur.execute(sql.SQL("CREATE TABLE naive.{} (LIKE ours.{})").format(
                 sql.Identifier(t), sql.Identifier(t)))
-            cur.execute(sql.SQL("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)"
-                                " FROM information_schema.columns WHERE table_schema = 'ours' "
-                                "AND table_name = %s"), (t,))
     conn.close()
     start = time.perf_counter()
+    rss = 0
     for t in tables:
         cols = ", ".join(f'"{c}"' for c in _columns(src, t))
         p1 = subprocess.Popen([sqlite_bin, "-csv", str(src), f'SELECT {cols} FROM "{t}"'],
                               stdout=subprocess.PIPE)
-        p2 = subprocess.run([psql_bin, dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                             f'\\copy naive."{t}" ({cols}) FROM STDIN CSV'], stdin=p1.stdout,
-                            capture_output=True, text=True)
-        p1.wait()
-        if p2.returncode:
-            sys.exit(f"baseline load of {t} failed: {p2.stderr.strip()}")
-    return time.perf_counter() - start
+        with tempfile.TemporaryFile() as err:
+            p2 = subprocess.Popen([psql_bin, dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                                   f'\\copy naive."{t}" ({cols}) FROM STDIN CSV'],
+                                  stdin=p1.stdout, stdout=subprocess.DEVNULL, stderr=err)
+            assert p1.stdout is not None
+            p1.stdout.close()
+            rss = max(rss, reap(p2) + reap(p1))
+            if p2.returncode:
+                err.seek(0)
+                sys.exit(f"baseline load of {t} failed: {err.read().decode().strip()}")
+    return time.perf_counter() - start, rss
+
+
+def pgloader(src: Path, dsn: str) -> tuple[float, int] | str:
+    """pgloader end to end (tables, data, indexes, keys) into a database of its own."""
+    exe = shutil.which("pgloader")
+    if not exe:
+        return "not installed (apt-get install pgloader)"
+    params = psycopg2.extensions.parse_dsn(dsn)
+    if not params.get("host") or params["host"].startswith("/"):
+        return "skipped: pgloader needs a TCP DSN (--pg postgresql://user:pw@host/db)"
+    db = "s2p_bench_pgloader"
+    admin = psycopg2.connect(dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+    try:
+        from urllib.parse import quote
+
+        auth = quote(params.get("user", ""), safe="") + (
+            ":" + quote(params["password"], safe="") if params.get("password") else "")
+        target = f"postgresql://{auth}@{params['host']}:{params.get('port', 5432)}/{db}"
+        proc, wall, rss = child([exe, "--no-ssl-cert-verification", f"sqlite://{src}", target])
+        if proc.returncode:
+            return f"failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[-300:]}"
+        return wall, rss
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+        admin.close()
 
 
 def _columns(src: Path, table: str) -> list[str]:
@@ -183,10 +236,24 @@ def _psql() -> str | None:
     return shutil.which("psql")
 
 
+def _row(what: str, secs: float | None, rows: int | None, rss_kb: int | None,
+         naive: float | None = None, pgl: float | None = None, note: str = "") -> str:
+    def ratio(peer: float | None) -> str:
+        return f"{secs / peer:>6.2f}" if secs and peer else " " * 6
+
+    rate = f"{rows / secs:>10,.0f}" if secs and rows else " " * 10
+    mem = f"{rss_kb / 1024:>6.0f}" if rss_kb else " " * 6
+    wall = f"{secs:>8.2f}" if secs is not None else " " * 8
+    return f"{what:<37} {wall} {rate} {mem}   {ratio(naive)}  {ratio(pgl)}  {note}".rstrip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="1 ≈ 1 M rows")
     ap.add_argument("--pg", metavar="DSN", help="target server (default: an embedded PostgreSQL)")
+    ap.add_argument("--workers", type=int, default=0, help="run --workers (0: the default)")
+    ap.add_argument("--full-verify", action="store_true", help="also time `verify --full`")
+    ap.add_argument("--no-peers", action="store_true", help="skip the naive pipe and pgloader")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     src = OUT / f"bench-{args.scale:g}.db"
@@ -201,30 +268,45 @@ def main() -> None:
             from sqlite2pg_tui.core.embedded_pg import embedded_postgres
 
             dsn = stack.enter_context(embedded_postgres(Path(tempfile.mkdtemp(prefix="s2p-bench-"))))
-        mapping, plan_s = plan(src, OUT)
-        report, wall, rss_kb = migrate(src, dsn, OUT, mapping)
-        full, full_wall = verify_full(src, dsn, OUT, mapping)
-        base = baseline(src, dsn, list(counts))
+        mapping, plan_s, plan_rss = plan(src, OUT)
+        report, wall, rss = migrate(src, dsn, OUT, args.workers)
+        full = verify_full(src, dsn, OUT, mapping) if args.full_verify else None
+        naive = pgl = None
+        pgl_note = "skipped (--no-peers)"
+        if not args.no_peers:
+            naive = baseline(src, dsn, list(counts))
+            got = pgloader(src, dsn)
+            pgl, pgl_note = (got, "") if isinstance(got, tuple) else (None, got)
+    naive_s = naive[0] if naive else None
+    pgl_s = pgl[0] if pgl else None
     phases = report["phases_s"]
-    print(f"\nplan (inspect + profile, once; `plan -o`): {plan_s:.2f}s")
-    print("\nrun --mapping    seconds     rows/s")
+    print(f"\n{'what':<37} {'wall s':>8} {'rows/s':>10} {'RSS MB':>6}   {'/naive':>6}  "
+          f"{'/pgldr':>6}")
+    print(_row("sqlite2pg-tui run (no mapping)", wall, total, rss, None, pgl_s,
+               f"report ok: {report['ok']}"))
     for name, secs in phases.items():
-        rate = f"{total / secs:>10,.0f}" if name == "data" and secs else ""
-        print(f"{name:<14} {secs:>9.2f} {rate}")
-    print(f"{'end to end':<14} {wall:>9.2f} {total / wall:>10,.0f}   (process wall time)")
-    print(f"\npeak RSS of the migration: {rss_kb / 1024:.0f} MB")
-    fast = [t["source"] for t in report["tables"] if t.get("fast_path")]
-    print(f"tables on the fast path: {', '.join(fast) or 'none'}; report ok: {report['ok']}")
-    print(f"\nbaseline (sqlite3 -csv | psql \\copy, data only): {base:.2f}s "
-          f"({total / base:,.0f} rows/s)")
-    print(f"ratio data phase / baseline:  {phases['data'] / base:.2f}  (target ≤ 1.0)")
-    print(f"ratio end to end / baseline:  {wall / base:.2f}  (target ≤ 1.5)")
-    cks = full["phases_s"].get("checksum", 0.0)
-    matched = sum(1 for t in full["tables"] if t.get("checksum_match"))
-    print(f"\nverify --full (process wall time): {full_wall:.2f}s, of which checksums {cks:.2f}s "
-          f"({matched}/{len(full['tables'])} tables match; report ok: {full['ok']})")
-    print(f"ratio verify --full / data phase: {full_wall / phases['data']:.2f}, "
-          f"checksums alone: {cks / phases['data']:.2f}  (target ≤ 1.0)")
+        print(_row(f"  {name}", secs, total if name == "data" else None, None,
+                   naive_s if name == "data" else None))
+    print(_row("sqlite2pg-tui plan (inspect+profile)", plan_s, total, plan_rss))
+    if full is not None:
+        frep, fwall, frss = full
+        matched = sum(1 for t in frep["tables"] if t.get("checksum_match"))
+        print(_row("sqlite2pg-tui verify --full", fwall, total, frss, None, None,
+                   f"{matched}/{len(frep['tables'])} tables match"))
+    if naive:
+        print(_row("naive sqlite3 -csv | psql \\copy", naive[0], total, naive[1], None, None,
+                   "data only, not exact"))
+    print(_row("pgloader (end to end)", pgl_s, total, pgl[1] if pgl else None, None, None,
+               pgl_note))
+    checks = sum(v for k, v in phases.items() if k in ("verify", "checks"))
+    print("\ntargets (issue 11):")
+    if pgl_s:
+        print(f"  run end to end / pgloader   {wall / pgl_s:5.2f}  (≤ 0.5)")
+    if naive_s:
+        print(f"  data phase / naive pipe     {phases['data'] / naive_s:5.2f}  (≤ 1.0)")
+    print(f"  inspect/profile (plan)      {plan_s:5.2f}s (≤ 1.5 s at scale 1)")
+    print(f"  default checks / data       {checks / phases['data']:5.2f}  (≤ 0.25)")
+    print(f"  peak RSS of run             {rss / 1024:5.0f} MB (< 200 MB at scale 10)")
 
 
 if __name__ == "__main__":

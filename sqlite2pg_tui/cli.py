@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlite2pg_tui import __version__, locations
 from sqlite2pg_tui.core.errors import (
     EXIT_CANNOT_RUN,
     EXIT_DIFFERENCES,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     MappingError,
     MigrationError,
@@ -137,7 +141,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _finish(report: object, args: argparse.Namespace) -> int:
+def _finish(report: object, args: argparse.Namespace, signum: int | None = None) -> int:
     from sqlite2pg_tui.cli_output import format_report
     from sqlite2pg_tui.core.report import Report
 
@@ -147,8 +151,52 @@ def _finish(report: object, args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_report(report))
     if report.cancelled:
-        return EXIT_CANNOT_RUN
+        # Last, on stderr, even with --quiet: what PostgreSQL holds and what a rerun does.
+        lines = report.after_cancel or ["cancelled"]
+        _err("cancelled: " + lines[0])
+        for line in lines[1:]:
+            print(f"  {line}", file=sys.stderr)
+        return 128 + signum if signum else EXIT_CANNOT_RUN
     return EXIT_OK if report.ok else EXIT_DIFFERENCES
+
+
+def _interruptible(work: Callable[[threading.Event], Any]) -> tuple[Any, int | None]:
+    """Run ``work(cancel)`` in a thread while the main thread waits for signals: the first
+    Ctrl-C (or SIGTERM) sets ``cancel``, and the core stops the COPY on the server and says
+    what it left behind; a second one stops at once (KeyboardInterrupt).
+    Returns the result and the signal that cancelled it (None when none did)."""
+    if threading.current_thread() is not threading.main_thread():
+        return work(threading.Event()), None  # signals go to the main thread only
+    cancel = threading.Event()
+    caught: list[int] = []
+    box: dict[str, Any] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        caught.append(signum)
+        cancel.set()
+        print("\nsqlite2pg-tui: cancelling… (press Ctrl-C again to stop at once)",
+              file=sys.stderr, flush=True)
+
+    def target() -> None:
+        try:
+            box["result"] = work(cancel)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+            box["error"] = e
+
+    worker = threading.Thread(target=target, name="run", daemon=True)
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if "error" in box:
+        raise box["error"]
+    return box["result"], (caught[0] if caught else None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -161,9 +209,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
                       accept_rejects=args.accept_rejects, checks=not args.no_checks,
                       full=args.full_verify, identifier_case=args.identifier_case)
-    report = run_migration(args.source, args.pg, mapping, options=opts,
-                           on_event=ProgressPrinter(quiet=args.quiet))
-    return _finish(report, args)
+    printer = ProgressPrinter(quiet=args.quiet)
+    report, signum = _interruptible(lambda cancel: run_migration(
+        args.source, args.pg, mapping, options=opts, on_event=printer, cancel=cancel))
+    return _finish(report, args, signum)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -202,10 +251,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from sqlite2pg_tui.cli_output import ProgressPrinter
         from sqlite2pg_tui.core.migrate import RunOptions, run_migration
 
-        report = run_migration(str(src), dsn, options=RunOptions(
-            if_exists="replace", reject_dir=str(base / "rejects")),
-            on_event=ProgressPrinter(quiet=args.quiet))
-        code = _finish(report, args)
+        printer = ProgressPrinter(quiet=args.quiet)
+        report, signum = _interruptible(lambda cancel: run_migration(
+            str(src), dsn, options=RunOptions(if_exists="replace", reject_dir=str(base / "rejects")),
+            on_event=printer, cancel=cancel))
+        code = _finish(report, args, signum)
         # The sample holds dirty rows on purpose: rejecting exactly those, with everything
         # else verified, is the demo succeeding. Any other difference is still exit 1.
         if code == EXIT_DIFFERENCES and _only_expected_rejects(report):
@@ -374,8 +424,17 @@ def main(argv: list[str] | None = None) -> int:
         _err(str(e))
         return e.exit_code
     except KeyboardInterrupt:
-        _err("interrupted; the table being copied was rolled back")
-        return EXIT_CANNOT_RUN
+        if args.command in ("run", "demo"):
+            # A second Ctrl-C: no time to look. PostgreSQL rolls back whatever had not
+            # committed when the connection dropped; tables copied before stay.
+            _err("interrupted at once: the table being copied was rolled back by PostgreSQL "
+                 "but may be left empty; tables copied before stay (rerun with --if-exists "
+                 "replace to start over)")
+        elif args.command in ("inspect", "plan", "verify"):
+            _err("interrupted; nothing was written to PostgreSQL")
+        else:
+            _err("interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_CANNOT_RUN
     except OSError as e:

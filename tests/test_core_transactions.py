@@ -21,7 +21,7 @@ from helpers import (
 )
 
 from sqlite2pg_tui.core.copy import BATCH_ROWS
-from sqlite2pg_tui.core.events import Event, RowsCopied, TableFinished
+from sqlite2pg_tui.core.events import Event, PhaseStarted, RowsCopied, TableFinished
 from sqlite2pg_tui.core.migrate import RunOptions, run_migration
 
 BIG = 50_000  # several batches, so a cancel can land in the middle of a table
@@ -50,14 +50,34 @@ def test_big_table_needs_several_batches() -> None:
 def test_cancel_before_start_copies_nothing(src: Path, tmp_path: Path, pg_dsn: str,
                                             pg_conn: psycopg2.extensions.connection) -> None:
     cancel = threading.Event()
-    cancel.set()
+
+    def on_event(e: Event) -> None:
+        if isinstance(e, PhaseStarted) and e.phase == "data":
+            cancel.set()  # the tables exist, no copy has started
+
     report = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "rj")),
-                           cancel=cancel)
+                           on_event=on_event, cancel=cancel)
     assert report.cancelled is True and report.ok is False
     for name in ("big", "small"):
         assert report.table(name).copied_rows == 0
         assert report.table(name).error  # says why, for the report
-        assert not pg_table_exists(pg_conn, name) or pg_count(pg_conn, name) == 0
+        # No empty table is left behind to make the rerun fail with "already exists".
+        assert not pg_table_exists(pg_conn, name)
+    assert report.after_cancel[0] == "PostgreSQL holds nothing from this run (schema public)"
+    assert "rolled back and dropped (their copy never committed): big, small" in report.after_cancel
+    assert report.after_cancel[-1] == "a rerun starts from the beginning with the same command"
+
+
+def test_cancel_while_inspecting_writes_nothing(src: Path, tmp_path: Path, pg_dsn: str,
+                                               pg_conn: psycopg2.extensions.connection) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    report = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "rj")),
+                           cancel=cancel)
+    assert report.cancelled is True and report.tables == []
+    assert not pg_table_exists(pg_conn, "big") and not pg_table_exists(pg_conn, "small")
+    assert report.after_cancel[0] == ("cancelled while reading the SQLite file: nothing was "
+                                      "written to PostgreSQL")
 
 
 def test_cancel_mid_table_leaves_no_half_table(src: Path, tmp_path: Path, pg_dsn: str,
@@ -80,7 +100,8 @@ def test_cancel_mid_table_leaves_no_half_table(src: Path, tmp_path: Path, pg_dsn
     finished = [e for e in events if isinstance(e, TableFinished) and e.table == "big"]
     assert len(finished) == 1 and finished[0].error and finished[0].copied == 0
     assert report.table("big").copied_rows == 0
-    assert pg_count(pg_conn, "big") == 0  # rolled back: not the batches already sent
+    # Rolled back (not the batches already sent), and the empty table dropped again.
+    assert not pg_table_exists(pg_conn, "big")
 
     # A rerun that replaces the tables gives exact counts.
     res, data = migrate_cli(capsys, src, pg_dsn, tmp_path, "--if-exists", "replace")

@@ -51,6 +51,7 @@ class CopyResult:
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
+    committed: bool = False
     seconds: float = 0.0
     error: str = ""
     refused_by_postgres: list[Any] = field(default_factory=list)
@@ -198,13 +199,21 @@ class TableCopier:
                             cur, self.schema, self.tm.target, columns, self.staged_fks, key,
                             self._reject_staged)
                         self.result.copied = inserted
+                if self.cancel.is_set():
+                    raise Cancelled(f"cancelled while copying {self.table.name}")
                 self.pg.commit()
+                self.result.committed = True
                 return
             except _Decode:
                 self.pg.rollback()
                 raise _Fallback from None
+            except Cancelled:
+                self.pg.rollback()
+                raise
             except psycopg2.Error as e:
                 self.pg.rollback()
+                if self.cancel.is_set():  # the server cancelled the COPY on our request
+                    raise Cancelled(f"cancelled while copying {self.table.name}") from None
                 if fast:
                     raise _Fallback from None
                 line = _copy_line(e)

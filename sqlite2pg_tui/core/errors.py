@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1  # finished, but rows were rejected or verification found differences
 EXIT_CANNOT_RUN = 2  # bad input, connection, permissions, config
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT; SIGTERM gives 143): what was left is said
 
 
 class MigrationError(Exception):

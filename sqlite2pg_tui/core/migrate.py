@@ -23,6 +23,7 @@ from psycopg2 import sql
 
 from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks
 from sqlite2pg_tui.core import existing as existing_schema
+from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
@@ -61,10 +62,11 @@ def default_workers() -> int:
 
 
 def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
-             identifier_case: str = "lower") -> tuple[SourceSchema, Mapping]:
+             identifier_case: str = "lower",
+             cancel: threading.Event | None = None) -> tuple[SourceSchema, Mapping]:
     """The schema as it is now, and a mapping that matches it (planned if none given)."""
     if mapping is None:
-        ins: Inspection = inspect(source)
+        ins: Inspection = inspect(source, cancel=cancel)
         return ins.schema, plan(ins.schema, ins.profiles, identifier_case)
     conn = open_readonly(source)
     try:
@@ -102,7 +104,12 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     report = Report(source=str(source), target=redact(dsn))
     timer = _Timer(report, on_event)
     with timer.phase("inspect"):
-        schema, mapping = plan_for(str(source), mapping, on_event, opts.identifier_case)
+        try:
+            schema, mapping = plan_for(str(source), mapping, on_event, opts.identifier_case,
+                                       cancel)
+        except Cancelled:
+            settle(None, report, "", set(), "inspect", on_event)
+            return report
         mapping.validate()
     target_schema = opts.schema or mapping.schema
     if_exists = opts.if_exists or mapping.if_exists
@@ -139,61 +146,81 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                                     on_event, cancel, truncate=if_exists != "append")
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
+        created = {tm.target for _, tm in pairs if tm.target not in preexisting}
+        phase = "data"
+        try:
+            # From here on a cancel also stops the statement PostgreSQL is running.
+            with cancels_server_work(conn, cancel):
+                for step in _finishing(conn, source, dsn, schema, mapping, pairs, preexisting,
+                                       nocase, target_schema, reject_dir, opts, report,
+                                       on_event, timer, cancel):
+                    phase = step
+                    if cancel.is_set():
+                        break
+        except psycopg2.errors.QueryCanceled:
+            if not cancel.is_set():
+                raise
         if cancel.is_set():
-            report.cancelled = True
-            return report
-        def stopped() -> bool:  # a cancel after the copy: the data stays, nothing more is added
-            if cancel.is_set():
-                report.cancelled = True
-                on_event(Log("cancelled after the data phase: tables are copied, keys, indexes "
-                             "and foreign keys were not added", "warning"))
-            return report.cancelled
-
-        # The keys, indexes and constraints of existing tables are their owner's business.
-        fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
-        names = NameAllocator(finish.relation_names(conn, target_schema),
-                              folder(mapping.identifier_case))
-        with timer.phase("constraints"):
-            finish.constraints(conn, fresh, target_schema, names, report, on_event)
-        if stopped():
-            return report
-        with timer.phase("indexes"):
-            finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase,
-                           unique_as_constraint=mapping.framework == "django")
-        if stopped():
-            return report
-        with timer.phase("foreign keys"):
-            finish.foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
-        if stopped():
-            return report
-        with timer.phase("sequences"):
-            finish.sequences(conn, fresh, target_schema)
-            with conn.cursor() as cur:
-                existing_schema.bump_sequences(cur, target_schema,
-                                        [(t, tm) for t, tm in pairs if tm.target in preexisting])
-            conn.commit()
-        finish.views(conn, schema, mapping, target_schema, report, on_event)
-        report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
-        if opts.analyze:
-            with timer.phase("analyze"):
-                conn.autocommit = True
-                with conn.cursor() as cur:
-                    for _, tm in pairs:
-                        cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
-                conn.autocommit = False
-        if opts.verify and not stopped():
-            with timer.phase("verify"):
-                verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed,
-                            cancel=cancel, on_event=on_event)
-            if (opts.checks or opts.full) and not stopped():
-                from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
-
-                deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
-                    defaults=opts.checks, user=opts.checks, full=opts.full,
-                    reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
+            settle(conn, report, target_schema, created, phase, on_event)
     finally:
         conn.close()
     return report
+
+
+def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: SourceSchema,
+               mapping: Mapping, pairs: list[tuple[Table, TableMapping]], preexisting: set[str],
+               nocase: sql.Composable | None, target_schema: str, reject_dir: Path | None,
+               opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
+               cancel: threading.Event) -> Iterator[str]:
+    """The phases after the data, one at a time: yields each phase's name before it runs, so
+    the caller stops between phases on a cancel and knows which one it stopped. Yields
+    "data" first: a cancel during the copy stops before anything else starts."""
+    # The keys, indexes and constraints of existing tables are their owner's business.
+    fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
+    yield "data"
+    names = NameAllocator(finish.relation_names(conn, target_schema),
+                          folder(mapping.identifier_case))
+    yield "constraints"
+    with timer.phase("constraints"):
+        finish.constraints(conn, fresh, target_schema, names, report, on_event)
+    yield "indexes"
+    with timer.phase("indexes"):
+        finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase,
+                       unique_as_constraint=mapping.framework == "django")
+    yield "foreign keys"
+    with timer.phase("foreign keys"):
+        finish.foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
+    yield "sequences"
+    with timer.phase("sequences"):
+        finish.sequences(conn, fresh, target_schema)
+        with conn.cursor() as cur:
+            existing_schema.bump_sequences(cur, target_schema,
+                                    [(t, tm) for t, tm in pairs if tm.target in preexisting])
+        conn.commit()
+    finish.views(conn, schema, mapping, target_schema, report, on_event)
+    report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
+    if opts.analyze:
+        yield "analyze"
+        with timer.phase("analyze"):
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    for _, tm in pairs:
+                        cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
+            finally:
+                conn.autocommit = False
+    if opts.verify:
+        yield "verify"
+        with timer.phase("verify"):
+            verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed,
+                        cancel=cancel, on_event=on_event)
+        if opts.checks or opts.full:
+            yield "checks"
+            from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
+
+            deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
+                defaults=opts.checks, user=opts.checks, full=opts.full,
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
 
 
 def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],

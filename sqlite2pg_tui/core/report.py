@@ -36,6 +36,7 @@ class TableReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     refused_by_postgres: list[Any] = field(default_factory=list)  # locators of rows it refused
     fast_path: bool = False
+    committed: bool = False  # the table's copy committed (it holds every row copied)
     seconds: float = 0.0
     error: str = ""
     checksum_match: bool | None = None  # full-table checksum (verify --full); None: not computed
@@ -78,6 +79,7 @@ class Report:
     rejects_dir: str | None = None
     phases_s: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
+    after_cancel: list[str] = field(default_factory=list)  # what PostgreSQL holds, what a rerun does
     checks: list[dict[str, Any]] = field(default_factory=list)
     kind: str = "run"  # run | verify (a standalone verify: nothing was copied by it)
 
