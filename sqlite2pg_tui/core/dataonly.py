@@ -393,5 +393,6 @@ def _nothing_loaded(results: list[CopyResult], pairs: list[tuple[Table, TableMap
                     why: str) -> None:
     for r in results:
         r.copied = 0
+        r.committed = False  # the one transaction was rolled back, whatever a table's copier saw
         if not r.error:
             r.error = why

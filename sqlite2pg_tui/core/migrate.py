@@ -415,7 +415,8 @@ def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], sc
             copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
                                  truncate=truncate)
             results[tm.source] = copier.result
-            return copier.run()
+            with cancels_server_work(conn, cancel):
+                return copier.run()
         finally:
             conn.close()
 
@@ -447,7 +448,7 @@ def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
         rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
         rejected_reasons=r.reasons_by_column, refused_by_postgres=r.refused_by_postgres,
         nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
-        fast_path=r.fast_path, seconds=round(r.seconds, 3), error=r.error)
+        fast_path=r.fast_path, committed=r.committed, seconds=round(r.seconds, 3), error=r.error)
 
 
 def _plan_like_the_target(source: str, dsn: str, schema: str | None) -> tuple[SourceSchema, Mapping]:
