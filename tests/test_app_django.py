@@ -26,6 +26,7 @@ import psycopg2.extensions
 import pytest
 from app_harness import (
     APPS,
+    Failing,
     ToolRun,
     clean_env,
     column_types,
@@ -34,8 +35,12 @@ from app_harness import (
     database,
     dbname,
     indexes,
+    last_error,
+    missing,
+    params,
     run_tool,
     tool_output,
+    xfail,
 )
 
 PROJECT = APPS / "django_project"
@@ -181,12 +186,6 @@ def created_b(path_b: Side, pg_server_dsn: str) -> dict[str, str]:
     return created_on(path_b, pg_server_dsn)
 
 
-def last_error(stderr: str) -> str:
-    """The exception line of a traceback (the database's message), not the whole traceback."""
-    lines = [ln for ln in stderr.splitlines() if "Error" in ln and not ln.startswith(" ")]
-    return lines[-1] if lines else stderr[-2000:]
-
-
 def with_migration(project: Path, work: Path, *files: Path) -> Path:
     """A copy of the project with ``files`` added to shop/migrations."""
     copy = copy_tree(project, work / "project")
@@ -196,25 +195,6 @@ def with_migration(project: Path, work: Path, *files: Path) -> Path:
 
 
 # --- expectations, and what is not built yet --------------------------------------
-
-Failing = dict[tuple[str, str], str]  # (path, name) → what is missing, while it is
-
-
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-def missing(path: str, reason: str, *names: str) -> Failing:
-    return {(path, n): reason for n in names}
-
-
-def params(names: tuple[str, ...], failing: Failing, paths: tuple[str, ...] = ("a", "b")
-           ) -> list[Any]:
-    """(path, name) pairs; the ones in ``failing`` are marked as not built yet."""
-    return [pytest.param(p, n, id=f"{p}-{n}",
-                         marks=xfail(failing[p, n]) if (p, n) in failing else ())
-            for p in paths for n in names]
-
 
 def field_ids() -> tuple[str, ...]:
     return tuple(f"{m}.{f}" for m, fs in MODELS.items() for f in fs)
