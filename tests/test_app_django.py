@@ -67,7 +67,8 @@ MODELS: dict[str, tuple[str, ...]] = {
                      "priority", "stock", "rank", "views", "available", "released", "created_at",
                      "opens_at", "uuid", "attributes", "contact_email", "homepage", "thumbnail"),
     "shop.Product_tags": ("id", "product_id", "tag_id"),
-    "shop.Shipment": ("id", "product_id", "transit_time", "origin_ip", "shipped_at", "tracking"),
+    "shop.Shipment": ("id", "product_id", "transit_time", "origin_ip", "shipped_at", "tracking",
+                      "exchange_rate"),
     "shop.Tag": ("id", "name"),
 }
 FILTERS = (
@@ -75,7 +76,9 @@ FILTERS = (
     "date released null", "date released year 2024", "date released>=2023-06-01",
     "datetime created_at >= instant", "datetime created_at __date (Paris)",
     "datetime created_at __hour (Paris)", "datetime shipped_at max", "decimal price >= 500000.5",
-    "decimal price exact max", "decimal price min", "decimal price sum", "duration > 1 day",
+    "decimal price exact max", "decimal price min", "decimal price sum",
+    "decimal exchange_rate exact", "decimal exchange_rate < 0", "float weight infinite",
+    "duration > 1 day",
     "duration negative", "duration sum", "fk cycle featured", "fk self children",
     "int priority sum", "int priority=1", "ip ::1", "ip startswith 192.168.", "json has_key size",
     "json key color=red", "json nested bool", "json scalar 42", "json scalar string",
@@ -242,8 +245,8 @@ FIELD_FAILURES: Failing = {
               "shop.Product.created_at", "shop.Shipment.shipped_at"),
     **missing("a", "issue 10 §1: smallint unsigned holding only 1 became boolean",
               "admin.LogEntry.action_flag"),
-    **missing("a", "issue 10 §1: decimal(10,2) became double precision (reads float)",
-              "shop.Product.price"),
+    **missing("a", "issue 10 §1: decimal(p,s) became double precision (reads float)",
+              "shop.Product.price", "shop.Shipment.exchange_rate"),
     **missing("a", "issue 10 §1: integer holding 0/1 became boolean", "shop.Product.priority"),
     **missing("a", "issue 10 §2: time became text (reads str)", "shop.Product.opens_at"),
     **missing("a", "issue 10 §2: a DurationField is a plain bigint in the SQLite file; reads int",
@@ -322,7 +325,11 @@ NEXT_FAILURES: Failing = {
 }
 
 
-@pytest.mark.parametrize(("path", "name"), params(("0002_next", *NEXT_STEPS), NEXT_FAILURES))
+@pytest.mark.parametrize(("path", "name"), [
+    *params(("0002_next",), NEXT_FAILURES),
+    # One operation at a time says which one fails; on Path B the schema is the framework's
+    # own, where the whole revision above says enough.
+    *params(NEXT_STEPS, NEXT_FAILURES, ("a",))])
 def test_next_migration_applies(request: pytest.FixtureRequest, pg_server_dsn: str,
                                 tmp_path: Path, path: str, name: str) -> None:
     s: Side = request.getfixturevalue(f"path_{path}")
@@ -349,6 +356,7 @@ PATH_A_TYPES: dict[str, tuple[str, ...]] = {
     "django_admin_log.action_flag": ("smallint", *INTEGERISH),
     "shop_product.price": ("numeric(10,2)",),
     "shop_product.weight": ("double precision",),
+    "shop_shipment.exchange_rate": ("numeric(15,10)",),
     "shop_product.available": ("boolean",),
     "shop_category.is_active": ("boolean",),
     "auth_user.is_superuser": ("boolean",),
@@ -370,7 +378,8 @@ TYPE_FAILURES: Failing = {
     **missing("a", "issue 10 §1: smallint became bigint", "shop_product.rank"),
     **missing("a", "issue 10 §1: smallint unsigned holding only 1 became boolean",
               "django_admin_log.action_flag"),
-    **missing("a", "issue 10 §1: decimal(10,2) became double precision", "shop_product.price"),
+    **missing("a", "issue 10 §1: decimal(p,s) became double precision", "shop_product.price",
+              "shop_shipment.exchange_rate"),
     **missing("a", NAIVE, "shop_product.created_at", "shop_shipment.shipped_at",
               "auth_user.last_login", "django_session.expire_date"),
     **missing("a", "issue 10 §2: time became text", "shop_product.opens_at"),

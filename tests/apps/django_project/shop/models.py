@@ -63,3 +63,5 @@ class Shipment(models.Model):
     origin_ip = models.GenericIPAddressField()
     shipped_at = models.DateTimeField()
     tracking = models.JSONField(null=True, blank=True)
+    # Fifteen significant digits: all a REAL in SQLite keeps, all of them must arrive.
+    exchange_rate = models.DecimalField(max_digits=15, decimal_places=10)

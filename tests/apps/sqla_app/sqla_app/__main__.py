@@ -34,7 +34,8 @@ def fill(s: Session) -> None:
     for i in range(200):
         item = Item(
             supplier_id=suppliers[i % 8].id, code=f"C{i:04d}", status=list(Status)[i % 3],
-            price=Decimal(rnd.randrange(0, 99_999_999)) / 100, weight=rnd.random() * 1000,
+            price=Decimal(rnd.randrange(0, 99_999_999)) / 100,
+            weight={3: float("inf"), 4: float("-inf")}.get(i, rnd.random() * 1000),
             opens_at=dt.time(i % 24, i % 60, (i * 7) % 60, (i * 99991) % 1_000_000),
             lead_time=LEADS[i % len(LEADS)],
             created_at=dt.datetime(2024, 3, 30, 22, 0, tzinfo=UTC) + dt.timedelta(hours=i * 5,
@@ -122,6 +123,7 @@ def filters(s: Session) -> dict[str, Callable[[], object]]:
                                                  .where(Supplier.active.is_(True))),
         "numeric price > 500000": lambda: count(Item.price > Decimal("500000")),
         "numeric price sum": lambda: money(s.scalar(select(func.sum(Item.price)))),
+        "float weight infinite": lambda: count(Item.weight > 1e308),
         "time opens_at >= 12:00": lambda: count(Item.opens_at >= dt.time(12, 0)),
         "interval lead_time > 1 day": lambda: count(Item.lead_time > dt.timedelta(days=1)),
         "tz created_at >= instant": lambda: count(

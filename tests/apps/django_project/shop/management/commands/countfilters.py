@@ -51,6 +51,10 @@ def queries() -> dict[str, Callable[[], object]]:
         "decimal price exact max": lambda: p.filter(price=Decimal("999999.99")).count(),
         "decimal price sum": lambda: money(p.aggregate(v=Sum("price"))["v"]),
         "decimal price min": lambda: money(p.aggregate(v=Min("price"))["v"]),
+        "decimal exchange_rate exact": lambda: s.filter(
+            exchange_rate=Decimal("12345.6789012345")).count(),
+        "decimal exchange_rate < 0": lambda: s.filter(exchange_rate__lt=0).count(),
+        "float weight infinite": lambda: p.filter(weight__gt=1e308).count(),
         "duration > 1 day": lambda: s.filter(transit_time__gt=dt.timedelta(days=1)).count(),
         "duration negative": lambda: s.filter(transit_time__lt=dt.timedelta(0)).count(),
         "duration sum": lambda: repr(s.aggregate(v=Sum("transit_time"))["v"]),

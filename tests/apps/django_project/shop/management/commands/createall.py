@@ -50,7 +50,7 @@ def steps() -> dict[str, Callable[[], object]]:
         "shop.Shipment": lambda: Shipment.objects.create(
             product=made["shop.Product"], transit_time=dt.timedelta(days=2, microseconds=3),
             origin_ip="2001:db8::1", shipped_at=dt.datetime(2025, 1, 3, tzinfo=UTC),
-            tracking="scalar"),
+            tracking="scalar", exchange_rate=Decimal("3.1415926535")),
         "contenttypes.ContentType": lambda: keep("contenttypes.ContentType",
                                                  ContentType.objects.create(app_label="extra",
                                                                             model="thing")),

@@ -23,7 +23,10 @@ IPS = ["10.0.0.1", "192.168.1.254", "::1", "2001:db8::8a2e:370:7334", "fe80::1",
 DURATIONS = [dt.timedelta(0), dt.timedelta(microseconds=1), dt.timedelta(seconds=-90),
              dt.timedelta(days=3, hours=4, minutes=5, seconds=6, microseconds=789),
              dt.timedelta(days=11574, seconds=86399, microseconds=999999),
-             dt.timedelta(hours=36)]
+             dt.timedelta(hours=36), dt.timedelta(microseconds=9_000_000_000_000)]
+# Fifteen significant digits, negative, tiny, zero.
+RATES = [Decimal("12345.6789012345"), Decimal("-0.0000000001"), Decimal("0E-10"),
+         Decimal("99999.9999999999"), Decimal("1.1000000000")]
 
 
 class Command(BaseCommand):
@@ -55,7 +58,9 @@ class Command(BaseCommand):
             products.append(Product.objects.create(
                 category=cats[i % 12], sku=f"SKU-{i:05d}", name=f"Product {i} «spécial» 🚀",
                 description="" if i % 7 == 0 else f"Line one\nline two of {i}\ttabbed",
-                slug=f"product-{i}", price=price, weight=rnd.random() * 100,
+                slug=f"product-{i}", price=price,
+                # SQLite and PostgreSQL both hold infinities in a double.
+                weight={13: float("inf"), 14: float("-inf")}.get(i, rnd.random() * 100),
                 priority=i % 2, stock=rnd.randrange(0, 2_147_483_647),
                 rank=rnd.randrange(-32768, 32767), views=rnd.randrange(-2**63, 2**63 - 1),
                 available=i % 3 != 0,
@@ -82,7 +87,7 @@ class Command(BaseCommand):
                 origin_ip=IPS[i % len(IPS)],
                 shipped_at=dt.datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC)
                 + dt.timedelta(minutes=i * 37, microseconds=i),
-                tracking=tracking)
+                tracking=tracking, exchange_rate=RATES[i % len(RATES)])
         staff = Group.objects.create(name="staff")
         staff.permissions.set(Permission.objects.filter(content_type__app_label="shop"))
         users = []
