@@ -114,9 +114,10 @@ def dbname(dsn: str) -> str:
 
 
 def query(dsn: str, stmt: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """One statement in its own committed transaction; its rows."""
     conn = psycopg2.connect(dsn)
     try:
-        with conn.cursor() as cur:
+        with conn, conn.cursor() as cur:
             cur.execute(stmt, params)
             return cur.fetchall()
     finally:
