@@ -1,0 +1,18 @@
+# One operation of ../0002_next.py (made by makemigrations), to apply it alone.
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('shop', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='product',
+            name='sku',
+            field=models.CharField(max_length=64),
+        ),
+    ]

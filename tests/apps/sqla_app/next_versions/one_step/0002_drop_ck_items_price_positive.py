@@ -1,0 +1,22 @@
+"""drop_ck_items_price_positive: one operation of ../0002_next.py, to apply it alone
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa  # noqa: F401  (the same header as every revision)
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.drop_constraint(op.f("ck_items_price_positive"), type_="check")
+
+
+def downgrade() -> None:
+    raise NotImplementedError
