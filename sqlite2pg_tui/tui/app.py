@@ -14,12 +14,14 @@ from textual.clock import Clock
 from textual.widgets import Input, TextArea
 
 from sqlite2pg_tui import locations
-from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_DIFFERENCES, EXIT_OK
+from sqlite2pg_tui.core.errors import EXIT_DIFFERENCES, EXIT_OK
 from sqlite2pg_tui.core.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
 from sqlite2pg_tui.tui.state import WizardState
+
+QUIT_GRACE_S = 1.0  # how long quitting waits for a cancelled run to wind down
 
 
 class WizardApp(App[int]):
@@ -62,6 +64,7 @@ class WizardApp(App[int]):
         self.bar_clock = bar_clock
         self.cursor_blink = cursor_blink
         self.cancel_event: threading.Event | None = None
+        self.run_thread: threading.Thread | None = None  # the migration, while it runs
 
     async def on_mount(self) -> None:
         connect = ConnectScreen()
@@ -116,6 +119,7 @@ class WizardApp(App[int]):
                 self.notify(f"cannot write {path}: {e.strerror or e}", severity="error", markup=False)
                 return
             st.mapping_path = str(saved)
+            st.mark_saved()
             self.notify(f"mapping saved to {saved} (no password in it)", title="Mapping saved", markup=False)
 
         self.push_screen(PathModal("Save the mapping (TOML)", default), chosen)
@@ -126,9 +130,9 @@ class WizardApp(App[int]):
         self.push_screen(HelpModal(self.screen))
 
     async def action_quit(self) -> None:
-        if not self.state.running:
-            self.exit(self.exit_code())
-            return
+        if isinstance(self.screen, ConfirmModal):
+            return  # already asking
+        st = self.state
 
         def answered(stop: bool | None) -> None:
             if stop:
@@ -136,9 +140,18 @@ class WizardApp(App[int]):
                     self.cancel_event.set()
                 self.exit(self.exit_code())
 
-        self.push_screen(ConfirmModal("A run is in progress", "Quitting cancels it: the table "
-                                      "being copied is rolled back.", yes="Cancel and quit",
-                                      no="Keep running"), answered)
+        if st.running:
+            self.push_screen(ConfirmModal("A run is in progress", "Quitting cancels it: the "
+                                          "table being copied is rolled back.",
+                                          yes="Cancel and quit", no="Keep running"), answered)
+        elif st.unsaved():
+            where = f" ({st.mapping_path})" if st.mapping_path else ""
+            self.push_screen(ConfirmModal(
+                "Quit without saving the mapping?",
+                f"Your changes to the mapping{where} are not saved; ctrl+s saves them.",
+                yes="Quit", no="Stay"), answered)
+        else:
+            self.exit(self.exit_code())
 
     def on_unmount(self) -> None:
         # However the app ends, a run still going must stop at its next batch.
@@ -147,16 +160,21 @@ class WizardApp(App[int]):
 
     def exit_code(self) -> int:
         report = self.state.report
-        if report is None:
-            return EXIT_OK
-        if report.cancelled:
-            return EXIT_CANNOT_RUN
+        if report is None or report.cancelled:
+            return EXIT_OK  # nothing was verified, and stopping was the user's own choice
         return EXIT_OK if report.ok else EXIT_DIFFERENCES
 
 
 def run_wizard(source: str | None = None, dsn: str | None = None, mapping: str | None = None,
                if_exists: str | None = None) -> int:
-    """Start the wizard; the exit code follows the last run (0 ok, 1 differences, 2 cancelled)."""
+    """Start the wizard; the exit code follows the last finished run (0 ok or none or
+    cancelled, 1 differences)."""
     app = WizardApp(source, dsn, mapping, if_exists)
     result = app.run()
-    return result if isinstance(result, int) else app.exit_code()
+    code = result if isinstance(result, int) else app.exit_code()
+    run = app.run_thread
+    if run is not None and run.is_alive():
+        # Quit during a run: it was told to stop; give it a moment to roll back cleanly.
+        # A COPY still going past that is rolled back by the server when we disconnect.
+        run.join(QUIT_GRACE_S)
+    return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.inspection import Inspection
@@ -33,6 +34,8 @@ class WizardState:
     dirt: dict[str, dict[str, ColumnDirt]] = field(default_factory=dict)
     report: Report | None = None
     running: bool = False
+    # The mapping as last planned, loaded or saved: anything else is work quitting would lose.
+    saved_form: dict[str, Any] | None = None
 
     @property
     def dsn(self) -> str:
@@ -86,6 +89,18 @@ class WizardState:
             self.mapping.schema = self.schema or "public"
             self.mapping.if_exists = self.if_exists
 
+    def unsaved(self) -> bool:
+        """The mapping was changed since it was planned, loaded or saved."""
+        if self.mapping is None:
+            return False
+        self.sync_mapping()
+        return self.mapping.to_dict() != self.saved_form
+
+    def mark_saved(self) -> None:
+        if self.mapping is not None:
+            self.sync_mapping()
+            self.saved_form = self.mapping.to_dict()
+
     def adopt(self, mapping: Mapping, *, settings: bool) -> None:
         """Make ``mapping`` the one being edited.
 
@@ -99,3 +114,4 @@ class WizardState:
         else:
             self.sync_mapping()
         self.dirt.clear()
+        self.mark_saved()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import ClassVar
 
@@ -315,9 +316,20 @@ reject directory shown in the summary.
 
     # --- the worker: never touches a widget ----------------------------------------------
 
-    @work(thread=True, exclusive=True, group="run")
-    def _run(self, source: str, dsn: str, mapping: Mapping, opts: RunOptions,
-             cancel: threading.Event) -> None:
+    @work(exclusive=True, group="run")
+    async def _run(self, source: str, dsn: str, mapping: Mapping, opts: RunOptions,
+                   cancel: threading.Event) -> None:
+        # A daemon thread of our own, not Textual's thread pool: quitting during a run must
+        # not wait for the copy to end (the pool is joined when the app's loop closes).
+        thread = threading.Thread(target=self._run_body, args=(source, dsn, mapping, opts, cancel),
+                                  name="sqlite2pg-run", daemon=True)
+        self.wizard.run_thread = thread
+        thread.start()
+        while thread.is_alive():
+            await asyncio.sleep(0.05)
+
+    def _run_body(self, source: str, dsn: str, mapping: Mapping, opts: RunOptions,
+                  cancel: threading.Event) -> None:
         def on_event(event: Event) -> None:
             if isinstance(event, RowsCopied):
                 # Many per second per table: kept for the next tick instead of posted.
