@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
 
-from sqlite2pg_tui.core import converters
+from sqlite2pg_tui.core import converters, frameworks
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
@@ -53,6 +53,12 @@ values it refuses. The lower list shows those values with their rowid and the re
 Dirty counts are exact: they come from running the very converters the copy runs.
 Refused values go through the column's on-error policy (reject the row, set NULL or
 abort), chosen in the converter picker.
+
+The declared type is the contract the application was written against, so it decides
+the PostgreSQL type. Where the data suggests more (0/1 in an integer column could be a
+boolean, ISO dates in a varchar a date), the PG type carries a ◆ and the line under
+the columns says what and why: `a` accepts it for that column. Nothing is changed
+without you: the application's own code may rely on the declared type.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_table", "In/out", id="toggle-table",
@@ -65,6 +71,8 @@ abort), chosen in the converter picker.
                 tooltip="only columns with refused or altered values (again: all)"),
         Binding("v", "show_value", "View", id="show-value",
                 tooltip="the highlighted dirty value (or column) in full"),
+        Binding("a", "accept_suggestion", "Accept ◆", id="accept-suggestion",
+                tooltip="take the type the data suggests for this column (marked ◆)"),
         Binding("ctrl+n", "next", "Run", id="next", tooltip="on to Run: a summary to confirm"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Connect"),
     ]
@@ -99,6 +107,11 @@ abort), chosen in the converter picker.
             d.add_column(label, key=key)
         self.fill_tables()
         t.focus()
+        if fw := frameworks.by_key(self.mapping.framework):
+            self.notify(f"Made by {fw.name}: the surest path is to let its migrations create the "
+                        "schema on PostgreSQL, then load the data into it (Run: truncate). "
+                        + " · ".join(fw.data_only_steps(self.state.source or "app.db")),
+                        title=f"{fw.name} database", timeout=12, markup=False)
         missing = [tm.source for tm in self.mapping.tables if tm.source not in self.state.dirt]
         if missing:
             self._scan_tables(missing)
@@ -206,7 +219,8 @@ abort), chosen in the converter picker.
         w = self.width_of
         return [_cut(cm.source, w("column")), _cut(cm.declared or "-", w("declared")),
                 _cut(p.storage_mix() if p else "generated", w("holds")),
-                _cut(cm.pg_type, w("pg_type")), _cut(cm.converter, w("converter")), dirty]
+                _cut(cm.pg_type + (" ◆" if cm.suggestion else ""), w("pg_type")),
+                _cut(cm.converter, w("converter")), dirty]
 
     # Cell widths at 80 columns, and each one's share of the columns a wider terminal adds.
     _WIDTHS: ClassVar[dict[str, tuple[int, float]]] = {
@@ -259,6 +273,7 @@ abort), chosen in the converter picker.
 
     def select_column(self, name: str) -> None:
         self.column_name = name
+        self.refresh_bindings()
         self.query_one("#column-detail", Static).update(self.column_detail())
         self.fill_dirt()
 
@@ -296,6 +311,10 @@ abort), chosen in the converter picker.
             text.append(f" · {d.altered:,} altered")
         if cm.note:
             text.append(f" · {cm.note}", style="dim")
+        if cm.suggestion:
+            text.append(f"\n◆ the data suggests {cm.suggestion.pg_type} via "
+                        f"{cm.suggestion.converter}: {cm.suggestion.note} · a: accept",
+                        style="cyan")
         return text
 
     # --- dirty values of the highlighted column --------------------------------------
@@ -422,6 +441,21 @@ abort), chosen in the converter picker.
 
         self.app.push_screen(TypeModal(f"{self.table_name}.{cm.source}", cm.pg_type,
                                        p.max_text_len if p else 0), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_suggestion":
+            cm = self.current_column() if self.is_mounted else None
+            return cm is not None and cm.suggestion is not None
+        return True
+
+    def action_accept_suggestion(self) -> None:
+        cm = self.current_column()
+        if cm is None or not cm.accept_suggestion():
+            return
+        self.notify(f"{self.table_name}.{cm.source} → {cm.pg_type} ({cm.converter})", timeout=3,
+                    markup=False)
+        self.rescan(cm)
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         self.only_problems = not self.only_problems

@@ -179,7 +179,8 @@ reject directory shown in the summary.
         existing = self.existing_targets()
         effect = {"fail": "enter asks what to do with them",
                   "replace": "they are dropped and created again",
-                  "append": "rows are added to them"}[st.if_exists]
+                  "append": "rows are added to them (they must be empty)",
+                  "truncate": "they are kept and their rows replaced"}[st.if_exists]
         if st.target_error:
             row("target", Text(f"✗ {st.target_error}", style="red"))
         elif self.probing and st.target is None:
@@ -251,7 +252,7 @@ reject directory shown in the summary.
             why = "The last run created them. "
 
         def answered(choice: str | None) -> None:
-            if choice not in ("replace", "append"):
+            if choice not in ("replace", "append", "truncate"):
                 return
             st.if_exists = choice
             st.sync_mapping()
@@ -261,10 +262,13 @@ reject directory shown in the summary.
 
         self.app.push_screen(ChoiceModal(
             f"{len(existing)} target table(s) already exist in {st.schema or 'public'}",
-            existing, [("r", "replace", "Replace them"), ("a", "append", "Append to them")],
-            note=why + "Replace drops them (their rows are lost) and copies everything again; "
-                       "append adds the rows to what they hold (duplicate keys fail the "
-                       "table). The choice is kept in the mapping."), answered)
+            existing, [("r", "replace", "Replace them"), ("t", "truncate", "Empty and load"),
+                       ("a", "append", "Append to them")],
+            note=why + "Replace drops them (their rows are lost) and creates them again from the "
+                       "SQLite file; truncate keeps the tables (the choice for a schema the "
+                       "application's own migrations made) and replaces their rows in one "
+                       "transaction; append loads into tables that are still empty. The choice "
+                       "is kept in the mapping."), answered)
 
     def start(self) -> None:
         st = self.state
