@@ -399,12 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("locate", help="where mappings, reports and rejects are kept")
     p.set_defaults(func=cmd_locate)
 
-    for module in ("sqlite2pg_tui.portcode.command", "sqlite2pg_tui.kit.command"):
-        try:
-            register = __import__(module, fromlist=["register"]).register
-        except ImportError:
-            continue
-        register(sub)
+    # Both ship with the package: a failing import is a bug to see, not a command to hide.
+    from sqlite2pg_tui.kit.command import register as register_kit
+    from sqlite2pg_tui.portcode.command import register as register_portcode
+
+    register_portcode(sub)
+    register_kit(sub)
     return parser
 
 

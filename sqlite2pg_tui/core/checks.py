@@ -757,7 +757,7 @@ def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = N
 
 def _julian_to_datetime(j: float) -> datetime:
     # julianday() counts whole milliseconds; rounding there drops the float's noise.
-    return datetime(1970, 1, 1) + timedelta(milliseconds=round((j - 2440587.5) * 86_400_000))
+    return datetime(1970, 1, 1) + timedelta(milliseconds=round((j - converters.JULIAN_UNIX_EPOCH) * 86_400_000))
 
 
 def _to_naive_utc(v: Any) -> datetime | None:

@@ -8,6 +8,7 @@ from typing import Any
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import converters
+from sqlite2pg_tui.core.sql_translate import Untranslatable
 
 # SQLite's CURRENT_* are UTC; written so the column's type gets UTC too.
 _NOW_UTC = "(now() AT TIME ZONE 'utc')"
@@ -20,8 +21,7 @@ _EPOCH_FORMS = re.compile(r"^\(?\s*(strftime\s*\(\s*'%s'\s*,\s*'now'\s*\)|unixep
 _ISO_MS_FORM = re.compile(r"^\(?\s*strftime\s*\(\s*'%Y-%m-%dT%H:%M:%fZ'\s*,\s*'now'\s*\)\s*\)?$", re.I)
 
 
-class Untranslatable(Exception):  # noqa: N818 - an outcome reported to the user
-    pass
+__all__ = ["Untranslatable", "translate"]  # one Untranslatable for every translation
 
 
 def _literal(text: str) -> Any:

@@ -32,6 +32,7 @@ import sqlglot
 from sqlglot import exp
 
 from sqlite2pg_tui.core import converters
+from sqlite2pg_tui.core.converters import JULIAN_UNIX_EPOCH
 from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.sql_translate import Untranslatable
 
@@ -396,7 +397,7 @@ class _Rewriter:
             if c.number_stored == "julian":
                 return exp.Paren(this=exp.Add(
                     this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                    expression=exp.Literal.number("2440587.5")))
+                    expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
             div = converters.EPOCH_DIVISOR.get(str(c.cm.options.get("unit", "s")), 1)
             return exp.Paren(this=exp.Mul(this=epoch, expression=exp.Literal.number(div))) \
                 if div != 1 else epoch
@@ -579,7 +580,7 @@ class _Rewriter:
             # A bare number is a Julian day number to SQLite.
             ts = exp.AtTimeZone(this=exp.Anonymous(this="TO_TIMESTAMP", expressions=[
                 exp.Mul(this=exp.Paren(this=exp.Sub(this=_cast(base, "double precision"),
-                                                     expression=exp.Literal.number("2440587.5"))),
+                                                     expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH)))),
                         expression=exp.Literal.number(86400))]), zone=exp.Literal.string("UTC"))
         else:
             ts = _cast(base, "timestamp")
@@ -628,7 +629,7 @@ class _Rewriter:
         epoch = exp.Extract(this=exp.var("EPOCH"), expression=ts.copy())
         if name == "julianday":
             return exp.Paren(this=exp.Add(this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                                          expression=exp.Literal.number("2440587.5")))
+                                          expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
         if name == "unixepoch":
             return _cast(exp.Floor(this=epoch), "bigint")
         assert fmt is not None

@@ -48,10 +48,6 @@ def rewrite(tree: exp.Expression, columns: dict[str, str] | None = None,
                 b = _bool_literal(lit)
                 if b is not None:
                     lit.replace(b)
-    for node in list(tree.find_all(exp.Where)):
-        cond = node.this
-        if isinstance(cond, exp.Column) and cond.name.lower() in booleans:
-            pass  # a bare boolean column is already a valid condition
     for col in tree.find_all(exp.Column):
         col.set("this", exp.to_identifier(columns.get(col.name, col.name), quoted=True))
     for tbl in tree.find_all(exp.Table):
