@@ -243,3 +243,24 @@ def test_on_conflict_clauses_are_read_past_and_listed(
     assert _constraints(pg_conn, "t") == {"t_pkey": "p", "v_set": "c"}
     report = json.loads((tmp_path / "r.json").read_text())
     assert [n["kind"] for n in report["not_migrated"] if n["name"] == "t"] == ["conflict clause"]
+
+
+def test_integer_width_is_a_limit_of_the_type(tmp_path: Path) -> None:
+    """A Django `integer` is PostgreSQL's 32-bit integer: a bigger value is dirty, found by the
+    converter before COPY, never a failed COPY."""
+    from sqlite2pg_tui.core import converters
+    from sqlite2pg_tui.core.mapping import ColumnMapping
+
+    conv = converters.build("integer", converters.type_options("integer", "integer"))
+    assert conv(2**31 - 1) == 2**31 - 1
+    with pytest.raises(converters.Reject, match="32-bit"):
+        conv(2**31)
+    cm = ColumnMapping("n", "n", "integer", "bigint", "integer")
+    cm.set_type("smallint")
+    assert cm.options == {"bits": 16}
+    cm.set_type("numeric(10,2)")
+    assert (cm.converter, cm.options) == ("numeric", {"precision": 10, "scale": 2})
+    cm.set_type("varchar(5)")
+    assert (cm.converter, cm.options) == ("varchar", {"length": 5})
+    cm.set_type("text")  # varchar's 255 default must not limit a text column
+    assert (cm.converter, cm.options) == ("text", {})

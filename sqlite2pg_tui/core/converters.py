@@ -200,28 +200,33 @@ register(Converter("varchar", "varchar(n)", "Text with a length limit; longer va
 _INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
-def _make_integer(_opts: dict[str, Any]) -> Convert:
+def _make_integer(opts: dict[str, Any]) -> Convert:
+    bits = int(opts.get("bits") or 64)
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    too_big = f"outside the {bits}-bit integer range" + (
+        "" if bits == 64 else f" of {'smallint' if bits == 16 else 'integer'}")
+
+    def ranged(n: int) -> int:
+        if lo <= n <= hi:
+            return n
+        raise Reject(too_big)
+
     def conv(v: Any) -> int:
         if type(v) is int:
-            if INT64_MIN <= v <= INT64_MAX:
-                return v
-            raise Reject("outside the 64-bit integer range")
+            return ranged(v)
         if isinstance(v, float):
-            if v.is_integer() and INT64_MIN <= v <= INT64_MAX:
-                return int(v)
+            if v.is_integer():
+                return ranged(int(v))
             raise Reject("has a fractional part" if math.isfinite(v) else "is infinite or NaN")
         if isinstance(v, str):
             if _INT_TEXT.match(v):
-                n = int(v)
-                if INT64_MIN <= n <= INT64_MAX:
-                    return n
-                raise Reject("outside the 64-bit integer range")
+                return ranged(int(v))
             try:
                 f = float(v)
             except ValueError:
                 raise Reject("not a number") from None
             if math.isfinite(f) and f.is_integer():
-                return int(f)
+                return ranged(int(f))
             raise Reject("has a fractional part" if math.isfinite(f) else "is infinite or NaN")
         raise Reject("a blob, not a number")
 
@@ -617,5 +622,9 @@ def target_type(name: str, options: dict[str, Any] | None, current: str) -> str:
 
 # Converters for the types an application's schema declares (interval, time, inet, …): their
 # own module, registered here so that importing this one gives the whole registry.
-from sqlite2pg_tui.core.converters_pgtypes import fit_numeric, type_options  # noqa: E402, F401
+from sqlite2pg_tui.core.converters_pgtypes import (  # noqa: E402, F401
+    TYPE_LIMITS,
+    fit_numeric,
+    type_options,
+)
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlite2pg_tui.core.converters import type_options
+
 LEN_RE = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
 
 
@@ -59,7 +61,7 @@ def _integer(words: set[str], framework: str | None) -> Declared:
     if "UNSIGNED" in words and not framework and size < 2:
         # SQLite stores at most a signed 64-bit integer, so only the smaller sizes grow.
         size += 1
-    return Declared(_INT_SIZES[size], "integer")
+    return Declared(_INT_SIZES[size], "integer", type_options("integer", _INT_SIZES[size]))
 
 
 def declared_type(declared: str, framework: str | None = None) -> Declared | None:
@@ -92,8 +94,8 @@ def declared_type(declared: str, framework: str | None = None) -> Declared | Non
     if words & {"DECIMAL", "NUMERIC", "NUMBER", "MONEY"}:
         if m:
             # numeric(p,s) refuses what does not fit exactly, as PostgreSQL would round it.
-            p, s = int(m.group(1)), int(m.group(2) or 0)
-            return Declared(f"numeric({p},{s})", "numeric", {"precision": p, "scale": s})
+            pg_type = f"numeric({int(m.group(1))},{int(m.group(2) or 0)})"
+            return Declared(pg_type, "numeric", type_options("numeric", pg_type))
         if "DECIMAL" in words or framework:
             return Declared("numeric", "numeric")
         return Declared("numeric", "numeric", precise=False)  # bare NUMERIC: the data decides
@@ -110,7 +112,8 @@ def declared_type(declared: str, framework: str | None = None) -> Declared | Non
                           "NATIVE"}:
             n = int(m.group(1))
             why = "" if "VAR" in t else f"char({n}) pads with spaces in PostgreSQL: varchar({n})"
-            return Declared(f"varchar({n})", "varchar", {"length": n}, why=why)
+            return Declared(f"varchar({n})", "varchar", type_options("varchar", f"varchar({n})"),
+                            why=why)
         # TEXT says "a string"; from a framework it is exactly that (Django's TextField).
         return Declared("text", "text", precise=bool(framework))
     if aff == "BLOB":

@@ -47,6 +47,19 @@ class ColumnMapping:
     note: str = ""  # why the planner proposed this, for people
     suggestion: Suggestion | None = None
 
+    def set_type(self, pg_type: str) -> None:
+        """A new target type, with a converter that produces it and the limits it imposes
+        (varchar's length, numeric's precision, integer's width)."""
+        if pg_type != self.pg_type:
+            self.note = ""  # the planner's reason was for its own proposal, not this one
+        self.pg_type = pg_type
+        names = converters.converters_for(pg_type)
+        if self.converter not in names or (
+                self.converter == "varchar" and converters.base_type(pg_type) != "varchar"):
+            self.converter, self.options = names[0], {}
+        kept = {k: v for k, v in self.options.items() if k not in converters.TYPE_LIMITS}
+        self.options = {**kept, **converters.type_options(self.converter, pg_type)}
+
     def accept_suggestion(self) -> bool:
         """Take the suggested type and converter; False when there is none."""
         s = self.suggestion

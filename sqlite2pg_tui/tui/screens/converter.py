@@ -3,7 +3,6 @@ preview on the column's own samples and dirty values. Also the target-type picke
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,7 +27,6 @@ from sqlite2pg_tui.tui.widgets.field import Field
 
 POLICY_LABELS = {"reject": "reject row", "null": "set NULL", "abort": "abort"}
 UNITS = [(u, u) for u in converters.EPOCH_DIVISOR]
-_VARCHAR_RE = re.compile(r"^varchar\s*\(\s*(\d+)\s*\)$", re.I)
 
 
 @dataclass
@@ -41,19 +39,7 @@ class ConverterChoice:
 
 def apply_type(cm: ColumnMapping, pg_type: str) -> None:
     """Set a column's target type and keep its converter consistent with it."""
-    if pg_type != cm.pg_type:
-        cm.note = ""  # the planner's reason was for its own proposal, not this one
-    cm.pg_type = pg_type
-    names = converters.converters_for(pg_type)
-    if cm.converter not in names:
-        cm.converter = names[0]
-        cm.options = {}
-    m = _VARCHAR_RE.match(pg_type.strip())
-    if m:
-        cm.options = {**cm.options, "length": int(m.group(1))}
-    elif "length" in cm.options:
-        # A text converter kept from varchar(n) would still refuse long values.
-        cm.options = {k: v for k, v in cm.options.items() if k != "length"}
+    cm.set_type(pg_type)
 
 
 def apply_choice(cm: ColumnMapping, choice: ConverterChoice) -> None:
