@@ -159,8 +159,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("sequences"):
             finish.sequences(conn, fresh, target_schema)
             with conn.cursor() as cur:
-                existing_schema.bump_sequences(cur, target_schema,
-                                        [(t, tm) for t, tm in pairs if tm.target in preexisting])
+                loaded = [(t, tm) for t, tm in pairs
+                          if tm.target in preexisting and not report.table(tm.source).error]
+                existing_schema.bump_sequences(cur, target_schema, loaded)
             conn.commit()
         finish.views(conn, schema, mapping, target_schema, report, on_event)
         report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
