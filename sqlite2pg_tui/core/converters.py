@@ -200,7 +200,20 @@ register(Converter("varchar", "varchar(n)", "Text with a length limit; longer va
 _INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
-def _make_integer(_opts: dict[str, Any]) -> Convert:
+def _make_integer(opts: dict[str, Any]) -> Convert:
+    lo, hi = opts.get("min"), opts.get("max")
+    if lo is not None or hi is not None:  # integer/smallint columns: a narrower range
+        wide = _make_integer({})
+        lo, hi = int(lo if lo is not None else INT64_MIN), int(hi if hi is not None else INT64_MAX)
+
+        def narrow(v: Any) -> int:
+            n = wide(v)
+            if not lo <= n <= hi:
+                raise Reject(f"outside the column's range ({lo} to {hi})")
+            return n
+
+        return narrow
+
     def conv(v: Any) -> int:
         if type(v) is int:
             if INT64_MIN <= v <= INT64_MAX:
