@@ -190,3 +190,13 @@ def test_round_trip(pg_conn: psycopg2.extensions.connection, pg_type: str, name:
         cur.execute("SELECT v FROM rt")
         back = cur.fetchone()[0]
     assert back == got or str(back) == str(got), (back, got)
+
+
+def test_integer_range_of_the_column_type() -> None:
+    opts = converters.type_options("integer", "integer")
+    assert opts == {"min": -(2**31), "max": 2**31 - 1}
+    assert conv("integer", 2**31 - 1, **opts) == 2**31 - 1
+    assert "range" in reason("integer", 2**31, **opts)
+    assert "range" in reason("integer", "-40000", **converters.type_options("integer", "smallint"))
+    assert converters.type_options("integer", "bigint") == {}
+    assert converters.type_options("text", "character(3)") == {"length": 3}

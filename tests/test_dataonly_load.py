@@ -245,3 +245,24 @@ def test_orphans_and_the_descendants_of_rejected_parents(
     row = next(ln for ln in text.splitlines() if ln.startswith("shop_product"))
     assert "REJECTS" in row and " ok " not in row
     assert products.count_match and products.sample_mismatches == 0, text
+
+
+def test_nulls_for_not_null_and_integer_range_are_found_before_writing(
+        source: Path, pg_dsn: str, target: psycopg2.extensions.connection, tmp_path: Path) -> None:
+    conn = sqlite3.connect(source)
+    conn.executescript("""
+        UPDATE django_content_type SET id = 3000000000 WHERE id = 3;  -- the target's id is integer
+        CREATE TABLE p2 AS SELECT * FROM shop_product;                 -- SQLite's NOT NULL dropped
+        DROP TABLE shop_product;
+        ALTER TABLE p2 RENAME TO shop_product;
+        UPDATE shop_product SET created = NULL WHERE id IN (7, 8);
+    """)
+    conn.commit()
+    conn.close()
+    with pytest.raises(MappingError) as info:
+        run(source, pg_dsn, tmp_path, accept_rejects=True)
+    listed = "\n".join(info.value.differences)
+    assert "shop_product.created: 2 NULL value(s) for a NOT NULL column (e.g. rowid 7)" in listed
+    assert "django_content_type.id: 1 value(s) do not fit integer" in listed
+    assert "-2147483648 to 2147483647" in listed
+    assert pg_all(target, "SELECT count(*) FROM django_content_type") == [(2,)]

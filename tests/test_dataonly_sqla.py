@@ -160,3 +160,32 @@ def test_a_cycle_of_keys_that_are_not_deferrable_loads_and_stays_not_deferrable(
     # The application's constraints are exactly as they were.
     assert pg_all(pg_conn, "SELECT conname, condeferrable FROM pg_constraint WHERE contype = 'f' "
                            "ORDER BY 1") == [("books_author_id_fkey", False), ("fk_authors_favorite", False)]
+
+
+def test_a_table_that_fails_rolls_the_whole_load_back(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    src = make_sqlite(tmp_path / "f.db", """
+        CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id), qty INTEGER);
+    """, {"a": [(i, f"a{i}") for i in range(1, 11)],
+          "b": [(i, i % 10 + 1, 0 if i <= 60 else 1) for i in range(1, 101)]})
+    with pg_conn.cursor() as cur:  # a CHECK the SQLite file never had: PostgreSQL refuses 60 rows
+        cur.execute("""
+            CREATE TABLE a (id serial PRIMARY KEY, name text);
+            CREATE TABLE b (id serial PRIMARY KEY, a_id int REFERENCES a (id), qty int CHECK (qty > 0));
+            INSERT INTO a (name) VALUES ('kept');
+        """)
+    pg_conn.commit()
+    from sqlite2pg_tui.cli_output import format_report
+    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+
+    report = run_migration(str(src), pg_dsn, options=RunOptions(if_exists="truncate"))
+    assert not report.ok
+    assert "check constraint" in report.table("b").error
+    assert report.table("a").error.startswith("not loaded: the load stopped at b")
+    assert all(t.copied_rows == 0 for t in report.tables)
+    text = format_report(report)
+    assert all(" ok " not in ln for ln in text.splitlines() if ln.startswith(("a ", "b ")))
+    # Emptying was part of the load: rolled back with it.
+    assert pg_all(pg_conn, "SELECT name FROM a") == [("kept",)]
+    assert pg_all(pg_conn, "SELECT count(*) FROM b") == [(0,)]

@@ -201,32 +201,40 @@ _INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 def _make_integer(opts: dict[str, Any]) -> Convert:
-    bits = int(opts.get("bits") or 64)
-    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    too_big = f"outside the {bits}-bit integer range" + (
-        "" if bits == 64 else f" of {'smallint' if bits == 16 else 'integer'}")
+    lo, hi = opts.get("min"), opts.get("max")
+    if lo is not None or hi is not None:  # integer/smallint columns: a narrower range
+        wide = _make_integer({})
+        lo, hi = int(lo if lo is not None else INT64_MIN), int(hi if hi is not None else INT64_MAX)
 
-    def ranged(n: int) -> int:
-        if lo <= n <= hi:
+        def narrow(v: Any) -> int:
+            n = wide(v)
+            if not lo <= n <= hi:
+                raise Reject(f"outside the column's range ({lo} to {hi})")
             return n
-        raise Reject(too_big)
+
+        return narrow
 
     def conv(v: Any) -> int:
         if type(v) is int:
-            return ranged(v)
+            if INT64_MIN <= v <= INT64_MAX:
+                return v
+            raise Reject("outside the 64-bit integer range")
         if isinstance(v, float):
-            if v.is_integer():
-                return ranged(int(v))
+            if v.is_integer() and INT64_MIN <= v <= INT64_MAX:
+                return int(v)
             raise Reject("has a fractional part" if math.isfinite(v) else "is infinite or NaN")
         if isinstance(v, str):
             if _INT_TEXT.match(v):
-                return ranged(int(v))
+                n = int(v)
+                if INT64_MIN <= n <= INT64_MAX:
+                    return n
+                raise Reject("outside the 64-bit integer range")
             try:
                 f = float(v)
             except ValueError:
                 raise Reject("not a number") from None
             if math.isfinite(f) and f.is_integer():
-                return ranged(int(f))
+                return int(f)
             raise Reject("has a fractional part" if math.isfinite(f) else "is infinite or NaN")
         raise Reject("a blob, not a number")
 

@@ -190,25 +190,24 @@ def fit_numeric(d: Decimal, precision: int | None, scale: int | None) -> Decimal
 
 
 _NUMERIC_TYPE = re.compile(r"^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)\s*$", re.I)
-_VARCHAR_TYPE = re.compile(r"^\s*(?:varchar|character varying)\s*\(\s*(\d+)\s*\)\s*$", re.I)
+_VARCHAR_TYPE = re.compile(
+    r"^\s*(?:varchar|character varying|char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$", re.I)
+_INT_RANGE = {"integer": 32, "int": 32, "int4": 32, "smallint": 16, "int2": 16}
+# The options a type imposes (below); a new type replaces all of them.
+TYPE_LIMITS = ("length", "precision", "scale", "min", "max")
 
 
 def type_options(converter: str, pg_type: str) -> dict[str, Any]:
-    """The options a column's PostgreSQL type imposes on its converter: varchar's length,
-    numeric's precision and scale, the width of smallint and integer. Empty when the type
-    has none."""
+    """The options a column's PostgreSQL type imposes on its converter: varchar's (char's)
+    length, integer's and smallint's range, numeric's precision and scale. Empty when the
+    type has none."""
     if converter in ("varchar", "text", "text_clean"):  # all three take a length limit
         m = _VARCHAR_TYPE.match(pg_type)
         return {"length": int(m.group(1))} if m else {}
+    if converter == "integer" and pg_type.strip().lower() in _INT_RANGE:
+        bits = _INT_RANGE[pg_type.strip().lower()]
+        return {"min": -(2 ** (bits - 1)), "max": 2 ** (bits - 1) - 1}
     if converter in ("numeric", "numeric_loose"):
         m = _NUMERIC_TYPE.match(pg_type)
         return {"precision": int(m.group(1)), "scale": int(m.group(2) or 0)} if m else {}
-    if converter == "integer" and pg_type.strip().lower() in INTEGER_BITS:
-        return {"bits": INTEGER_BITS[pg_type.strip().lower()]}
     return {}
-
-
-# PostgreSQL's smaller integer types: a value outside them is dirty, found before COPY.
-INTEGER_BITS = {"smallint": 16, "int2": 16, "integer": 32, "int": 32, "int4": 32}
-# The options a type imposes (above); a new type replaces all of them.
-TYPE_LIMITS = ("length", "precision", "scale", "bits")

@@ -139,6 +139,26 @@ def _blocking_references(cur: Any, schema: str, tables: list[str],
                           "emptied and loaded too) or empty them first")
 
 
+def nulls_into_not_null(source: str, table: Table, tm: TableMapping,
+                        not_null: list[str]) -> list[str]:
+    """NULLs the SQLite file holds in columns the existing table declares NOT NULL (or that a
+    NOT NULL column's on_error = "null" would make): PostgreSQL would refuse those rows."""
+    out = []
+    conn = open_readonly(source)
+    try:
+        for target in not_null:
+            cm = next(c for c in tm.columns if c.target == target)
+            n, example = conn.execute(
+                f"SELECT count(*), min({row_locator_sql(table)}) FROM {qi(table.name)} "
+                f"WHERE {qi(cm.source)} IS NULL").fetchone()
+            if n:
+                out.append(f"{tm.target}.{target}: {n} NULL value(s) for a NOT NULL column "
+                           f"(e.g. rowid {example})")
+    finally:
+        conn.close()
+    return out
+
+
 class Subtransaction:
     """The load's connection as one table's copy sees it: its commit keeps that table's work
     inside the outer transaction (a savepoint released), its rollback undoes only that

@@ -42,6 +42,7 @@ class Adapted:
     pairs: list[tuple[Table, TableMapping]]
     notes: list[dict[str, str]] = field(default_factory=list)
     existing: set[str] = field(default_factory=set)  # target tables that were already there
+    not_null: dict[str, list[str]] = field(default_factory=dict)  # target → NOT NULL columns
 
 
 def target_columns(cur: Any, schema: str, table: str) -> list[TargetColumn]:
@@ -54,8 +55,8 @@ def target_columns(cur: Any, schema: str, table: str) -> list[TargetColumn]:
     out = []
     for name, dtype, length, prec, scale, nullable, has_default in cur.fetchall():
         t = _TYPE_NAMES.get(dtype, dtype)
-        if t == "varchar" and length:
-            t = f"varchar({length})"
+        if t in ("varchar", "char") and length:
+            t = f"{t}({length})"
         elif t == "numeric" and prec is not None:
             t = f"numeric({prec},{scale or 0})"
         out.append(TargetColumn(name, t, nullable, has_default))
@@ -83,6 +84,8 @@ def adapt(cur: Any, schema: str, pairs: list[tuple[Table, TableMapping]],
                                 "(exclude it from the mapping, or add the column)")
                 continue
             new_cols.append(_fit(cm, tc, tm.target, result.notes))
+            if not tc.nullable:
+                result.not_null.setdefault(tm.target, []).append(cm.target)
         for tc in cols.values() if loading else ():
             if tc.nullable or tc.has_default:
                 result.notes.append({"table": tm.target, "note": f"column {tc.name} is not in "
@@ -105,7 +108,8 @@ def _fit(cm: ColumnMapping, tc: TargetColumn, table: str, notes: list[dict[str, 
     conv = cm.converter if cm.converter in choices else choices[0]
     if conv == "varchar" and "(" not in tc.pg_type:
         conv = "text"  # no length to keep: the varchar converter would impose its default
-    kept = {k: v for k, v in cm.options.items() if k not in ("length", "precision", "scale")}
+    kept = {k: v for k, v in cm.options.items()
+            if k not in ("length", "precision", "scale", "min", "max")}
     options = {**(kept if conv == cm.converter else {}), **converters.type_options(conv, tc.pg_type)}
     if converters.base_type(tc.pg_type) == converters.base_type(cm.pg_type) and conv == cm.converter:
         return replace(cm, pg_type=tc.pg_type, options=options, identity=False)

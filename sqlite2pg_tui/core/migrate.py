@@ -194,8 +194,10 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     with timer.phase("sequences"):
         finish.sequences(conn, fresh, target_schema)
         with conn.cursor() as cur:
-            existing_schema.bump_sequences(cur, target_schema,
-                                    [(t, tm) for t, tm in pairs if tm.target in preexisting])
+            # A data-only load that was rolled back moved no ids: its sequences stay.
+            loaded = [(t, tm) for t, tm in pairs
+                      if tm.target in preexisting and not report.table(tm.source).error]
+            existing_schema.bump_sequences(cur, target_schema, loaded)
         conn.commit()
     finish.views(conn, schema, mapping, target_schema, report, on_event)
     report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
@@ -339,9 +341,12 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
         conn.rollback()
     report.notes += prepared.notes + adapted.notes
     misfits: list[str] = []
+    nulls: list[str] = []
     for table, tm in ordered:
         if tm.target not in adapted.existing:
             continue
+        nulls += dataonly.nulls_into_not_null(source, table, tm,
+                                              adapted.not_null.get(tm.target, []))
         for col, dirt in scan_table(source, table, tm).items():
             if dirt.rejected:
                 ex = dirt.examples[0] if dirt.examples else None
@@ -351,6 +356,10 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
                 on_event(Log(msg, "warning"))
                 report.notes.append({"table": tm.target, "note": msg})
                 misfits.append(msg)
+    if nulls:  # the copy writes NULLs as they are: PostgreSQL would refuse the whole table
+        raise MappingError(f"NULLs for NOT NULL columns of the existing tables: {nulls[0]} — "
+                           "--accept-rejects cannot take these rows: give them values, or let "
+                           "the column take NULL", nulls + misfits)
     if misfits and not accept_rejects:
         raise MappingError(f"values do not fit the existing tables: {misfits[0]} — change the "
                            "mapping (converter, on_error = \"null\") or accept the rejects "

@@ -67,7 +67,9 @@ the mapping: it never holds a password.
 Test reads the SQLite file (tables, rows, what each column really holds) and asks
 PostgreSQL who we are, whether we may create tables in the target schema, and which
 target tables already exist. "If exists" decides what the run does with those:
-fail (stop before touching anything), replace (drop and recreate) or append.
+fail (stop before touching anything), replace (drop and recreate), append (load into
+empty tables) or truncate (keep the tables, replace their rows: for a schema made by the
+application's own migrations).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "test", "Test", id="test",
@@ -408,9 +410,11 @@ fail (stop before touching anything), replace (drop and recreate) or append.
                 line("", OK, "no target table exists yet")
             else:
                 names = ", ".join(i.existing_tables)
-                effect = {"fail": "the run will stop: choose replace or append",
+                effect = {"fail": "the run will stop: choose truncate (an application's own "
+                                  "schema), append (empty tables) or replace",
                           "replace": "they will be dropped and recreated",
-                          "append": "rows will be added to them"}[st.if_exists]
+                          "append": "rows will be added to them",
+                          "truncate": "their rows will be replaced, the tables kept"}[st.if_exists]
                 line("", WARN if st.if_exists != "fail" else BAD,
                      f"{len(i.existing_tables)} exist: {names}; {effect}")
         elif st.inspection is not None and not self._progress:
