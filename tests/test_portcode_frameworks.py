@@ -226,3 +226,17 @@ def test_sqlite_urls_are_replaced_only_where_they_are_the_database() -> None:
     assert 'DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://")' in out
     assert 'SCHEMES = ["sqlite:///", "postgresql://"]' in out
     assert [f.needs_look for f in r.findings if f.kind == "settings"] == [False, False, False, True]
+
+
+def test_settings_that_already_choose_postgresql_are_reported_not_replaced() -> None:
+    r = port('''\
+        import os
+
+        if os.environ.get("DB", "sqlite") == "postgresql":
+            DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
+        else:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "shop.db"}}
+        ''')
+    assert r.ported_source == textwrap.dedent(r.original_source)
+    look = [f for f in r.findings if f.kind == "settings"]
+    assert len(look) == 1 and look[0].needs_look and "already names PostgreSQL" in look[0].why

@@ -31,6 +31,12 @@ class FrameworkExprs:
 
     def port_framework_exprs(self, tree: ast.Module) -> None:
         """func.strftime/julianday in SQLAlchemy expressions; settings that name SQLite."""
+        # Settings that already name PostgreSQL next to SQLite choose between them (by an
+        # environment variable, say): the SQLite branch is reported, not replaced.
+        has_pg = any(isinstance(n, ast.Constant) and isinstance(n.value, str) and (
+            n.value == fw.DJANGO_PG_ENGINE or (n.value.startswith("postgres") and fw.url_place(
+                n, self.parent(n), self.parent(self.parent(n)) if self.parent(n) else None)))
+            for n in ast.walk(tree))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and "sqlalchemy" in self.frameworks:
                 quote = next((self.text(a)[-1] for a in node.args if isinstance(a, ast.Constant)
@@ -52,6 +58,9 @@ class FrameworkExprs:
                 if done2 is None:
                     continue
                 new, why = done2
+                if has_pg and new:
+                    new, why = "", ("this file already names PostgreSQL too: make sure the "
+                                    "PostgreSQL settings are the ones in use (" + why + ")")
                 if not new:
                     self.find(node, "settings", self.text(node), "", why, needs_look=True, applied=False)
                 elif self.buf.try_add(*self.span(node), new):
