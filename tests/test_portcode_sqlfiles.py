@@ -145,3 +145,15 @@ def test_seed_rows_with_their_own_ids_move_the_identity_on(pg_conn: psycopg2.ext
         assert cur.fetchall() == [(1, "write", False), (5, "ship", True), (6, "rest", False)]
         cur.execute("INSERT INTO task (title) VALUES ('more') RETURNING id")
         assert cur.fetchone()[0] == 7
+
+
+def test_a_data_dump_is_reported_not_ported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite2pg_tui.portcode.scan as scan
+
+    monkeypatch.setattr(scan, "MAX_SQL_BYTES", 1000)
+    (tmp_path / "dump.sql").write_text("INSERT INTO t VALUES (1, x'00');\n" * 100)
+    (tmp_path / "schema.sql").write_text(SCHEMA)
+    results = {Path(r.path).name: r for r in scan_paths([tmp_path])}
+    dump = results["dump.sql"]
+    assert not dump.changed and dump.error is None and dump.findings[0].kind == "sql-dump"
+    assert results["schema.sql"].changed

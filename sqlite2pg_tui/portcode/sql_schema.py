@@ -20,6 +20,9 @@ from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
 from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
 
 SQL_SUFFIXES = (".sql",)
+# A .sql file bigger than this is a data dump, not the application's schema or seed: it is
+# reported and left alone (the data moves with `run`, not through port-code).
+MAX_SQL_BYTES = 4 * 1024 * 1024
 
 
 def is_sql_file(name: str) -> bool:
@@ -45,6 +48,8 @@ def schema_from_sql_files(paths: Iterable[Path]) -> SourceSchema | None:
     for path in paths:
         if is_sql_file(path.name):
             try:
+                if path.stat().st_size > MAX_SQL_BYTES:
+                    continue
                 texts.append(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 continue
