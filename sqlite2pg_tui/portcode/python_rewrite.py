@@ -202,6 +202,10 @@ class _Porter(FrameworkExprs):
         self.module_nodes = list(tree.body)
         self.module_scope = self._build_scope(tree)
         self.frameworks = fw.frameworks_imported(tree)
+        if not self.frameworks and not any(isinstance(n, ast.Import | ast.ImportFrom) and "sqlite3" in (
+                [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""])
+                for n in ast.walk(tree)):
+            self.frameworks = set(self.ctx.app_frameworks)
         self.text_names = fw.text_callables(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

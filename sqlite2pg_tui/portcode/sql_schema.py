@@ -9,6 +9,7 @@ That gives the key columns for ``lastrowid`` → ``RETURNING``, the unique keys 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -98,3 +99,26 @@ def with_schema(ctx: SqlContext, schema: SourceSchema) -> SqlContext:
         have.id_column = have.id_column or info.id_column
         have.columns = have.columns or info.columns
     return merged
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][\w]*)", re.M)
+
+
+def app_frameworks(paths: Iterable[Path]) -> set[str]:
+    """Django/SQLAlchemy when some scanned file imports one and none imports sqlite3."""
+    found: set[str] = set()
+    for path in paths:
+        if not path.name.endswith(".py"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        tops = set(_IMPORT.findall(text))
+        if "sqlite3" in tops:
+            return set()
+        if "django" in tops:
+            found.add("django")
+        if tops & {"sqlalchemy", "flask_sqlalchemy", "sqlmodel", "alembic"}:
+            found.add("sqlalchemy")
+    return found
