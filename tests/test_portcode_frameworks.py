@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from pathlib import Path
 
 import psycopg2.extensions
 
 from sqlite2pg_tui.portcode.findings import FileResult
 from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.scan import scan_paths
 
 SQLA = '''\
 import sqlalchemy as sa
@@ -226,3 +228,38 @@ def test_sqlite_urls_are_replaced_only_where_they_are_the_database() -> None:
     assert 'DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://")' in out
     assert 'SCHEMES = ["sqlite:///", "postgresql://"]' in out
     assert [f.needs_look for f in r.findings if f.kind == "settings"] == [False, False, False, True]
+
+
+def test_settings_that_already_choose_postgresql_are_reported_not_replaced() -> None:
+    r = port('''\
+        import os
+
+        if os.environ.get("DB", "sqlite") == "postgresql":
+            DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
+        else:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "shop.db"}}
+        ''')
+    assert r.ported_source == textwrap.dedent(r.original_source)
+    look = [f for f in r.findings if f.kind == "settings"]
+    assert len(look) == 1 and look[0].needs_look and "already names PostgreSQL" in look[0].why
+
+
+def test_modules_of_a_framework_app_that_only_receive_a_connection(tmp_path: Path) -> None:
+    """No import in repo.py says what `conn` is; the application's other files do."""
+    (tmp_path / "models.py").write_text("from sqlalchemy.orm import DeclarativeBase\n")
+    (tmp_path / "repo.py").write_text(textwrap.dedent("""\
+        def items(conn, stmt):
+            return conn.execute(stmt).all()
+
+
+        def names(session):
+            return session.execute("SELECT IFNULL(name, '') FROM items WHERE kind = :k", {"k": 1}).all()
+        """))
+    repo = next(r for r in scan_paths([tmp_path]) if r.path.endswith("repo.py"))
+    assert "cursor" not in repo.ported_source
+    assert "conn.execute(stmt).all()" in repo.ported_source
+    assert "SELECT COALESCE(name, '') FROM items WHERE kind = :k" in repo.ported_source
+    # The same file in a sqlite3 application is DB-API code.
+    (tmp_path / "db.py").write_text("import sqlite3\n")
+    repo = next(r for r in scan_paths([tmp_path]) if r.path.endswith("repo.py"))
+    assert "with conn.cursor() as cur:" in repo.ported_source

@@ -145,3 +145,36 @@ def test_seed_rows_with_their_own_ids_move_the_identity_on(pg_conn: psycopg2.ext
         assert cur.fetchall() == [(1, "write", False), (5, "ship", True), (6, "rest", False)]
         cur.execute("INSERT INTO task (title) VALUES ('more') RETURNING id")
         assert cur.fetchone()[0] == 7
+
+
+def test_a_data_dump_is_reported_not_ported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite2pg_tui.portcode.scan as scan
+
+    monkeypatch.setattr(scan, "MAX_SQL_BYTES", 1000)
+    (tmp_path / "dump.sql").write_text("INSERT INTO t VALUES (1, x'00');\n" * 100)
+    (tmp_path / "schema.sql").write_text(SCHEMA)
+    results = {Path(r.path).name: r for r in scan_paths([tmp_path])}
+    dump = results["dump.sql"]
+    assert not dump.changed and dump.error is None and dump.findings[0].kind == "sql-dump"
+    assert results["schema.sql"].changed
+
+
+def test_type_names_sqlite_accepts_and_postgresql_does_not(pg_conn: psycopg2.extensions.connection) -> None:
+    # The first flaskr's schema (`string`), and MySQL habits carried into SQLite schemas.
+    r = port_sql_source(textwrap.dedent("""\
+        drop table if exists entries;
+        create table entries (
+          id integer primary key autoincrement,
+          title string not null,
+          views int(11) unsigned default 0,
+          body longtext,
+          code char(3)
+        );
+        """), "schema.sql")
+    out = r.ported_source
+    assert "title text not null" in out and "views bigint default 0" in out
+    assert "body text" in out and "code char(3)" in out
+    with pg_conn.cursor() as cur:
+        cur.execute(out)
+        cur.execute("INSERT INTO entries (title, code) VALUES ('a', 'abc') RETURNING id, views")
+        assert cur.fetchone() == (1, 0)

@@ -61,6 +61,9 @@ class SqlContext:
     dsn_env: str = DEFAULT_DSN_ENV
     has_schema: bool = False
     has_mapping: bool = False
+    # The frameworks of an application none of whose scanned files imports sqlite3: its
+    # modules that only receive a `conn` or `session` also hold the framework's objects.
+    app_frameworks: set[str] = field(default_factory=set)
 
     def table(self, name: str | None) -> TableInfo | None:
         return self.tables.get(name.lower()) if name else None

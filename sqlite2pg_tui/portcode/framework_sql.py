@@ -257,9 +257,8 @@ def settings_rewrite(node: ast.Constant, dsn_env: str, place: str | None = "engi
         return None
     if value == DJANGO_SQLITE_ENGINE:
         return (repr(DJANGO_PG_ENGINE).replace("'", '"'),
-                "Django's PostgreSQL backend; give NAME (the database) and, unless libpq's "
-                "PGHOST/PGUSER/PGPASSWORD are set, HOST/USER/PASSWORD, e.g. "
-                '"NAME": os.environ["PGDATABASE"] (a NAME that is a SQLite file path is wrong now)')
+                "Django's PostgreSQL backend: NAME is the database now, not a file; HOST, USER "
+                "and PASSWORD left empty make libpq read PGHOST, PGUSER, PGPASSWORD")
     if value.startswith(SQLITE_URL_SCHEMES) and "://" in value:
         if place == "default":
             return ('"postgresql://"', "the fallback database URL was SQLite's: postgresql:// "

@@ -16,6 +16,7 @@ from sqlite2pg_tui.portcode import framework_sql as fw
 from sqlite2pg_tui.portcode.context import SqlContext
 from sqlite2pg_tui.portcode.exceptions import error_replacement
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
+from sqlite2pg_tui.portcode.framework_exprs import FrameworkExprs
 from sqlite2pg_tui.portcode.imports_cleanup import unused_imports
 from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, looks_like_sql, rewrite_sql
 from sqlite2pg_tui.portcode.sql_styles import port_sql
@@ -112,7 +113,7 @@ def _last_name(node: ast.AST) -> str | None:
     return None
 
 
-class _Porter:
+class _Porter(FrameworkExprs):
     def __init__(self, source: str, path: str, ctx: SqlContext) -> None:
         self.src = source
         self.path = path
@@ -201,6 +202,10 @@ class _Porter:
         self.module_nodes = list(tree.body)
         self.module_scope = self._build_scope(tree)
         self.frameworks = fw.frameworks_imported(tree)
+        if not self.frameworks and not any(isinstance(n, ast.Import | ast.ImportFrom) and "sqlite3" in (
+                [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""])
+                for n in ast.walk(tree)):
+            self.frameworks = set(self.ctx.app_frameworks)
         self.text_names = fw.text_callables(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -759,51 +764,6 @@ class _Porter:
                   and self.receiver_kind(node.value, self._scope_for(node)) == "conn"):
                 self.find(node, "api", self.text(node), "", _CONN_ATTRS.get(node.attr, "no psycopg2 "
                           "equivalent"), needs_look=True, applied=False)
-
-    def port_framework_exprs(self, tree: ast.Module) -> None:
-        """func.strftime/julianday in SQLAlchemy expressions; settings that name SQLite."""
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and "sqlalchemy" in self.frameworks:
-                quote = next((self.text(a)[-1] for a in node.args if isinstance(a, ast.Constant)
-                              and isinstance(a.value, str) and self.text(a)[-1] in "'\""), '"')
-                done = fw.func_call_rewrite(node, {id(a): self.rendered(a) for a in node.args}, quote)
-                if done is None:
-                    continue
-                new, why, look = done
-                if look:
-                    self.find(node, "sql-function", self.text(node), "", why, needs_look=True, applied=False)
-                elif self.buf.try_add(*self.span(node), new):
-                    self.find(node, "sql-function", self.text(node), new, why)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                parent = self.parent(node)
-                if isinstance(parent, ast.Expr | ast.JoinedStr):
-                    continue  # a docstring, or a piece of an f-string
-                place = fw.url_place(node, parent, self.parent(parent) if parent is not None else None)
-                done2 = fw.settings_rewrite(node, self.ctx.dsn_env, place)
-                if done2 is None:
-                    continue
-                new, why = done2
-                if not new:
-                    self.find(node, "settings", self.text(node), "", why, needs_look=True, applied=False)
-                elif self.buf.try_add(*self.span(node), new):
-                    if "os.environ" in new:
-                        self.needed.add("os")
-                    self.find(node, "settings", self.text(node), new, why,
-                              needs_look=node.value == fw.DJANGO_SQLITE_ENGINE)
-                    if node.value == fw.DJANGO_SQLITE_ENGINE and isinstance(parent, ast.Dict):
-                        self._django_name(parent)
-
-    def _django_name(self, settings: ast.Dict) -> None:
-        """NAME of a Django database that was SQLite: a file path, now the database's name."""
-        for key, value in zip(settings.keys, settings.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "NAME":
-                new = 'os.environ.get("PGDATABASE", "")'
-                if self.buf.try_add(*self.span(value), new):
-                    self.needed.add("os")
-                    self.find(value, "settings", self.text(value), new,
-                              "the SQLite file is no longer the database: NAME is the PostgreSQL "
-                              "database, here from PGDATABASE; with HOST/USER/PASSWORD left empty "
-                              "libpq reads PGHOST, PGUSER, PGPASSWORD (or ~/.pgpass)", needs_look=True)
 
     def _inside_connect(self, node: ast.AST) -> bool:
         cur = self.parent(node)

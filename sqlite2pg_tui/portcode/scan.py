@@ -19,7 +19,12 @@ from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.python_rewrite import port_source
 from sqlite2pg_tui.portcode.sql_files import is_sql_file, port_sql_source
-from sqlite2pg_tui.portcode.sql_schema import schema_from_sql_files, with_schema
+from sqlite2pg_tui.portcode.sql_schema import (
+    MAX_SQL_BYTES,
+    app_frameworks,
+    schema_from_sql_files,
+    with_schema,
+)
 
 BACKUP_SUFFIX = ".orig"
 # Directories that hold other people's code or generated files, never the application's.
@@ -72,6 +77,11 @@ def read_source(path: Path) -> tuple[str, str]:
 def port_file(path: str | os.PathLike[str], ctx: SqlContext) -> FileResult:
     p = Path(path)
     shown = str(path)
+    if is_sql_file(p.name) and p.is_file() and p.stat().st_size > MAX_SQL_BYTES:
+        return FileResult(shown, "", "", [Finding(
+            shown, 1, "sql-dump", "", "", f"larger than {MAX_SQL_BYTES // (1024 * 1024)} MB: a data "
+            "dump rather than the application's schema or seed data; skipped (move data with "
+            "`sqlite2pg-tui run`)", needs_look=True, applied=False)])
     try:
         text, encoding = read_source(p)
     except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as e:
@@ -109,6 +119,8 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], mapping: Mapping | None 
         from_files = schema_from_sql_files(files)
         if from_files is not None:
             ctx = with_schema(ctx, from_files)
+    if not ctx.app_frameworks:
+        ctx.app_frameworks = app_frameworks(files)
     return [port_file(f, ctx) for f in files]
 
 

@@ -927,7 +927,12 @@ class _Rewriter:
     _TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", "TINYINT": "SMALLINT", "MEDIUMINT": "INTEGER",
               "REAL": "DOUBLE PRECISION", "DOUBLE": "DOUBLE PRECISION", "FLOAT": "DOUBLE PRECISION",
               "BLOB": "BYTEA", "DATETIME": "TIMESTAMP", "CLOB": "TEXT", "NVARCHAR": "VARCHAR",
-              "BOOL": "BOOLEAN"}
+              "BOOL": "BOOLEAN", "STRING": "TEXT", "LONGTEXT": "TEXT", "MEDIUMTEXT": "TEXT",
+              "TINYTEXT": "TEXT", "LONGBLOB": "BYTEA", "MEDIUMBLOB": "BYTEA", "TINYBLOB": "BYTEA",
+              "NCHAR": "CHAR", "SMALLDATETIME": "TIMESTAMP"}
+    # What SQLite ignores after a type name (MySQL's lengths and flags) but PostgreSQL
+    # rejects: INT(11) UNSIGNED → BIGINT.
+    _TYPE_SUFFIX = re.compile(r"^(\s*\(\s*\d+\s*(,\s*\d+\s*)?\))?(\s+(UNSIGNED|ZEROFILL))*\s*$", re.I)
 
     def create_table(self, toks: list[Token]) -> None:
         open_at = next((k for k, t in enumerate(toks) if t.token_type == TokenType.L_PAREN), None)
@@ -967,7 +972,11 @@ class _Rewriter:
                 base_word = re.match(r"[A-Za-z]+", declared)
                 if (base_word and base_word.group(0).upper() in self._TYPES
                         and not declared.upper().startswith(self._TYPES[base_word.group(0).upper()])):
-                    new_type = fn.cased(self._TYPES[base_word.group(0).upper()], declared) + declared[base_word.end():]
+                    target = self._TYPES[base_word.group(0).upper()]
+                    suffix = declared[base_word.end():]
+                    if target not in ("VARCHAR", "CHAR") and self._TYPE_SUFFIX.match(suffix):
+                        suffix = ""
+                    new_type = fn.cased(target, declared) + suffix
             if (new_type is not None and new_type.lower() != declared.lower() and type_end > a
                     and self.edit(toks[a + 1].start, toks[type_end].end + 1, new_type)):
                 changes.append(f"{col}: {declared} → {new_type}")

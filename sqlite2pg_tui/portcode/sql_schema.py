@@ -9,6 +9,7 @@ That gives the key columns for ``lastrowid`` → ``RETURNING``, the unique keys 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,9 @@ from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
 from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
 
 SQL_SUFFIXES = (".sql",)
+# A .sql file bigger than this is a data dump, not the application's schema or seed: it is
+# reported and left alone (the data moves with `run`, not through port-code).
+MAX_SQL_BYTES = 4 * 1024 * 1024
 
 
 def is_sql_file(name: str) -> bool:
@@ -45,6 +49,8 @@ def schema_from_sql_files(paths: Iterable[Path]) -> SourceSchema | None:
     for path in paths:
         if is_sql_file(path.name):
             try:
+                if path.stat().st_size > MAX_SQL_BYTES:
+                    continue
                 texts.append(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 continue
@@ -93,3 +99,26 @@ def with_schema(ctx: SqlContext, schema: SourceSchema) -> SqlContext:
         have.id_column = have.id_column or info.id_column
         have.columns = have.columns or info.columns
     return merged
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][\w]*)", re.M)
+
+
+def app_frameworks(paths: Iterable[Path]) -> set[str]:
+    """Django/SQLAlchemy when some scanned file imports one and none imports sqlite3."""
+    found: set[str] = set()
+    for path in paths:
+        if not path.name.endswith(".py"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        tops = set(_IMPORT.findall(text))
+        if "sqlite3" in tops:
+            return set()
+        if "django" in tops:
+            found.add("django")
+        if tops & {"sqlalchemy", "flask_sqlalchemy", "sqlmodel", "alembic"}:
+            found.add("sqlalchemy")
+    return found
