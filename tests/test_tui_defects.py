@@ -90,9 +90,10 @@ class CancelAtData(Backend):
         return super().run(source, dsn, mapping, options, hook, cancel)
 
 
-async def test_retry_after_a_cancelled_run_offers_the_choice_and_why(pg_dsn: str,
-                                                                    tmp_path: Path) -> None:
-    """#6 (wizard side): the cancelled run left tables; enter says so and offers the choice."""
+async def test_retry_after_a_cancelled_run_needs_no_choice(pg_dsn: str, tmp_path: Path) -> None:
+    """#6: a run cancelled as its data phase starts leaves no empty table behind (the core
+    drops what it created and never committed), so the retry from the same screen just runs,
+    with no "already exists" question and no "replace" needed."""
     src = build_demo(tmp_path / "shop.db")
     app = WizardApp(str(src), pg_dsn, None, None, backend=CancelAtData(),
                     reject_dir=str(tmp_path / "rj"), env={})
@@ -104,22 +105,17 @@ async def test_retry_after_a_cancelled_run_offers_the_choice_and_why(pg_dsn: str
         await settle(pilot)
         run = app.screen
         assert isinstance(run, RunScreen)
-        assert app.state.report is not None and app.state.report.cancelled
-        await pilot.press("enter")  # retry from the same screen
-        await pilot.pause()
-        modal = app.screen
-        assert isinstance(modal, ChoiceModal), type(modal)
-        assert "cancelled run left them" in modal.body
-        assert "--if-exists" not in modal.body
+        report = app.state.report
+        assert report is not None and report.cancelled
+        assert "PostgreSQL holds nothing from this run" in " ".join(report.after_cancel)
         app.backend = Backend()  # the retry runs to the end
-        await pilot.press("r")
+        await pilot.press("enter")  # retry from the same screen
         await settle(pilot)
-        assert app.state.if_exists == "replace"
+        assert not isinstance(app.screen, ChoiceModal)
+        assert app.state.if_exists == "fail"
         report = app.state.report
         assert report is not None and not report.cancelled
         assert [t.target_rows for t in report.tables] == [115, 170, 342, 300]
-
-
 
 
 async def test_set_null_is_not_offered_on_a_not_null_column(tmp_path: Path) -> None:
