@@ -84,6 +84,10 @@ def json_valid_column(check: str) -> str | None:
 def unknowable(framework: str | None, declared: str, pg_type: str) -> str:
     """What a framework's SQLite file cannot tell about a column, for the plan's note."""
     t = declared.upper()
+    if framework == "django" and pg_type == "numeric":
+        return ("Django: a DecimalField's max_digits and decimal_places are not in the SQLite "
+                "file (it declares plain decimal), so values read back without trailing zeros "
+                "(12.5, not 12.50: equal, not identical); load data-only for numeric(p,s)")
     if framework == "django" and pg_type == "bigint":
         return ("Django: a DurationField is a plain bigint of microseconds on SQLite; if this is "
                 "one, load data-only into the schema Django makes (it converts to interval)")

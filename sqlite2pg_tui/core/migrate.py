@@ -279,6 +279,8 @@ def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> 
                 "table constraints", tm.target, "its CREATE TABLE could not be parsed "
                 f"({table.unreadable}): CHECKs and constraint names were not carried over",
                 table.sql))
+        if tm is not None:
+            _note_collations(table, tm, report)
         if tm is not None and table.conflict_clauses:
             report.not_migrated.append(NotMigrated(
                 "conflict clause", tm.target, "SQLite's ON CONFLICT "
@@ -287,6 +289,28 @@ def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> 
     for tr in schema.triggers:
         report.not_migrated.append(NotMigrated(
             "trigger", tr.name, "triggers need porting by hand to PL/pgSQL", tr.sql))
+
+
+# SQLite's collations that PostgreSQL has an equivalent for (NOCASE: see _nocase_collation).
+_CARRIED_COLLATIONS = {"BINARY", "NOCASE"}
+
+
+def _note_collations(table: Table, tm: TableMapping, report: Report) -> None:
+    """A column or index key collation PostgreSQL has no equivalent for is listed, not dropped
+    in silence: RTRIM (trailing spaces ignored) or an application's own C collation."""
+    for c in table.columns:
+        coll = (c.collation or "").upper()
+        if coll and coll not in _CARRIED_COLLATIONS:
+            target = next((cm.target for cm in tm.columns if cm.source == c.name), c.name)
+            report.not_migrated.append(NotMigrated(
+                "collation", f"{tm.target}.{target}", f"COLLATE {coll} has no PostgreSQL "
+                "equivalent: the column compares with the database's default collation"))
+    for idx in table.indexes:
+        for col, coll in zip(idx.columns, idx.collations, strict=False):
+            if coll and coll.upper() not in _CARRIED_COLLATIONS:
+                report.not_migrated.append(NotMigrated(
+                    "collation", f"{idx.name} ({col or 'expression'})", f"COLLATE {coll} on "
+                    "this index key has no PostgreSQL equivalent: the key uses the default"))
 
 
 def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
