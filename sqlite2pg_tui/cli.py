@@ -157,7 +157,7 @@ def _finish(report: object, args: argparse.Namespace, signum: int | None = None)
         for line in lines[1:]:
             print(f"  {line}", file=sys.stderr)
         return 128 + signum if signum else EXIT_CANNOT_RUN
-    return EXIT_OK if report.ok else EXIT_DIFFERENCES
+    return report.exit_code
 
 
 def _interruptible(work: Callable[[threading.Event], Any]) -> tuple[Any, int | None]:
@@ -265,13 +265,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _only_expected_rejects(report: object) -> bool:
-    from sqlite2pg_tui.core.report import Report
+    from sqlite2pg_tui.core.report import Report, Verdict
 
     assert isinstance(report, Report)
-    return (not report.cancelled and all(c.get("ok", True) for c in report.checks)
-            and all(not t.error and t.count_match and not t.sample_mismatches
-                    and t.checksum_match is not False for t in report.tables)
-            and sum(t.rejected_rows for t in report.tables) == DEMO_DIRTY_ROWS)
+    return report.verdict() is Verdict.REJECTS and report.rejected_rows == DEMO_DIRTY_ROWS
 
 
 def _launch_wizard(source: str | None, dsn: str | None, mapping: str | None,

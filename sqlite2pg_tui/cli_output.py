@@ -14,7 +14,7 @@ from sqlite2pg_tui.core.events import (
     TableFinished,
     TableStarted,
 )
-from sqlite2pg_tui.core.report import Report, TableReport
+from sqlite2pg_tui.core.report import Report, TableReport, Verdict
 
 
 class ProgressPrinter:
@@ -113,17 +113,14 @@ def _format_checks(checks: list[dict]) -> list[str]:
 
 
 def _verdict(report: Report) -> str:
-    if report.cancelled:
+    v = report.verdict()
+    if v is Verdict.CANCELLED:
         return "CANCELLED: see above for what was and was not copied"
-    if report.ok:
+    if v is Verdict.OK:
         return "OK: every row accounted for and verified"
-    rejected = sum(t.rejected_rows for t in report.tables)
-    clean = (all(not t.error and t.count_match and not t.sample_mismatches
-                 and t.checksum_match is not False for t in report.tables)
-             and all(c.get("ok", True) for c in report.checks))
-    if clean and rejected:
-        return (f"DONE WITH REJECTS: {rejected:,} row(s) rejected (reasons above, rows in "
-                f"{report.rejects_dir or 'the report'}); every row copied was verified")
+    if v is Verdict.REJECTS:
+        return (f"DONE WITH REJECTS: {report.rejected_rows:,} row(s) rejected (reasons above, "
+                f"rows in {report.rejects_dir or 'the report'}); every row copied was verified")
     return "DIFFERENCES: see above"
 
 

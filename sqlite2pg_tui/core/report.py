@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from sqlite2pg_tui.core.errors import EXIT_DIFFERENCES, EXIT_OK
 
 
 @dataclass
@@ -66,6 +69,13 @@ class NotMigrated:
     sql: str = ""
 
 
+class Verdict(StrEnum):
+    OK = "ok"
+    REJECTS = "rejects"  # everything copied verified; some rows rejected, with reasons
+    DIFFERENCES = "differences"
+    CANCELLED = "cancelled"
+
+
 @dataclass
 class Report:
     source: str
@@ -87,6 +97,37 @@ class Report:
     def ok(self) -> bool:
         return (not self.cancelled and all(t.ok for t in self.tables)
                 and all(c.get("ok", True) for c in self.checks))
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(t.rejected_rows for t in self.tables)
+
+    @property
+    def differing_tables(self) -> list[str]:
+        """Tables that failed, or whose counts, samples or digests disagree."""
+        return [t.source for t in self.tables if t.error or not t.count_match
+                or t.sample_mismatches or t.checksum_match is False]
+
+    @property
+    def failed_checks(self) -> int:
+        return sum(1 for c in self.checks if not c.get("ok", True))
+
+    def verdict(self) -> Verdict:
+        """The one reading of a report both faces show: the CLI's last line and exit code,
+        the wizard's Compare headline and exit code."""
+        if self.cancelled:
+            return Verdict.CANCELLED
+        if self.ok:
+            return Verdict.OK
+        if not self.differing_tables and not self.failed_checks and self.rejected_rows:
+            return Verdict.REJECTS  # every row copied was verified; the rest are in the reject files
+        return Verdict.DIFFERENCES
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row is accounted for and verified, 1 for rejects or differences. A
+        cancel's code depends on who cancelled (a signal's, or the wizard's own 0)."""
+        return EXIT_OK if self.verdict() is Verdict.OK else EXIT_DIFFERENCES
 
     def table(self, source: str) -> TableReport:
         for t in self.tables:

@@ -14,7 +14,7 @@ from textual.clock import Clock
 from textual.widgets import Input, TextArea
 
 from sqlite2pg_tui import locations
-from sqlite2pg_tui.core.errors import EXIT_DIFFERENCES, EXIT_OK
+from sqlite2pg_tui.core.errors import EXIT_OK
 from sqlite2pg_tui.core.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
@@ -162,7 +162,7 @@ class WizardApp(App[int]):
         report = self.state.report
         if report is None or report.cancelled:
             return EXIT_OK  # nothing was verified, and stopping was the user's own choice
-        return EXIT_OK if report.ok else EXIT_DIFFERENCES
+        return report.exit_code
 
 
 def run_wizard(source: str | None = None, dsn: str | None = None, mapping: str | None = None,

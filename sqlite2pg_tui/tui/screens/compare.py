@@ -20,7 +20,7 @@ from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.checks import QueryComparison, compare_rows
 from sqlite2pg_tui.core.checks import show as show_value
 from sqlite2pg_tui.core.mapping import Check
-from sqlite2pg_tui.core.report import Report, TableReport
+from sqlite2pg_tui.core.report import Report, TableReport, Verdict
 from sqlite2pg_tui.core.verify import CellPair, RowPair
 from sqlite2pg_tui.tui.backend import RejectLine, explain
 from sqlite2pg_tui.tui.messages import QueryRan, SampleLoaded
@@ -156,13 +156,12 @@ def left_out_line(left_out: dict[str, int]) -> str:
 
 
 def verdict(report: Report) -> Text:
-    if report.cancelled:
+    v = report.verdict()
+    if v is Verdict.CANCELLED:
         return Text("✗ Cancelled: only the tables marked ✓ below were copied", style="yellow bold")
-    if report.ok:
+    if v is Verdict.OK:
         return Text("✓ Every row accounted for and verified", style="green bold")
-    rejected = sum(t.rejected_rows for t in report.tables)
-    bad = [t.source for t in report.tables if t.error or not t.count_match or t.sample_mismatches]
-    failed = sum(1 for c in report.checks if not c.get("ok", True))
+    rejected, bad, failed = report.rejected_rows, report.differing_tables, report.failed_checks
     bits = ([f"{rejected:,} row(s) rejected, with reasons (2)"] if rejected else []) + (
         [f"differences in {', '.join(bad)}"] if bad else ["every count and sample agrees"]) + (
         [f"{failed} check(s) failed (4)"] if failed else [])
