@@ -48,7 +48,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import converters, query_translate
+from sqlite2pg_tui.core import converters, query_translate, rejects
 from sqlite2pg_tui.core.mapping import Check, ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.pg_target import connect, plain_error, qualified
 from sqlite2pg_tui.core.report import Mismatch, Report, TableReport
@@ -521,43 +521,20 @@ def run_checks(source: str, dsn: str, mapping: Mapping, checks: list[Check] | No
 
 # --- rejected rows ---------------------------------------------------------------------------
 
-def reject_file(reject_dir: str | Path | None, target: str) -> Path | None:
-    if not reject_dir:
-        return None
-    from sqlite2pg_tui.core.copy import reject_file as copy_reject_file
-
-    return copy_reject_file(Path(reject_dir).expanduser(), target)  # where the copy wrote it
-
-
-def _reject_lines(path: Path | None) -> list[dict[str, Any]]:
-    if path is None or not path.is_file():
-        return []
-    out = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    rec = json.loads(line)
-                    if isinstance(rec, dict) and "rowid" in rec:
-                        out.append(rec)
-    except (OSError, ValueError):
-        return []
-    return out
-
-
-def _locators_of(source: str, table: Table, tm: TableMapping, lines: list[dict[str, Any]]) -> set[Any]:
+def locators_of(source: str, table: Table, tm: TableMapping,
+                lines: list[rejects.RejectRecord]) -> set[Any]:
     """SQLite locators of the rows a reject file names. The copy's lines carry the locator;
     rows removed later as foreign-key orphans carry their key (or, keyless, the orphan
     value), which is looked up."""
     out: set[Any] = set()
     by_columns: dict[tuple[str, ...], list[Any]] = {}
     for rec in lines:
-        if "row" not in rec and not isinstance(rec["rowid"], list):  # a list: a composite key
-            out.add(rec["rowid"])
+        if rec.row is None and not isinstance(rec.rowid, list):  # a list: a composite key
+            out.add(rec.rowid)
             continue
-        cols = tuple(table.primary_key) or tuple(c.strip() for c in str(rec.get("column", "")).split(","))
+        cols = tuple(table.primary_key) or tuple(c.strip() for c in rec.column.split(","))
         if cols:
-            by_columns.setdefault(cols, []).append(rec["rowid"])
+            by_columns.setdefault(cols, []).append(rec.rowid)
     if not by_columns:
         return out
     conn = open_readonly(source, lossless_text=True)
@@ -616,7 +593,7 @@ def rejected_rows(source: str, table: Table, tm: TableMapping, tr: TableReport,
     PostgreSQL refused (named in the run's report) and the reject file (which also holds
     rows removed afterwards as foreign-key orphans). A stale file from an older run can only
     make SQLite's side smaller than PostgreSQL's: a false alarm, never a hidden difference."""
-    lines = _reject_lines(reject_file(reject_dir, tm.target))
+    lines = rejects.read(reject_dir, tm.target)
     if not tr.rejected_rows and not lines and not tr.refused_by_postgres:
         return set(), ""
     # A composite key (a list) is no locator: the reject file's line for it is looked up below.
@@ -624,7 +601,7 @@ def rejected_rows(source: str, table: Table, tm: TableMapping, tr: TableReport,
     if tr.rejected_rows:
         out |= converter_rejects(source, table, tm)
     if lines:
-        out |= _locators_of(source, table, tm, lines)
+        out |= locators_of(source, table, tm, lines)
     if len(out) < tr.rejected_rows:
         return None, (f"expected difference: {tr.rejected_rows} row(s) were rejected and "
                       f"{tr.rejected_rows - len(out)} of them cannot be identified without the "

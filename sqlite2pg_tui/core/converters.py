@@ -137,7 +137,7 @@ def show(value: Any, limit: int = 200) -> str:
 
 # --- text -------------------------------------------------------------------
 
-def _has_surrogates(s: str) -> bool:
+def has_surrogates(s: str) -> bool:
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
@@ -173,7 +173,7 @@ def _make_text(opts: dict[str, Any]) -> Convert:
                 s = s.replace("\x00", "")
             else:
                 raise Reject("contains a NUL byte, which PostgreSQL text cannot hold")
-        if _has_surrogates(s):
+        if has_surrogates(s):
             if bad_utf8 == "replace":
                 s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             else:
@@ -544,7 +544,7 @@ def _make_json(_opts: dict[str, Any]) -> Convert:
             json.loads(v, parse_constant=_reject_constant)
         except (ValueError, RecursionError):
             raise Reject("not valid JSON") from None
-        if _has_surrogates(v):
+        if has_surrogates(v):
             raise Reject("not valid UTF-8")
         return v
 

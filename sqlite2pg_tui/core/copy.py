@@ -9,7 +9,6 @@ Every source row ends up either copied or in the reject file with its reason:
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import sqlite3
@@ -29,6 +28,7 @@ from sqlite2pg_tui.core.errors import AbortedByPolicy, Cancelled, SourceError
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
 from sqlite2pg_tui.core.mapping import ColumnMapping, TableMapping
 from sqlite2pg_tui.core.pg_target import plain_error, qualified
+from sqlite2pg_tui.core.rejects import RejectWriter
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
 
@@ -61,56 +61,6 @@ class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Pyth
     pass
 
 
-def reject_file(directory: str | Path, table: str) -> Path:
-    """Where the rejected values of a target table are written (JSON lines)."""
-    return Path(directory) / f"{safe_filename(table)}.jsonl"
-
-
-class _RejectFile:
-    """Appends one JSON line per rejected value; created only when something is rejected.
-    A file left by an earlier run is removed first, so what is there is this run's."""
-
-    def __init__(self, directory: Path | None, table: str) -> None:
-        self.path = reject_file(directory, table) if directory else None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-        self._fh: Any = None
-        self.lines: list[dict[str, Any]] = []  # kept when there is no directory (tests, wizard)
-
-    def write(self, rowid: Any, column: str, value: Any, reason: str) -> None:
-        rec = {"rowid": rowid, "column": column, "value": _jsonable(value), "reason": reason}
-        if self.path is None:
-            if len(self.lines) < 10_000:
-                self.lines.append(rec)
-            return
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w", encoding="utf-8")
-        self._fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-    def reset(self) -> None:
-        self.lines.clear()
-        if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-
-
-def safe_filename(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name) or "table"
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, bytes):
-        return {"hex": v.hex()}
-    if isinstance(v, str) and converters._has_surrogates(v):
-        return {"bytes_hex": v.encode("utf-8", "surrogateescape").hex()}
-    return v
-
-
 class _Stream:
     """File-like object psycopg2's copy_expert reads from: pulls chunks from a generator."""
 
@@ -135,7 +85,7 @@ class TableCopier:
         self.tm = tm
         self.pg = pg_conn
         self.schema = schema
-        self.rejects = _RejectFile(reject_dir, tm.target)
+        self.rejects = RejectWriter(reject_dir, tm.target)
         self.on_event = on_event
         self.cancel = cancel or threading.Event()
         self.truncate = truncate
@@ -231,7 +181,7 @@ class TableCopier:
         Only runs after PostgreSQL refused a line, so keeping no line→row map costs nothing."""
         counted = self.result
         self.result = CopyResult(self.tm.source, self.tm.target)
-        saved_rejects, self.rejects = self.rejects, _RejectFile(None, self.tm.target)
+        saved_rejects, self.rejects = self.rejects, RejectWriter(None, self.tm.target)
         saved_event, self.on_event = self.on_event, lambda _e: None
         try:
             conn = open_readonly(self.source_path, lossless_text=True)

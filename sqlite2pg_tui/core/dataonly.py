@@ -26,9 +26,9 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import staging
+from sqlite2pg_tui.core import rejects, staging
 from sqlite2pg_tui.core.batch_format import UUID_RE
-from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
+from sqlite2pg_tui.core.copy import CopyResult, TableCopier
 from sqlite2pg_tui.core.errors import Cancelled, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.frameworks import HISTORY_KEYS
@@ -288,11 +288,8 @@ def _take_out(conn: Any, sconn: sqlite3.Connection, schema: str, fk: staging.Exi
         return 0
     parent = loaded.get(fk.parent) if fk.parent_schema == schema else None
     column = ", ".join(fk.columns)
-    path = reject_file(reject_dir, tm.target) if reject_dir else None
     key = [tm.column(c).target for c in table.primary_key]
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("a", encoding="utf-8") if path else None
+    removed: list[rejects.RejectRecord] = []
     try:
         for row in rows:
             values = [row.get(c) for c in fk.columns]
@@ -311,13 +308,12 @@ def _take_out(conn: Any, sconn: sqlite3.Connection, schema: str, fk: staging.Exi
             reasons[reason] = reasons.get(reason, 0) + 1
             if loc is not None:
                 res.refused_by_postgres.append(loc)
-            if fh is not None:  # with "row": verification finds its SQLite locator by key
-                fh.write(json.dumps({"rowid": pk[0] if len(pk) == 1 else pk, "column": column,
-                                     "value": values[0] if len(values) == 1 else values,
-                                     "reason": reason, "row": row}, ensure_ascii=False) + "\n")
+            # With the whole row: verification finds its SQLite locator by key.
+            removed.append(rejects.RejectRecord(pk[0] if len(pk) == 1 else pk, column,
+                                                values[0] if len(values) == 1 else values,
+                                                reason, row))
     finally:
-        if fh is not None:
-            fh.close()
+        rejects.append(reject_dir, tm.target, removed)
     return len(rows)
 
 

@@ -14,8 +14,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, frameworks, sql_translate
-from sqlite2pg_tui.core.copy import reject_file
+from sqlite2pg_tui.core import ddl, frameworks, rejects, sql_translate
 from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.mapping import Mapping, TableMapping
 from sqlite2pg_tui.core.naming import NameAllocator
@@ -91,6 +90,10 @@ def _is_json(tm: TableMapping, column: str) -> bool:
         return ddl.is_json(tm.column_by_name(column).pg_type)
     except KeyError:
         return False
+
+
+def _one_or_list(values: list[object]) -> object:
+    return values[0] if len(values) == 1 else values
 
 
 def _validate_check(conn: Any, tm: TableMapping, schema: str, name: str, check: str,
@@ -243,20 +246,12 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
             cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(
                 qualified(schema, tm.target), cond))
             removed = [json.loads(r[0]) for r in cur.fetchall()]
-            if reject_dir is not None:
-                reject_dir.mkdir(parents=True, exist_ok=True)
-                path = reject_file(reject_dir, tm.target)
-                with path.open("a", encoding="utf-8") as fh:
-                    for row in removed:  # shaped like the copy's lines, plus the whole row
-                        rowid = [row.get(k) for k in key]
-                        value = [row.get(c) for c in cols]
-                        fh.write(json.dumps({
-                            "rowid": rowid[0] if len(rowid) == 1 else rowid,
-                            "column": ", ".join(fk.columns),
-                            "value": value[0] if len(value) == 1 else value,
-                            "reason": f"orphan: no row in {fk.ref_table} matches "
-                                      f"{', '.join(fk.columns)}", "row": row},
-                            ensure_ascii=False) + "\n")
+            rejects.append(reject_dir, tm.target, (  # with the whole row: found again by key
+                rejects.RejectRecord(
+                    _one_or_list([row.get(k) for k in key]), ", ".join(fk.columns),
+                    _one_or_list([row.get(c) for c in cols]),
+                    f"orphan: no row in {fk.ref_table} matches {', '.join(fk.columns)}", row)
+                for row in removed))
             key_name = ", ".join(fk.columns)
             tr.copied_rows -= len(removed)
             tr.rejected_rows += len(removed)

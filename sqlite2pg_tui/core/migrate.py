@@ -21,10 +21,10 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks
+from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks, rejects
 from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
-from sqlite2pg_tui.core.copy import CopyResult, TableCopier, reject_file
+from sqlite2pg_tui.core.copy import CopyResult, TableCopier
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
 from sqlite2pg_tui.core.inspection import Inspection, inspect
@@ -542,19 +542,14 @@ def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema
         pairs = adapted.pairs
         report.notes += adapted.notes
         with timer.phase("verify"):
-            from sqlite2pg_tui.core.checks import (
-                _locators_of,
-                _reject_lines,
-                converter_rejects,
-                rejected_rows,
-            )
+            from sqlite2pg_tui.core.checks import converter_rejects, locators_of, rejected_rows
 
             for _table, tm in pairs:
                 # Rows the run's reject file names beyond the converters' (refused by
                 # PostgreSQL, orphans removed): expected absent from the sample too.
                 tr = TableReport(tm.source, tm.target)
-                lines = _reject_lines(reject_file(reject_dir, tm.target)) if reject_dir else []
-                tr.refused_by_postgres = sorted(_locators_of(str(source), _table, tm, lines), key=repr)
+                lines = rejects.read(reject_dir, tm.target)
+                tr.refused_by_postgres = sorted(locators_of(str(source), _table, tm, lines), key=repr)
                 report.tables.append(tr)
             verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
             for table, tm in pairs:

@@ -176,7 +176,7 @@ class _ColumnTracker:
             self.distinct.add(v)
             if len(self.distinct) > 20:
                 self.distinct = None
-        if kind == "text" and not v.isascii() and converters._has_surrogates(v):
+        if kind == "text" and not v.isascii() and converters.has_surrogates(v):
             p.invalid_utf8 += 1
         if kind == "integer":
             self._number(rowid, v, whole=True, finite=True)

@@ -7,7 +7,6 @@ picture of the Compare screen needs no server.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -17,9 +16,8 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from sqlite2pg_tui.core import checks, converters, ddl, dirty, pg_target
+from sqlite2pg_tui.core import checks, converters, ddl, dirty, pg_target, rejects
 from sqlite2pg_tui.core.checks import QueryComparison
-from sqlite2pg_tui.core.copy import reject_file
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
 from sqlite2pg_tui.core.events import OnEvent
@@ -201,19 +199,5 @@ class Backend:
                      limit: int = REJECTS_SHOWN) -> list[RejectLine]:
         if not reject_dir:
             return []
-        path = reject_file(reject_dir, target)
-        out: list[RejectLine] = []
-        try:
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if len(out) >= limit:
-                        break
-                    try:
-                        rec = json.loads(line)
-                    except ValueError:
-                        continue
-                    out.append(RejectLine(str(rec.get("rowid", "")), rec.get("column") or "(row)",
-                                          _shown(rec.get("value")), str(rec.get("reason", ""))))
-        except FileNotFoundError:
-            return []
-        return out
+        return [RejectLine(str(r.rowid), r.column or "(row)", _shown(r.value), r.reason)
+                for r in rejects.read(reject_dir, target, limit)]
