@@ -211,6 +211,12 @@ async def test_real_query_runs_on_both_sides(tmp_path: Path, pg_dsn: str) -> Non
         await pilot.press("4")
         await settle(pilot)
         assert screen.query_one("#chk-table", DataTable).row_count == len(report.checks)
+        # The highlighted default check: its SQL on both sides and what each answered.
+        first = report.checks[0]
+        assert first["name"] == "customers: rows" and first["kind"] == "default"
+        detail = " ".join(static_text(screen, "#chk-detail").split())
+        assert 'SELECT count(*) FROM "customers"' in detail.replace("COUNT", "count")
+        assert "value 115 115" in detail, detail
 
         await pilot.press("5")
         await settle(pilot)

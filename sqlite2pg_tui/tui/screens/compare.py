@@ -97,6 +97,10 @@ def check_detail(c: dict[str, Any]) -> Group:
     grid.add_row("rows", "-" if rows[0] is None else str(rows[0]),
                  "-" if rows[1] is None else str(rows[1]))
     fd = c.get("first_difference")
+    answered = c.get("values")
+    if answered and not fd:
+        grid.add_row("value", Text(_values(answered.get("sqlite"))),
+                     Text(_values(answered.get("postgres"))))
     if fd:
         if fd.get("message"):
             grid.add_row("differs", Text(str(fd["message"]), style="red"), "")
