@@ -28,8 +28,12 @@ from sqlite2pg_tui.tui.screens.converter import (
     apply_type,
 )
 from sqlite2pg_tui.tui.screens.modals import TextModal
+from sqlite2pg_tui.tui.widgets.bars import storage_bar
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.table import FitTable
+
+
+BAR_CELLS = 4  # the storage-class bar in front of "Holds"
 
 
 def _cut(s: str, n: int) -> str:
@@ -47,7 +51,8 @@ class ReviewScreen(WizardScreen):
 The upper list has every table: rows, columns, how many columns hold values the
 chosen converters would refuse ("dirty"), whether it is included, and its state in
 PostgreSQL. The middle list has the highlighted table's columns: the declared type,
-what the data really holds, the proposed PostgreSQL type and converter, and how many
+what the data really holds (a bar of its values by kind: blue integer, cyan real, green
+text, magenta blob, grey NULL), the proposed PostgreSQL type and converter, and how many
 values it refuses. The lower list shows those values with their rowid and the reason.
 
 Dirty counts are exact: they come from running the very converters the copy runs.
@@ -204,8 +209,12 @@ abort), chosen in the converter picker.
         else:
             dirty = "0"
         w = self.width_of
-        return [_cut(cm.source, w("column")), _cut(cm.declared or "-", w("declared")),
-                _cut(p.storage_mix() if p else "generated", w("holds")),
+        if p:  # the mix as a stacked bar first: a mixed column stands out at a glance
+            holds = storage_bar(p.storage, p.nulls, BAR_CELLS)
+            holds.append(" " + _cut(p.storage_mix(), w("holds") - BAR_CELLS - 1))
+        else:
+            holds = Text(_cut("generated", w("holds")))
+        return [_cut(cm.source, w("column")), _cut(cm.declared or "-", w("declared")), holds,
                 _cut(cm.pg_type, w("pg_type")), _cut(cm.converter, w("converter")), dirty]
 
     # Cell widths at 80 columns, and each one's share of the columns a wider terminal adds.
