@@ -183,3 +183,23 @@ async def test_a_planner_note_goes_when_the_converter_changes() -> None:
         await settle(pilot)
         assert cm.converter == "epoch" and cm.note == ""
         assert "whole number" not in screen_text(app)
+
+
+async def test_command_palette_offers_every_key_of_the_screen() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await STAGES["review-dirty"](pilot)
+        review = app.screen
+        titles = {c.title.lower() for c in app.get_system_commands(review)}
+        for binding in review.BINDINGS:
+            b = binding if not isinstance(binding, tuple) else None
+            assert b is not None and (b.tooltip or b.description).lower() in titles, b
+        assert "save the mapping (toml, never a password)" in titles
+        assert not any("cursor" in t or "copy" in t for t in titles)  # a list's own keys
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"pick the converter")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConverterModal)

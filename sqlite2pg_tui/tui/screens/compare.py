@@ -287,7 +287,7 @@ on to Next steps (port the code, the production kit).
                         yield Label("PostgreSQL", id="q-p-title", classes="q-title", markup=False)
                         yield DataTable(id="q-pg", cursor_type="row")
         yield Static(id="cmp-detail", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one("#cmp-tables", DataTable)

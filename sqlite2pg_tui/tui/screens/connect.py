@@ -118,7 +118,7 @@ fail (stop before touching anything), replace (drop and recreate) or append.
                 yield Label("If exists")
                 yield Choice([(v, v) for v in IF_EXISTS], st.if_exists, id="if-exists")
             yield Static(id="check", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#source" if not self.state.source else "#dsn", Input).focus()

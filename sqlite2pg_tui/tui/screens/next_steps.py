@@ -120,7 +120,7 @@ is shown here once and is never written to a file.
                 yield DataTable(id="ns-kit-files", cursor_type="row")
                 with VerticalScroll(id="ns-kit-body"):
                     yield Static(id="ns-kit-content", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#breadcrumb", Static).update(_crumb())

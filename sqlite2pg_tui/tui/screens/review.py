@@ -32,7 +32,6 @@ from sqlite2pg_tui.tui.widgets.bars import storage_bar
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.table import FitTable
 
-
 BAR_CELLS = 4  # the storage-class bar in front of "Holds"
 
 
@@ -87,7 +86,7 @@ abort), chosen in the converter picker.
         yield Static(id="column-detail", markup=False)
         yield Label(id="dirt-title", markup=False)
         yield DataTable(id="dirt", cursor_type="row")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one("#tables", DataTable)

@@ -107,7 +107,7 @@ reject directory shown in the summary.
                                     markup=False)
             yield RichLog(id="run-log", wrap=True, markup=False, max_lines=2000)
         yield Static("", id="run-result", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#run-progress").display = False
