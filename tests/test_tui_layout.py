@@ -17,7 +17,7 @@ from sqlite2pg_tui.core.inspection import inspect
 from sqlite2pg_tui.core.plan import plan
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.converter import ConverterModal
-from sqlite2pg_tui.tui.screens.modals import HelpModal
+from sqlite2pg_tui.tui.screens.modals import HelpModal, PathModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
 from sqlite2pg_tui.tui.screens.run import RunScreen, _bar_id
 
@@ -203,3 +203,34 @@ async def test_command_palette_offers_every_key_of_the_screen() -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConverterModal)
+
+
+async def test_rename_a_column_and_a_table_in_review() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await STAGES["review-dirty"](pilot)  # orders.placed_at, the columns list focused
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        mapping = app.state.mapping
+        assert mapping is not None
+        placed = mapping.table("orders").column("placed_at")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        await pilot.press(*"placed_on", "enter")  # the old name is selected: typing replaces it
+        await pilot.pause()
+        assert placed.target == "placed_on"
+        assert str(review.query_one("#columns").get_row("placed_at")[0]).startswith("placed_at→")
+        await pilot.press("n", *"id", "enter")  # taken by another column
+        await pilot.pause()
+        assert placed.target == "placed_on"
+        assert any("another one has that name" in n.message for n in app._notifications)
+
+        await pilot.press("shift+tab")  # the tables list
+        await pilot.press("n", *("x" * 64), "enter")
+        await pilot.pause()
+        assert mapping.table("orders").target == "orders"  # 64 bytes: PostgreSQL would cut it
+        await pilot.press("n", *"sales", "enter")
+        await pilot.pause()
+        assert mapping.table("orders").target == "sales"
+        assert app.state.unsaved()  # and ctrl+q would ask before losing it

@@ -38,7 +38,7 @@ class WizardApp(App[int]):
     # ctrl+p: every key of the screen as a command to search for (get_system_commands).
     COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save_mapping", "Save map", id="save-mapping",
+        Binding("ctrl+s", "save_mapping", "Save", id="save-mapping",
                 tooltip="save the mapping (TOML, never a password)"),
         # "?" is a character in a text field, so there help is on F1 and the footer says so.
         # F1 works everywhere; only one of these shows at a time (see check_action).
