@@ -75,7 +75,18 @@ def test_a_directory_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFix
 def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.db"
     empty.write_bytes(b"")
-    assert_clean_failure(run_cli(capsys, "inspect", empty), "not a SQLite database")
+    assert_clean_failure(run_cli(capsys, "inspect", empty), "the file is empty (0 bytes)")
+
+
+def test_connecting_through_the_environment_says_so_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlite2pg_tui.core.demo_data import build_demo
+
+    monkeypatch.setenv("PGHOST", "/nonexistent-s2p-socket-dir")
+    monkeypatch.setenv("PGPORT", "1")
+    src = build_demo(tmp_path / "shop.db")
+    line = assert_clean_failure(run_cli(capsys, "verify", src), "cannot connect")
+    assert "(from PG* environment)" in line and "((" not in line
 
 
 @pytest.fixture

@@ -211,6 +211,12 @@ async def test_real_query_runs_on_both_sides(tmp_path: Path, pg_dsn: str) -> Non
         await pilot.press("4")
         await settle(pilot)
         assert screen.query_one("#chk-table", DataTable).row_count == len(report.checks)
+        # The highlighted default check: its SQL on both sides and what each answered.
+        first = report.checks[0]
+        assert first["name"] == "customers: rows" and first["kind"] == "default"
+        detail = " ".join(static_text(screen, "#chk-detail").split())
+        assert 'SELECT count(*) FROM "customers"' in detail.replace("COUNT", "count")
+        assert "value 115 115" in detail, detail
 
         await pilot.press("5")
         await settle(pilot)
@@ -267,3 +273,38 @@ async def test_query_says_when_rejected_rows_are_left_out(tmp_path: Path, pg_dsn
             text = " ".join(status(screen).split())
             assert ("rejected rows left out on SQLite's side (2 of orders)" in text) is said, text
         assert qc.sqlite_rows == [(115,)]
+
+
+async def test_query_history_clear_and_the_checks_count() -> None:
+    """ctrl+l empties the box, ctrl+↑/↓ walk the queries run; an added check is counted."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_compare(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = compare_of(pilot)
+        before = len(screen.report.checks)
+        for q in ("SELECT 1", CANNED_QUERY):
+            await type_query(pilot, q)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: not screen.query_running)
+        area = screen.query_one("#q-sql", TextArea)
+        await pilot.press("ctrl+l")
+        assert area.text == ""
+        await pilot.press("ctrl+up")
+        assert area.text == CANNED_QUERY
+        await pilot.press("ctrl+up")
+        assert area.text == "SELECT 1"
+        await pilot.press("ctrl+up")  # the oldest stays
+        assert area.text == "SELECT 1"
+        await pilot.press("ctrl+down", "ctrl+down")
+        assert area.text == ""  # past the newest: an empty box again
+        await pilot.press("ctrl+up")
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"hour", "enter")
+        await settle(pilot)
+        assert len(screen.report.checks) == before + 1
+        assert screen.report.checks[-1]["name"] == "hour"
+        tabs = rendered(screen.query_one("#cmp-tabs", Static).content)
+        assert f"Checks ({before + 1}," in tabs, tabs

@@ -17,7 +17,7 @@ from sqlite2pg_tui.core.inspection import inspect
 from sqlite2pg_tui.core.plan import plan
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.converter import ConverterModal
-from sqlite2pg_tui.tui.screens.modals import HelpModal
+from sqlite2pg_tui.tui.screens.modals import HelpModal, PathModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
 from sqlite2pg_tui.tui.screens.run import RunScreen, _bar_id
 
@@ -183,3 +183,54 @@ async def test_a_planner_note_goes_when_the_converter_changes() -> None:
         await settle(pilot)
         assert cm.converter == "epoch" and cm.note == ""
         assert "whole number" not in screen_text(app)
+
+
+async def test_command_palette_offers_every_key_of_the_screen() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await STAGES["review-dirty"](pilot)
+        review = app.screen
+        titles = {c.title.lower() for c in app.get_system_commands(review)}
+        for binding in review.BINDINGS:
+            b = binding if not isinstance(binding, tuple) else None
+            assert b is not None and (b.tooltip or b.description).lower() in titles, b
+        assert "save the mapping (toml, never a password)" in titles
+        assert not any("cursor" in t or "copy" in t for t in titles)  # a list's own keys
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"pick the converter")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConverterModal)
+
+
+async def test_rename_a_column_and_a_table_in_review() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await STAGES["review-dirty"](pilot)  # orders.placed_at, the columns list focused
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        mapping = app.state.mapping
+        assert mapping is not None
+        placed = mapping.table("orders").column("placed_at")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        await pilot.press(*"placed_on", "enter")  # the old name is selected: typing replaces it
+        await pilot.pause()
+        assert placed.target == "placed_on"
+        assert str(review.query_one("#columns").get_row("placed_at")[0]).startswith("placed_at→")
+        await pilot.press("n", *"id", "enter")  # taken by another column
+        await pilot.pause()
+        assert placed.target == "placed_on"
+        assert any("another one has that name" in n.message for n in app._notifications)
+
+        await pilot.press("shift+tab")  # the tables list
+        await pilot.press("n", *("x" * 64), "enter")
+        await pilot.pause()
+        assert mapping.table("orders").target == "orders"  # 64 bytes: PostgreSQL would cut it
+        await pilot.press("n", *"sales", "enter")
+        await pilot.pause()
+        assert mapping.table("orders").target == "sales"
+        assert app.state.unsaved()  # and ctrl+q would ask before losing it

@@ -75,10 +75,12 @@ class CheckResult:
     kind: str = "user"  # user | query | default
     sqlite_sql: str = ""
     postgres_sql: str = ""
+    # A default check's answer on each side, as compared (shown, like first_difference).
+    values: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("error", "note", "sqlite_sql", "postgres_sql"):
+        for k in ("error", "note", "sqlite_sql", "postgres_sql", "values"):
             if not d[k]:
                 del d[k]
         return d
@@ -825,7 +827,12 @@ def default_checks_for(source: str, sconn: sqlite3.Connection, pg: Any, table: T
     for i, a in enumerate(aggs):
         sv, s_scale, s_guard = srow[3 * i], srow[3 * i + 1], srow[3 * i + 2]
         pv, p_scale = prow[2 * i], prow[2 * i + 1]
-        res = CheckResult(prefix + a.label, True, 1, 1, kind="default")
+        # What ran, for people: the aggregate alone (the scale and guard columns only help
+        # the comparison), over the same rows on both sides.
+        res = CheckResult(prefix + a.label, True, 1, 1, kind="default",
+                          sqlite_sql=f"SELECT {a.sqlite} FROM {qi(table.name)}{where}",
+                          postgres_sql=sql.SQL("SELECT {} FROM {}").format(a.pg, target)
+                          .as_string(pg))
         if i in failed:
             if "overflow" in failed[i].lower() or "out of range" in failed[i].lower():
                 res.note = f"not compared: {failed[i]} (the checksum covers these values)"
@@ -839,6 +846,7 @@ def default_checks_for(source: str, sconn: sqlite3.Connection, pg: Any, table: T
             out.append(res)
             continue
         ok, shown_s, shown_p = _agg_equal(a, sv, pv, s_scale, p_scale)
+        res.values = {"sqlite": shown_s, "postgres": shown_p}
         if not ok and a.null_policy is not None:
             pending_nulls.append((len(out), a, sv, pv))
         if not ok:

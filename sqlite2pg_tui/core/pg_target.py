@@ -34,7 +34,9 @@ def connect(dsn: str, *, application_name: str = "sqlite2pg-tui") -> psycopg2.ex
     try:
         conn = psycopg2.connect(dsn or "", application_name=application_name, connect_timeout=10)
     except psycopg2.OperationalError as e:
-        raise TargetError(f"cannot connect to PostgreSQL ({redact(dsn)}): {_plain(e)}") from None
+        where = redact(dsn)  # "(from PG* environment)" has its own brackets
+        where = where if where.startswith("(") else f"({where})"
+        raise TargetError(f"cannot connect to PostgreSQL {where}: {_plain(e)}") from None
     except psycopg2.ProgrammingError as e:
         raise TargetError(f"invalid PostgreSQL DSN: {_plain(e)}") from None
     with conn.cursor() as cur:

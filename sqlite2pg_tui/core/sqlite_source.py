@@ -54,6 +54,8 @@ def open_readonly(path: str | os.PathLike[str], *, lossless_text: bool = False) 
             head = fh.read(20)
     except OSError as e:
         raise SourceError(f"cannot read {p}: {e.strerror}") from e
+    if not head:
+        raise SourceError(f"the file is empty (0 bytes), not a SQLite database yet: {p}")
     if head[:16] != _SQLITE_MAGIC:
         raise SourceError(f"not a SQLite database: {p}")
     uri = f"file:{quote(str(p.resolve()))}?mode=ro"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.clock import Clock
+from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from sqlite2pg_tui import locations
@@ -18,7 +20,13 @@ from sqlite2pg_tui.core.errors import EXIT_OK
 from sqlite2pg_tui.core.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
-from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
+from sqlite2pg_tui.tui.screens.modals import (
+    NOT_WIZARD_KEYS,
+    ConfirmModal,
+    HelpModal,
+    PathModal,
+    TextModal,
+)
 from sqlite2pg_tui.tui.state import WizardState
 
 QUIT_GRACE_S = 1.0  # how long quitting waits for a cancelled run to wind down
@@ -27,9 +35,10 @@ QUIT_GRACE_S = 1.0  # how long quitting waits for a cancelled run to wind down
 class WizardApp(App[int]):
     CSS_PATH = "wizard.tcss"
     TITLE = "sqlite2pg-tui"
-    ENABLE_COMMAND_PALETTE = False
+    # ctrl+p: every key of the screen as a command to search for (get_system_commands).
+    COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save_mapping", "Save map", id="save-mapping",
+        Binding("ctrl+s", "save_mapping", "Save", id="save-mapping",
                 tooltip="save the mapping (TOML, never a password)"),
         # "?" is a character in a text field, so there help is on F1 and the footer says so.
         # F1 works everywhere; only one of these shows at a time (see check_action).
@@ -101,6 +110,25 @@ class WizardApp(App[int]):
     def typing(self) -> bool:
         """Keys are text here: the focus is in a field or the query editor."""
         return isinstance(self.focused, Input | TextArea)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands (theme, keys…), then every key that works on
+        ``screen`` now, under the words of its help line."""
+        yield from super().get_system_commands(screen)
+        seen: set[tuple[int, str]] = set()
+        for key, active in screen.active_bindings.items():
+            b = active.binding
+            # The wizard's keys only: a list's own cursor keys are not commands.
+            if not isinstance(active.node, Screen | App) or not active.enabled \
+                    or not b.description or b.action.endswith(("command_palette", *NOT_WIZARD_KEYS)):
+                continue
+            if (id(active.node), b.action) in seen:
+                continue
+            seen.add((id(active.node), b.action))
+            words = b.tooltip or b.description
+            yield SystemCommand(words[:1].upper() + words[1:],
+                                f"key: {self.get_key_display(Binding(key, b.action))}",
+                                partial(self.run_action, b.action, active.node))
 
     def action_save_mapping(self) -> None:
         st = self.state

@@ -97,6 +97,10 @@ def check_detail(c: dict[str, Any]) -> Group:
     grid.add_row("rows", "-" if rows[0] is None else str(rows[0]),
                  "-" if rows[1] is None else str(rows[1]))
     fd = c.get("first_difference")
+    answered = c.get("values")
+    if answered and not fd:
+        grid.add_row("value", Text(_values(answered.get("sqlite"))),
+                     Text(_values(answered.get("postgres"))))
     if fd:
         if fd.get("message"):
             grid.add_row("differs", Text(str(fd["message"]), style="red"), "")
@@ -197,7 +201,8 @@ the reason.
 table, then the mapping's own [[checks]]), ✓ or ✗ with the first difference; below, the
 highlighted check's SQL on both sides and its first difference side by side.
 
-5 Query: type a SQLite query (tab leaves the box); ctrl+r runs it on SQLite and,
+5 Query: type a SQLite query (tab leaves the box, ctrl+l empties it, ctrl+↑/↓ brings
+back the queries run before); ctrl+r runs it on SQLite and,
 translated, on PostgreSQL (rows the copy rejected are left out on SQLite's side). Shown:
 the PostgreSQL text, both answers side by side (≠ marks cells that differ) and the
 verdict. ctrl+a adds the query to the mapping's checks under a name; ctrl+s saves it.
@@ -216,8 +221,14 @@ on to Next steps (port the code, the production kit).
                 tooltip="the verification checks, with the first difference"),
         Binding("5", "view('query')", "Query", show=False, id="view-query",
                 tooltip="run a query on both sides"),
-        Binding("ctrl+r", "run_query", "Run query", id="run-query",
+        Binding("ctrl+r", "run_query", "Run", id="run-query",
                 tooltip="run the query on SQLite and PostgreSQL, compare (5)"),
+        Binding("ctrl+l", "clear_query", "Clear", id="clear-query",
+                tooltip="empty the query box (5)"),
+        Binding("ctrl+up", "history(-1)", "History", key_display="^↑↓", id="query-older",
+                tooltip="the queries run before, older (5)"),
+        Binding("ctrl+down", "history(1)", "Newer query", show=False, id="query-newer",
+                tooltip="the queries run before, newer (5)"),
         # Priority: the query box would take ctrl+a as "start of line".
         Binding("ctrl+a", "add_check", "Add check", priority=True, id="add-check",
                 tooltip="add the query to the mapping's checks (5; ctrl+s saves)"),
@@ -225,7 +236,7 @@ on to Next steps (port the code, the production kit).
                 tooltip="the highlighted value or line in full"),
         Binding("r", "save_report", "Save report", id="save-report",
                 tooltip="save the report as JSON"),
-        Binding("ctrl+n", "next_steps", "Next steps", id="next",
+        Binding("ctrl+n", "next_steps", "Next", id="next",
                 tooltip="on to Next steps: port the code, production kit"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Run"),
     ]
@@ -241,6 +252,8 @@ on to Next steps (port the code, the production kit).
         self.query_error = ""
         self.query_running = False
         self.added_line = ""  # confirmation of the last ctrl+a
+        self.history: list[str] = []  # queries run, oldest first
+        self._history_at: int | None = None  # where ctrl+↑/↓ is in it
         self._exclude: dict[str, set[Any]] | None = None  # rows the run left out, once found
 
     @property
@@ -273,7 +286,7 @@ on to Next steps (port the code, the production kit).
                         yield Label("PostgreSQL", id="q-p-title", classes="q-title", markup=False)
                         yield DataTable(id="q-pg", cursor_type="row")
         yield Static(id="cmp-detail", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one("#cmp-tables", DataTable)
@@ -513,7 +526,7 @@ on to Next steps (port the code, the production kit).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden, not dimmed: 80 columns of footer only hold what can be done now.
-        if action in ("run_query", "add_check"):
+        if action in ("run_query", "add_check", "clear_query", "history"):
             return self.view == "query"
         if action in ("show_value", "save_report"):
             return self.view != "query"
@@ -570,6 +583,24 @@ on to Next steps (port the code, the production kit).
     def query_text(self) -> str:
         return self.query_one("#q-sql", TextArea).text.strip()
 
+    def action_clear_query(self) -> None:
+        area = self.query_one("#q-sql", TextArea)
+        area.text = ""
+        area.focus()
+        self._history_at = None
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            self.set_query_status(Text("no query run yet: ctrl+r runs one", style="yellow"))
+            return
+        at = len(self.history) if self._history_at is None else self._history_at
+        at = min(max(at + step, 0), len(self.history))
+        self._history_at = at
+        area = self.query_one("#q-sql", TextArea)
+        area.text = self.history[at] if at < len(self.history) else ""
+        area.move_cursor(area.document.end)
+        area.focus()
+
     def action_run_query(self) -> None:
         sql_text = self.query_text()
         if not sql_text:
@@ -578,6 +609,9 @@ on to Next steps (port the code, the production kit).
         if self.state.mapping is None:
             self.set_query_status(Text("no mapping: nothing to translate with", style="red"))
             return
+        if not self.history or self.history[-1] != sql_text:
+            self.history.append(sql_text)
+        self._history_at = None
         self.query_running = True
         self.added_line = ""
         self.set_query_status(Text("running on both sides…", style="italic"))
@@ -693,6 +727,12 @@ on to Next steps (port the code, the production kit).
                 mapping.checks.append(Check(name, sql_text))
                 self.added_line = (f"✓ added check {name!r} to the mapping "
                                    f"({len(mapping.checks)} in all); ctrl+s saves it")
+                qc = self.comparison
+                if qc is not None and qc.sqlite_sql.strip() == sql_text:
+                    # It has run: its answer joins the checks panel as a run would put it.
+                    self.report.checks.append(qc.result(name).to_dict())
+                    self.fill_checks()
+                    self.show_tabs()
             self.set_query_status(*self._status_lines())
 
         self.app.push_screen(PathModal("Name of the new check", f"check {n}",

@@ -120,7 +120,7 @@ application's own migrations).
                 yield Label("If exists")
                 yield Choice([(v, v) for v in IF_EXISTS], st.if_exists, id="if-exists")
             yield Static(id="check", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#source" if not self.state.source else "#dsn", Input).focus()

@@ -138,7 +138,7 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
                                 id="policy-why")
         yield Label(id="conv-summary")
         yield DataTable(id="conv-preview", cursor_type="row", zebra_stripes=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def policies(self) -> list[tuple[str, str]]:
         """The on-error choices that can work for this column."""
@@ -316,7 +316,7 @@ list and press enter; unknown names are refused by PostgreSQL at run time.
                 yield Field(self.current, id="type-custom", placeholder="numeric(12,2), inet…")
             yield Label("enter: choose   tab: type a name   esc: cancel", classes="modal-keys")
             yield Label("", id="type-error", classes="error", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         lst = self.query_one("#type-list", OptionList)

@@ -36,7 +36,7 @@ class FilePickerModal(ModalScreen[str | None]):
             yield Label(str(self.start), id="picker-dir", markup=False)
             yield _Tree(self.start, id="picker-tree")
             yield Label("enter: open/choose   backspace: parent   esc: cancel", classes="modal-keys")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(_Tree).focus()

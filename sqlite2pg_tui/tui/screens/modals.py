@@ -42,7 +42,7 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Static(self.body, markup=False)
             yield Label(Text.assemble(("y/enter", "bold"), f": {self.yes}   ",
                                       ("n/esc", "bold"), f": {self.no}"), classes="modal-keys")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(".modal-body").focus()
@@ -83,7 +83,7 @@ class ChoiceModal(ModalScreen[str | None]):
             keys.append("esc", style="bold")
             keys.append(": not now")
             yield Label(keys, classes="modal-keys")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(".modal-body").focus()
@@ -114,7 +114,7 @@ class PathModal(ModalScreen[str | None]):
             yield Field(self.path, id="path", select_on_focus=False)
             yield Label(self.hint or "enter: OK   esc: cancel", classes="modal-keys", markup=False)
             yield Label("", id="path-error", classes="error", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         inp = self.query_one("#path", Input)
@@ -151,7 +151,7 @@ class TextModal(ModalScreen[None]):
             yield Label(Text(self.title_text, style="bold"), classes="modal-title")
             with VerticalScroll(classes="modal-body"):
                 yield Static(self.body, markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(".modal-body").focus()
@@ -161,7 +161,7 @@ class TextModal(ModalScreen[None]):
 
 
 # Textual's own screen bindings (focus moves, copy): not part of the wizard's vocabulary.
-_NOT_WIZARD_KEYS = ("focus_next", "focus_previous", "copy_text")
+NOT_WIZARD_KEYS = ("focus_next", "focus_previous", "copy_text")
 
 
 def help_text(screen: Screen[object]) -> Group:
@@ -170,7 +170,7 @@ def help_text(screen: Screen[object]) -> Group:
     modal = isinstance(screen, ModalScreen)
     for node in (screen, screen.app):
         for key, b in node._bindings:  # merged with any user keymap
-            if not b.description or b.system or b.action.endswith(_NOT_WIZARD_KEYS):
+            if not b.description or b.system or b.action.endswith(NOT_WIZARD_KEYS):
                 continue
             if modal and node is screen.app and not b.priority:
                 continue  # a modal sees only the app's priority keys

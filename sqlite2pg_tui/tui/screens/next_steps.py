@@ -120,20 +120,24 @@ is shown here once and is never written to a file.
                 yield DataTable(id="ns-kit-files", cursor_type="row")
                 with VerticalScroll(id="ns-kit-body"):
                     yield Static(id="ns-kit-content", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#breadcrumb", Static).update(_crumb())
         t = self.query_one("#ns-findings", DataTable)
         # Fixed widths: a snapshot must not depend on when auto-sizing runs.
         for label, key, width in (("Where", "where", 17), ("Kind", "kind", 14),
-                                  ("Change", "change", 41)):
+                                  ("Change", "change", self.change_width())):
             t.add_column(label, key=key, width=width)
         files = self.query_one("#ns-kit-files", DataTable)
         for label, key, width in (("File", "file", 22), ("What", "title", 50)):
             files.add_column(label, key=key, width=width)
         self.show_tabs()
         t.focus()
+
+    def change_width(self) -> int:
+        """The Change column: 41 cells at 80 columns, everything a wider terminal adds."""
+        return 41 + max(0, self.app.size.width - 80)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden until there is something to act on: the footer lists what can be done now.
@@ -204,12 +208,13 @@ is shown here once and is never written to a file.
         for r in msg.results:
             if r.error:
                 t.add_row(*plain(_cut(self._shown_path(r.path), 17), Text("error", style="red"),
-                                 _cut(r.error, 41)))
+                                 _cut(r.error, self.change_width())))
                 self._findings.append(r)
                 continue
             for f in r.findings:
                 where = f"{_cut(self._shown_path(f.path), 12)}:{f.line}"
-                change = f"{_cut(f.original, 19)} → {_cut(f.replacement, 19) or '(removed)'}"
+                half = (self.change_width() - 3) // 2
+                change = f"{_cut(f.original, half)} → {_cut(f.replacement, half) or '(removed)'}"
                 kind = Text(_cut(f.kind, 14), style="yellow bold" if f.needs_look else "")
                 t.add_row(*plain(where, kind, change))
                 self._findings.append(f)

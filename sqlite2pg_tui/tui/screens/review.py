@@ -15,6 +15,7 @@ from sqlite2pg_tui.core import converters, frameworks
 from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import TableScanned
@@ -27,13 +28,29 @@ from sqlite2pg_tui.tui.screens.converter import (
     apply_choice,
     apply_type,
 )
-from sqlite2pg_tui.tui.screens.modals import TextModal
+from sqlite2pg_tui.tui.screens.modals import PathModal, TextModal
+from sqlite2pg_tui.tui.widgets.bars import storage_bar
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.table import FitTable
+
+BAR_CELLS = 4  # the storage-class bar in front of "Holds"
 
 
 def _cut(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def name_problem(name: str, taken: set[str]) -> str:
+    """Why PostgreSQL (or the mapping) cannot take ``name``; "" when it can."""
+    if not name.strip():
+        return "a name cannot be blank"
+    if any(not ch.isprintable() for ch in name):
+        return "a name cannot hold control characters"
+    if len(name.encode("utf-8")) > MAX_IDENT_BYTES:
+        return f"longer than PostgreSQL's {MAX_IDENT_BYTES} bytes (it would be cut)"
+    if name in taken:
+        return "another one has that name already"
+    return ""
 
 
 def signature(cm: ColumnMapping) -> str:
@@ -47,7 +64,8 @@ class ReviewScreen(WizardScreen):
 The upper list has every table: rows, columns, how many columns hold values the
 chosen converters would refuse ("dirty"), whether it is included, and its state in
 PostgreSQL. The middle list has the highlighted table's columns: the declared type,
-what the data really holds, the proposed PostgreSQL type and converter, and how many
+what the data really holds (a bar of its values by kind: blue integer, cyan real, green
+text, magenta blob, grey NULL), the proposed PostgreSQL type and converter, and how many
 values it refuses. The lower list shows those values with their rowid and the reason.
 
 Dirty counts are exact: they come from running the very converters the copy runs.
@@ -61,7 +79,7 @@ the columns says what and why: `a` accepts it for that column. Nothing is change
 without you: the application's own code may rely on the declared type.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_table", "In/out", id="toggle-table",
+        Binding("space", "toggle_table", "In/out", key_display="␣", id="toggle-table",
                 tooltip="include or exclude the highlighted table"),
         Binding("c", "converter", "Convert", id="converter",
                 tooltip="pick the converter and on-error policy of the column (also enter)"),
@@ -71,6 +89,8 @@ without you: the application's own code may rely on the declared type.
                 tooltip="only columns with refused or altered values (again: all)"),
         Binding("v", "show_value", "View", id="show-value",
                 tooltip="the highlighted dirty value (or column) in full"),
+        Binding("n", "rename", "Rename", id="rename",
+                tooltip="rename the highlighted table or column (its name in PostgreSQL)"),
         Binding("a", "accept_suggestion", "Accept ◆", id="accept-suggestion",
                 tooltip="take the type the data suggests for this column (marked ◆)"),
         Binding("ctrl+n", "next", "Run", id="next", tooltip="on to Run: a summary to confirm"),
@@ -90,7 +110,7 @@ without you: the application's own code may rely on the declared type.
         yield Static(id="column-detail", markup=False)
         yield Label(id="dirt-title", markup=False)
         yield DataTable(id="dirt", cursor_type="row")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one("#tables", DataTable)
@@ -217,10 +237,14 @@ without you: the application's own code may rely on the declared type.
         else:
             dirty = "0"
         w = self.width_of
-        return [_cut(cm.source, w("column")), _cut(cm.declared or "-", w("declared")),
-                _cut(p.storage_mix() if p else "generated", w("holds")),
-                _cut(cm.pg_type + (" ◆" if cm.suggestion else ""), w("pg_type")),
-                _cut(cm.converter, w("converter")), dirty]
+        if p:  # the mix as a stacked bar first: a mixed column stands out at a glance
+            holds = storage_bar(p.storage, p.nulls, BAR_CELLS)
+            holds.append(" " + _cut(p.storage_mix(), w("holds") - BAR_CELLS - 1))
+        else:
+            holds = Text(_cut("generated", w("holds")))
+        name = cm.source if cm.target == cm.source else f"{cm.source}→{cm.target}"
+        return [_cut(name, w("column")), _cut(cm.declared or "-", w("declared")), holds,
+                _cut(cm.pg_type + (" ◆" if cm.suggestion else ""), w("pg_type")), _cut(cm.converter, w("converter")), dirty]
 
     # Cell widths at 80 columns, and each one's share of the columns a wider terminal adds.
     _WIDTHS: ClassVar[dict[str, tuple[int, float]]] = {
@@ -456,6 +480,39 @@ without you: the application's own code may rely on the declared type.
                     markup=False)
         self.rescan(cm)
         self.refresh_bindings()
+
+    def action_rename(self) -> None:
+        """The target name of the column (columns list focused) or else of the table."""
+        if not self.table_name:
+            return
+        tm = self.mapping.table(self.table_name)
+        cm = self.current_column() if self.query_one("#columns").has_focus else None
+        if cm is not None:
+            what, current = f"column {tm.source}.{cm.source}", cm.target
+            others = {c.target for c in tm.columns if c is not cm}
+        else:
+            what, current = f"table {tm.source}", tm.target
+            others = {t.target for t in self.mapping.tables if t is not tm and t.include}
+
+        def chosen(name: str | None) -> None:
+            if name is None or name == current:
+                return
+            problem = name_problem(name, others)
+            if problem:
+                self.notify(f"{name!r}: {problem}", title="Not renamed", severity="error",
+                            markup=False)
+                return
+            if cm is not None:
+                cm.target = name
+                self.update_column_row(cm.source)
+                self.select_column(cm.source)
+            else:
+                tm.target = name
+                self.update_table_row(tm.source)
+
+        self.app.push_screen(PathModal(f"Name in PostgreSQL of {what}", current, replace=True,
+                                       hint="enter: rename   esc: keep the name",
+                                       empty="a name is needed"), chosen)
 
     def action_filter(self) -> None:
         self.only_problems = not self.only_problems

@@ -33,8 +33,10 @@ from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import RunEvent, RunFinished, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import ChoiceModal, ConfirmModal
+from sqlite2pg_tui.tui.widgets.bars import sparkline
 
 REFRESH_S = 0.25  # progress bars redraw at most 4 times a second, however fast rows come
+RATE_SAMPLES = 12  # rows/s samples in the sparkline (3 s at REFRESH_S)
 
 
 def _duration(seconds: float) -> str:
@@ -79,6 +81,8 @@ reject directory shown in the summary.
         self.error = ""
         self._timer: Timer | None = None
         self.probing = False  # asking PostgreSQL which target tables exist
+        self.rates: list[float] = []  # rows/s between ticks, for the sparkline
+        self._last_tick: tuple[float, int] | None = None
 
     # --- layout ----------------------------------------------------------------
 
@@ -103,7 +107,7 @@ reject directory shown in the summary.
                                     markup=False)
             yield RichLog(id="run-log", wrap=True, markup=False, max_lines=2000)
         yield Static("", id="run-result", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#run-progress").display = False
@@ -292,6 +296,7 @@ reject directory shown in the summary.
         self.finished.clear()
         self.totals = {tm.source: st.table(tm.source).row_count for tm in st.mapping.included}
         self.started_at = None
+        self.rates, self._last_tick = [], None
         for table, total in self.totals.items():
             self._set_bar(table, 0, total, "waiting")
         self.query_one("#run-summary").display = False
@@ -427,9 +432,14 @@ reject directory shown in the summary.
         self.query_one("#overall-count", Label).update(f"{done:,}/{total:,}")
         parts = [f"Phase: {self.phase or 'starting'}"]
         if self.started_at is not None and self.status in ("running", "cancelling"):
-            elapsed = max(self.wizard.clock() - self.started_at, 1e-6)
+            now = self.wizard.clock()
+            elapsed = max(now - self.started_at, 1e-6)
             rate = done / elapsed
-            parts.append(f"{rate:,.0f} rows/s")
+            if self._last_tick is not None and now > self._last_tick[0]:
+                self.rates.append((done - self._last_tick[1]) / (now - self._last_tick[0]))
+                del self.rates[:-RATE_SAMPLES]
+            self._last_tick = (now, done)
+            parts.append(f"{rate:,.0f} rows/s" + (f" {sparkline(self.rates)}" if self.rates else ""))
             if rate > 0 and done < total and self.phase == "data":
                 parts.append(f"ETA {_duration((total - done) / rate)}")
             parts.append(f"elapsed {_duration(elapsed)}")
