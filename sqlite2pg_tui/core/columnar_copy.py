@@ -99,7 +99,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
     r = c.result
     try:
         yield encoder.write_header()
-        for batch in columnar.read_batches(c.source_path, query, per_batch):
+        for batch in columnar.prefetched(columnar.read_batches(c.source_path, query, per_batch)):
             if c.cancel.is_set():
                 raise Cancelled(f"cancelled while copying {c.table.name}")
             outs, refuse = [], None
