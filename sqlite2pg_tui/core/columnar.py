@@ -122,6 +122,12 @@ def _stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
     return vec
 
 
+def _length(cm: ColumnMapping) -> int | None:
+    """The text converter honours a length option too (varchar's default is 255)."""
+    n = cm.options.get("length", 255 if cm.converter == "varchar" else None)
+    return int(n) if n is not None else None
+
+
 def _types() -> Any:
     import pyarrow as pa
 
@@ -132,12 +138,9 @@ FORMS: dict[tuple[str, str], Callable[[ColumnMapping], Form | None]] = {
     ("integer", "bigint"): lambda cm: Form("integer", lambda: _types().int64(), _same),
     ("real", "double precision"): lambda cm: Form("real", lambda: _types().float64(), _same),
     ("boolean", "boolean"): lambda cm: Form("integer", lambda: _types().bool_(), _boolean),
-    ("text", "text"): lambda cm: Form("text", lambda: _types().string(), _text(None)),
-    ("varchar", "varchar"): lambda cm: Form(
-        "text", lambda: _types().string(), _text(int(cm.options.get("length", 255)))),
-    ("text", "varchar"): lambda cm: Form("text", lambda: _types().string(), _text(None)),
-    ("varchar", "text"): lambda cm: Form(
-        "text", lambda: _types().string(), _text(int(cm.options.get("length", 255)))),
+    ("text", "text"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
+    ("varchar", "varchar"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
+    ("varchar", "text"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
     ("json", "jsonb"): lambda cm: Form("text", lambda: _types().string(), _text(None, True),
                                       jsonb=True),
     ("timestamp", "timestamp"): lambda cm: Form("text", lambda: _types().timestamp("us"),
@@ -153,12 +156,10 @@ _WITNESS = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
 
 def form_of(cm: ColumnMapping) -> Form | None:
     """The vectorized form of a column's converter into its PostgreSQL type, if it has one."""
+    # (text into varchar(n) has none: the limit is PostgreSQL's, and the text engine finds
+    # the row it refuses and says so.)
     make = FORMS.get((cm.converter, converters.base_type(cm.pg_type)))
-    if make is None:
-        return None
-    if converters.base_type(cm.pg_type) == "varchar" and cm.converter == "text":
-        return None  # text into varchar(n): the limit is PostgreSQL's; the row path says so
-    return make(cm)
+    return make(cm) if make is not None else None
 
 
 def available() -> bool:
