@@ -30,6 +30,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 HERE = Path(__file__).resolve().parent
+SOURCE_TREE: str | None = None  # --source-tree: measure another checkout (before/after)
 OUT = HERE / "out"
 ROWS_AT_SCALE_1 = {"users": 100_000, "orders": 400_000, "events": 500_000}
 
@@ -107,7 +108,8 @@ def child(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
     """Run one program: its result, wall time and peak RSS (kB)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        # From inside the tree measured: the current directory comes first on sys.path.
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=SOURCE_TREE)
         rss = reap(proc)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -118,7 +120,11 @@ def child(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
 
 
 def ours(args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "sqlite2pg_tui", *args]
+    if SOURCE_TREE is None:
+        return [sys.executable, "-m", "sqlite2pg_tui", *args]
+    # -S: no site hooks, so an editable install cannot shadow the tree asked for; the
+    # installed packages come back through PYTHONPATH (see main).
+    return [sys.executable, "-S", "-m", "sqlite2pg_tui", *args]
 
 
 def plan(src: Path, workdir: Path) -> tuple[Path, float, int]:
@@ -254,7 +260,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="run --workers (0: the default)")
     ap.add_argument("--full-verify", action="store_true", help="also time `verify --full`")
     ap.add_argument("--no-peers", action="store_true", help="skip the naive pipe and pgloader")
+    ap.add_argument("--source-tree", metavar="DIR",
+                    help="run sqlite2pg-tui from this checkout (e.g. `git archive` of the "
+                         "commit before a change) with this interpreter's packages")
     args = ap.parse_args()
+    if args.source_tree:
+        import site
+
+        global SOURCE_TREE
+        SOURCE_TREE = str(Path(args.source_tree).resolve())
+        os.environ["PYTHONPATH"] = os.pathsep.join([SOURCE_TREE, *site.getsitepackages()])
     OUT.mkdir(exist_ok=True)
     src = OUT / f"bench-{args.scale:g}.db"
     t0 = time.perf_counter()

@@ -64,7 +64,7 @@ def _suggestion_lines(mapping: Mapping) -> list[str]:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.inspection import inspect, inspection_to_dict
 
-    ins = inspect(args.source, limit=None if args.full else args.sample)
+    ins = _inspect_with_progress(inspect, args)
     if args.json:
         print(json.dumps(inspection_to_dict(ins), indent=2, ensure_ascii=False, default=str))
         return EXIT_OK
@@ -107,11 +107,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _inspect_with_progress(inspect: Callable[..., Any], args: argparse.Namespace) -> Any:
+    """inspect, saying on stderr which table it is profiling (only on a terminal)."""
+    limit = None if args.full else args.sample
+    if not sys.stderr.isatty():
+        return inspect(args.source, limit=limit)
+
+    def show(table: str, _done: int, total: int) -> None:
+        print(f"\r\x1b[Kprofiling {table} ({total:,} rows)…", end="", file=sys.stderr, flush=True)
+
+    try:
+        return inspect(args.source, limit=limit, on_table=show)
+    finally:
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.core.inspection import inspect
     from sqlite2pg_tui.core.plan import plan
 
-    ins = inspect(args.source, limit=None if args.full else args.sample)
+    ins = _inspect_with_progress(inspect, args)
     mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else args.identifier_case)
     if args.accept_suggestions:
         for tm in mapping.tables:

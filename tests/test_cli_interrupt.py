@@ -133,3 +133,28 @@ def test_ctrl_c_mid_copy_rolls_back_and_says_what_postgres_holds(
         "(a plain rerun stops at 'target tables already exist')",
     ]
     assert "rolled back" not in out[:out.index("cancelling")]
+
+
+def test_ctrl_c_while_inspecting_says_nothing_was_written(
+        src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+    term = Terminal([sys.executable, "-m", "sqlite2pg_tui", "run", str(src), "--pg", pg_dsn,
+                     "--reject-dir", str(tmp_path / "rejects")], dict(os.environ))
+    try:
+        _wait_for(lambda: "phase: inspect" in term.output, 30, "the inspect phase")
+        time.sleep(0.3)  # inside the profile's scan of big
+        assert term.proc.poll() is None
+        term.type_ctrl_c()
+        pressed = time.monotonic()
+        code = term.proc.wait(timeout=10)
+        took = time.monotonic() - pressed
+    finally:
+        term.close()
+    out = term.output
+    assert code == EXIT_INTERRUPTED, out
+    assert took < 2.0, f"took {took:.2f}s to stop\n{out}"
+    assert not pg_table_exists(pg_conn, "big") and not pg_table_exists(pg_conn, "small")
+    assert ("sqlite2pg-tui: error: cancelled: cancelled while reading the SQLite file: nothing "
+            "was written to PostgreSQL") in out
+    assert "rolled back" not in out

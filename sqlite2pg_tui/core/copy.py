@@ -23,7 +23,9 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import batch_format, converters, staging
-from sqlite2pg_tui.core.copy_format import NULL, copy_text
+from sqlite2pg_tui.core.columnar import Unsupported
+from sqlite2pg_tui.core.columnar_copy import copy_columnar
+from sqlite2pg_tui.core.copy_format import copy_text
 from sqlite2pg_tui.core.errors import AbortedByPolicy, Cancelled, SourceError
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
 from sqlite2pg_tui.core.mapping import ColumnMapping, TableMapping
@@ -51,6 +53,7 @@ class CopyResult:
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
+    engine: str = ""  # columnar | text | per value: which path copied the table
     committed: bool = False
     seconds: float = 0.0
     error: str = ""
@@ -103,10 +106,17 @@ class TableCopier:
         self.on_event(TableStarted(self.tm.source, self.table.row_count))
         try:
             try:
-                self._attempt(fast=True)
+                copy_columnar(self)
                 self.result.fast_path = True
-            except _Fallback:
-                self._attempt(fast=False)
+                self.result.engine = "columnar"
+            except Unsupported:
+                try:
+                    self._attempt(fast=True)
+                    self.result.fast_path = True
+                    self.result.engine = "text"
+                except _Fallback:
+                    self._attempt(fast=False)
+                    self.result.engine = "per value"
         except (Cancelled, AbortedByPolicy, SourceError) as e:
             self.result.error = str(e)
             self.result.copied = 0
@@ -345,22 +355,29 @@ class _RowPath:
         self.names = [c.source for c in cols]
 
     def convert(self, rows: list[tuple]) -> tuple[list[str], list[Any]]:
+        """COPY text lines of the rows that convert, and their locators."""
+        values, locs = self.convert_values(rows)
+        return ["\t".join(map(copy_text, vals)) for vals in values], locs
+
+    def convert_values(self, rows: list[tuple]) -> tuple[list[list[Any]], list[Any]]:
+        """The converted values of the rows that convert (None for NULL), and their locators;
+        each refusal handled by its column's policy (reject file, NULL, abort)."""
         c = self.c
         r = c.result
         pg_rejected = c._pg_rejected
-        lines: list[str] = []
+        out: list[list[Any]] = []
         locs: list[Any] = []
         for row in rows:
             loc = row[0]
             if pg_rejected and loc in pg_rejected:
                 c._reject(loc, "", None, "PostgreSQL refused the row: " + pg_rejected[loc])
                 continue
-            fields: list[str] = []
+            fields: list[Any] = []
             ok = True
             for i, fn in enumerate(self.fns):
                 v = row[i + 1]
                 if v is None:
-                    fields.append(NULL)
+                    fields.append(None)
                     continue
                 try:
                     got = fn(v)
@@ -369,7 +386,7 @@ class _RowPath:
                     policy = self.policies[i]
                     if policy == "null":
                         r.nulled_by_column[col] = r.nulled_by_column.get(col, 0) + 1
-                        fields.append(NULL)
+                        fields.append(None)
                         continue
                     if policy == "abort":
                         raise AbortedByPolicy(
@@ -382,11 +399,11 @@ class _RowPath:
                 if self.altered[i] is not None and self.altered[i](v, got):
                     col = self.names[i]
                     r.altered_by_column[col] = r.altered_by_column.get(col, 0) + 1
-                fields.append(copy_text(got))
+                fields.append(got)
             if ok:
-                lines.append("\t".join(fields))
+                out.append(fields)
                 locs.append(loc)
-        return lines, locs
+        return out, locs
 
 
 class _Decode(Exception):  # noqa: N818 - invalid UTF-8 text met on the fast path

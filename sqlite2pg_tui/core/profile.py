@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite2pg_tui.core import converters
+from sqlite2pg_tui.core import converters, profile_sql
 from sqlite2pg_tui.core.errors import Cancelled, SourceError
 from sqlite2pg_tui.core.schema import SourceSchema, Table
-from sqlite2pg_tui.core.sqlite_source import iter_rows, open_readonly, qi
+from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
 
 EXAMPLES_KEPT = 5
 DEFAULT_SAMPLE_ROWS = 20_000  # per table, for the converter pass
@@ -168,6 +168,11 @@ class _ColumnTracker:
         if v is None:
             p.sample_nulls += 1
             return
+        self.collect(rowid, v)
+
+    def collect(self, rowid: Any, v: Any) -> None:
+        """What the candidates make of one non-NULL value (``add`` also counts the row)."""
+        p = self.p
         kind = _STORAGE[type(v)]
         if len(p.samples) < 8:
             p.samples.append(v)
@@ -322,37 +327,135 @@ def _sample_where(table: Table, rows: int, limit: int | None) -> str:
 def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                   on_rows: Callable[[int], None] | None = None,
                   cancel: threading.Event | None = None) -> TableProfile:
-    """Profile one table; ``limit`` rows (spread evenly) go through the converters, None = all."""
+    """Profile one table. Exact counts over every row; then ``limit`` rows spread over the
+    table (None: all) are classified by SQLite (profile_sql), and only the values it cannot
+    decide go through the Python converters."""
     names = [c.name for c in table.columns if not c.generated]
+    if on_rows:
+        on_rows(0)
+    stop = _interrupt_on(conn, cancel)
     try:
         profiles = _exact_stats(conn, table, names)
         rows = next(iter(profiles.values())).rows if profiles else 0
         trackers = [_ColumnTracker(profiles[n]) for n in names]
-        seen = 0
-        for batch in iter_rows(conn, table, names, where=_sample_where(table, rows, limit)):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled(f"profiling of {table.name} cancelled")
-            for row in batch:
-                rowid = row[0]
-                for tracker, v in zip(trackers, row[1:], strict=True):
-                    tracker.add(rowid, v)
-            seen += len(batch)
-            if on_rows:
-                on_rows(seen)
-        for tracker in trackers:  # a sparse column the sample missed: read its own values
-            p = tracker.p
-            if p.sample_non_null == 0 and p.non_null and limit:
-                where = f"WHERE {qi(p.name)} IS NOT NULL LIMIT {int(limit)}"
-                for batch in iter_rows(conn, table, [p.name], where=where):
-                    for rowid, v in batch:
+        examples = [_ColumnTracker(ColumnProfile(n)) for n in names]
+        if names and rows:
+            _from_codes(conn, table, names, trackers, examples,
+                        _sample_where(table, rows, limit), cancel)
+            for tracker in trackers:  # a sparse column the sample missed: read its own values
+                p = tracker.p
+                if p.sample_non_null == 0 and p.non_null and limit:
+                    for rowid, v in conn.execute(
+                            f"SELECT {row_locator_sql(table)}, {qi(p.name)} FROM {qi(table.name)} "
+                            f"WHERE {qi(p.name)} IS NOT NULL LIMIT {int(limit)}"):
                         tracker.add(rowid, v)
     except sqlite3.OperationalError as e:
+        if stop.is_set():
+            raise Cancelled(f"profiling of {table.name} cancelled") from None
         if "decode" in str(e).lower() and conn.text_factory is str:
             raise _NeedsLossless from e
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     except sqlite3.DatabaseError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
+    finally:
+        conn.set_progress_handler(None, 0)
+    for tracker, ex in zip(trackers, examples, strict=True):
+        # Failures in row order, as if every value had been tried one by one.
+        for cand, found in ex.p.failures.items():
+            merged = tracker.p.failures[cand] + found
+            merged.sort(key=lambda e: (str(type(e.rowid)), e.rowid))
+            tracker.p.failures[cand] = merged[:EXAMPLES_KEPT]
+    if on_rows:
+        on_rows(min(rows, limit) if limit else rows)
     return TableProfile(table.name, rows, {t.p.name: t.finish() for t in trackers})
+
+
+def _interrupt_on(conn: sqlite3.Connection, cancel: threading.Event | None) -> threading.Event:
+    """Let a cancel interrupt a long SQLite scan (one aggregate can take a second or more)."""
+    stopped = threading.Event()
+    if cancel is None:
+        return stopped
+
+    def check() -> int:
+        if cancel.is_set():
+            stopped.set()
+            return 1
+        return 0
+
+    conn.set_progress_handler(check, 200_000)
+    return stopped
+
+
+def _from_codes(conn: sqlite3.Connection, table: Table, names: list[str],
+                trackers: list[_ColumnTracker], examples: list[_ColumnTracker],
+                where: str, cancel: threading.Event | None) -> None:
+    """The sampled rows (``where``) classified by SQLite in one scan (profile_sql): counts
+    per code, the first rows of each code as failure examples, and the undecided values
+    through the Python converters, which also keep the first few values seen."""
+    src, loc = qi(table.name), row_locator_sql(table)
+    got = conn.execute(profile_sql.counts_query(src, loc, names, where)).fetchone()
+    sampled = got[0]
+    per = 1 + 3 * len(profile_sql.CODES)
+    undecided = [0] * len(names)
+    fetch: list[tuple[int, int, Any, Any]] = []  # (column, code, first, last)
+    for i, tracker in enumerate(trackers):
+        p = tracker.p
+        base = 1 + i * per
+        p.sampled = sampled
+        p.sample_nulls = got[base]
+        for j, code in enumerate(profile_sql.CODES):
+            n, first, last = got[base + 1 + 3 * j: base + 4 + 3 * j]
+            if not n:
+                continue
+            if code == profile_sql.UNDECIDED:
+                undecided[i] = n
+                continue
+            accepted, timed = profile_sql.EFFECTS[code]
+            for cand in accepted:
+                p.parses[cand] += n
+            p.with_time += n if timed else 0
+            fetch.append((i, code, first, last))
+    # The sample's rows (after WHERE: a hash of the rowid, or a LIMIT) as a subquery.
+    sample = f"(SELECT * FROM {src} {where})" if where else src
+    found: list[list[tuple[Any, Any]]] = [[] for _ in names]
+    for i, code, first, last in fetch:
+        # The rowid range keeps this a b-tree range, not a scan.
+        cond = f"({profile_sql.class_sql(names[i])}) = {code}"
+        if not table.without_rowid:
+            cond = f"rowid BETWEEN {int(first)} AND {int(last)} AND " + cond
+        found[i] += conn.execute(f"SELECT {loc}, {qi(names[i])} FROM {sample} WHERE {cond} "
+                                 f"LIMIT {EXAMPLES_KEPT}").fetchall()
+    for i, rows_found in enumerate(found):
+        # In row order: each candidate keeps its first few failures, as one by one would.
+        for rowid, v in sorted(rows_found, key=lambda r: (str(type(r[0])), r[0])):
+            examples[i].add(rowid, v)
+    todo = [i for i, n in enumerate(undecided) if n]
+    if todo:
+        cols = [names[i] for i in todo]
+        sub = profile_sql.coded(src, loc, cols, [qi(c) for c in cols], where)
+        flags = " OR ".join(f"k{j} = {profile_sql.UNDECIDED}" for j in range(len(cols)))
+        cur = conn.execute(f"SELECT * FROM {sub} WHERE {flags}")
+        while batch := cur.fetchmany(5000):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"profiling of {table.name} cancelled")
+            for row in batch:
+                for j, i in enumerate(todo):
+                    if row[1 + j] == profile_sql.UNDECIDED:
+                        trackers[i].collect(row[0], row[1 + len(cols) + j])
+    _samples(conn, sample, trackers)
+
+
+def _samples(conn: sqlite3.Connection, sample: str, trackers: list[_ColumnTracker]) -> None:
+    """The first few sampled values and, when there are at most 20, every distinct one."""
+    for tracker in trackers:
+        p, c = tracker.p, qi(tracker.p.name)
+        if not p.sample_non_null:
+            continue
+        p.samples = [v for (v,) in conn.execute(
+            f"SELECT {c} FROM {sample} WHERE {c} IS NOT NULL LIMIT 8")]
+        distinct = {v for (v,) in conn.execute(
+            f"SELECT DISTINCT {c} FROM {sample} WHERE {c} IS NOT NULL LIMIT 21")}
+        tracker.distinct = distinct if len(distinct) <= 20 else None
 
 
 class _NeedsLossless(Exception):

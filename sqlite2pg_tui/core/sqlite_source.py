@@ -42,6 +42,24 @@ def _decode_lossless(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _readonly_uri(p: Path, head: bytes) -> str:
+    uri = f"file:{quote(str(p.resolve()))}?mode=ro"
+    # A read-only connection to a WAL-mode file (header byte 18 = 2) creates -wal and -shm
+    # and, unable to checkpoint, leaves them behind. With neither present, nothing lives
+    # outside the main file and no one has it open: read it as immutable, touching nothing.
+    if len(head) == 20 and head[18] == 2 and not any(
+            Path(f"{p}{suffix}").exists() for suffix in ("-wal", "-shm")):
+        uri += "&immutable=1"
+    return uri
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The URI open_readonly opens, for another SQLite client (the columnar reader)."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        return _readonly_uri(p, fh.read(20))
+
+
 def open_readonly(path: str | os.PathLike[str], *, lossless_text: bool = False) -> sqlite3.Connection:
     """Open the database read-only; raise SourceError with one plain sentence on failure."""
     p = Path(path)
@@ -58,13 +76,7 @@ def open_readonly(path: str | os.PathLike[str], *, lossless_text: bool = False) 
         raise SourceError(f"the file is empty (0 bytes), not a SQLite database yet: {p}")
     if head[:16] != _SQLITE_MAGIC:
         raise SourceError(f"not a SQLite database: {p}")
-    uri = f"file:{quote(str(p.resolve()))}?mode=ro"
-    # A read-only connection to a WAL-mode file (header byte 18 = 2) creates -wal and -shm
-    # and, unable to checkpoint, leaves them behind. With neither present, nothing lives
-    # outside the main file and no one has it open: read it as immutable, touching nothing.
-    if len(head) == 20 and head[18] == 2 and not any(
-            Path(f"{p}{suffix}").exists() for suffix in ("-wal", "-shm")):
-        uri += "&immutable=1"
+    uri = _readonly_uri(p, head)
     try:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

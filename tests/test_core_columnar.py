@@ -1,0 +1,92 @@
+"""The columnar copy: clean values move as Arrow columns, and only the rows a vectorized
+form refuses go through the converters one by one, with the same result as before."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import psycopg2.extensions
+import pytest
+from helpers import isolate_environment, pg_all, pg_count
+
+from sqlite2pg_tui.core import columnar
+from sqlite2pg_tui.core.copy import reject_file
+from sqlite2pg_tui.core.inspection import inspect
+from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.plan import plan
+
+ROWS = 40_000  # several batches
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_environment(monkeypatch, tmp_path)
+
+
+def _db(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, flag BOOLEAN, at DATETIME,"
+                 " label TEXT, x REAL, doc JSON)")
+    rows = [(i, i * 3, i % 2, f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:00:00",
+             f"row\t{i}\n", i / 7, f'{{"i": {i}}}') for i in range(1, ROWS + 1)]
+    # The odd ones, spread over several batches: each needs the one-by-one converter.
+    rows[100] = (101, "42", 1, "2024-02-30 10:00:00", "ok", 1.5, "[1]")  # text int; impossible day
+    rows[20_000] = (20_001, 7, 2, "2024-01-05T10:00:00Z", "nul\x00here", 2, "null")  # 2 is no bool
+    rows[30_000] = (30_001, None, None, "2024-01-05", "", float("inf"), '{"n": "\\u0000"}')
+    rows[39_999] = (40_000, 2**63 - 1, 0, "2024-01-05 10:00:00.1234567", None, 5e-324, "3")
+    conn.executemany("INSERT INTO t VALUES (?,?,?,?,?,?,?)", rows)
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_columnar_copy_is_exact_and_sends_only_refused_rows_one_by_one(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    src = _db(tmp_path / "c.db")
+    ins = inspect(str(src))
+    mapping = plan(ins.schema, ins.profiles)
+    for name, (pg_type, conv) in {"flag": ("boolean", "boolean"),
+                                  "at": ("timestamp", "timestamp")}.items():
+        cm = mapping.tables[0].column(name)
+        cm.pg_type, cm.converter = pg_type, conv
+    report = run_migration(str(src), pg_dsn, mapping,
+                           options=RunOptions(reject_dir=str(tmp_path / "rj")))
+    t = report.table("t")
+    assert t.engine == "columnar"
+    # rejected: the impossible day (row 101), 2 as a boolean and the NUL (row 20001, one row),
+    # the escaped NUL in JSON (row 30001)
+    assert (t.copied_rows, t.rejected_rows) == (ROWS - 3, 3)
+    assert pg_count(pg_conn, "t") == ROWS - 3
+    lines = [json.loads(x) for x in reject_file(tmp_path / "rj", "t").read_text().splitlines()]
+    assert sorted((ln["rowid"], ln["column"]) for ln in lines) == [
+        (101, "at"), (20_001, "flag"), (20_001, "label"), (30_001, "doc")]
+    got = dict((r[0], r[1:]) for r in pg_all(pg_conn, "SELECT id, n, flag, at, label, x, doc::text"
+                                                       " FROM t WHERE id IN (1, 40000, 2, 3)"))
+    assert got[1] == (3, True, datetime(2024, 2, 2, 1), "row\t1\n", 1 / 7, '{"i": 1}')
+    # the refused row converted one by one: 2^63-1 exactly, the smallest denormal, the fraction
+    assert got[40_000] == (2**63 - 1, False, datetime(2024, 1, 5, 10, 0, 0, 123457), None, 5e-324, "3")
+    assert t.altered_by_column == {"at": 1}
+    assert report.ok is False and t.count_match is True and not t.sample_mismatches
+
+
+def test_a_converter_without_a_vectorized_form_uses_the_per_value_engine(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    src = tmp_path / "n.db"
+    conn = sqlite3.connect(src)
+    conn.execute("CREATE TABLE m(id INTEGER PRIMARY KEY, price NUMERIC(10,2))")
+    conn.executemany("INSERT INTO m VALUES (?, ?)", [(1, "1.10"), (2, 3)])
+    conn.commit()
+    conn.close()
+    report = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "rj")))
+    assert report.table("m").engine in ("text", "per value")
+    assert [str(v) for (v,) in pg_all(pg_conn, "SELECT price FROM m ORDER BY id")] == ["1.10", "3.00"]
+
+
+def test_every_form_names_a_converter_that_exists() -> None:
+    from sqlite2pg_tui.core import converters
+
+    for conv, _pg in columnar.FORMS:
+        assert conv in converters.REGISTRY

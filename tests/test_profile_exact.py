@@ -1,0 +1,164 @@
+"""The profile computed by SQLite (profile_sql) equals the profile of every value tried one
+by one through the Python converters, on values chosen to sit on each rule's edge."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sqlite2pg_tui.core.errors import Cancelled
+from sqlite2pg_tui.core.profile import ColumnProfile, _ColumnTracker, profile_table
+from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
+
+EDGES: list[Any] = [
+    # numbers
+    0, 1, -1, 2, 2**63 - 1, -(2**63), 0.0, -0.0, 1.0, 2.5, -7.0, 1e300, float("inf"),
+    float("-inf"), 9.223372036854776e18, -9.223372036854776e18, 1e-300,
+    # number-ish text
+    "", " ", "0", "1", "00", "007", "42", " 42 ", "+5", "-5", "1e5", "1_000", "1.5", ".5",
+    "123456789012345678", "1234567890123456789", "99999999999999999999", "nan", "-Infinity",
+    "inf", "INF", "0x10", "1e", "e", "_",
+    # yes/no words
+    "yes", " No ", "TRUE", "t", "f", "on", "OFF", "y", "n", "maybe",
+    # ISO dates and timestamps
+    "2024-01-05", "2024-02-29", "2023-02-29", "2024-02-30", "0000-01-01", "9999-12-31",
+    "2024-13-01", "2024-01-05 10:00:00", "2024-01-05T10:00:00", "2024-01-05 00:00:00",
+    "2024-01-05T00:00:00", "2024-01-05 24:00:00", "2024-01-05 23:60:00", "2024-01-05 23:59:60",
+    "2024-01-05t10:00:00", "2024-01-05 10:00:00Z", "2024-01-05 10:00:00.5+02:00",
+    "2024-01-05 10:00", " 2024-01-05", "2024-01-05 ", "x2024-01-05", "2024-1-5",
+    "2024-01-05 10:00:00.1234567",
+    # day first / month first
+    "31/01/2024", "01/31/2024", "1.2.2024", "13/13/2024", "5-6-2024 10:30", "1/2",
+    # JSON
+    '{"a": 1}', "[1, 2]", '"str"', "null", "NaN", "{a:1}", "[1,]", "3", '{"n": "\\u0000"}',
+    '  {"a": [true, false, null]}  ', "[", "}",
+    # UUID shapes
+    "12345678-1234-5678-1234-567812345678", "{12345678-1234-5678-1234-567812345678}",
+    "12345678123456781234567812345678", "abcdefabcdefabcdefabcdefabcdefab",
+    "ABCDEFABCDEFABCDEFABCDEFABCDEFAZ", "urn:uuid:12345678-1234-5678-1234-567812345678",
+    "user_with_32_chars_at_exampl.com",
+    # plain and awkward text
+    "user1@example.com", "User alpha 5", "tab\there", "line\nbreak", "back\\slash",
+    "x\x00y", "ünïcode", "😀", "١٢٣", "\u00a0yes", "\u2003", "a'b", "it's", "-", "+", ".",
+    # blobs
+    b"", b"\x00\x01", bytes(range(16)), b'{"a": 1}', b"\xff\xfe", b"12345678-1234-5678-1234-567812345678",
+]
+
+
+def _reference(conn: sqlite3.Connection, table: str, column: str) -> ColumnProfile:
+    """Every value through the converters, one by one, in row order (the old profile)."""
+    p = ColumnProfile(column)
+    tracker = _ColumnTracker(p)
+    for rowid, v in conn.execute(f'SELECT rowid, "{column}" FROM "{table}"'):
+        tracker.add(rowid, v)
+    return tracker.finish()
+
+
+def _same(got: ColumnProfile, ref: ColumnProfile) -> None:
+    assert got.parses == ref.parses
+    assert (got.with_time, got.with_offset, got.invalid_utf8) == (
+        ref.with_time, ref.with_offset, ref.invalid_utf8)
+    assert (got.sampled, got.sample_nulls) == (ref.sampled, ref.sample_nulls)
+    for cand in ref.failures:
+        assert [(e.rowid, e.reason) for e in got.failures[cand]] == [
+            (e.rowid, e.reason) for e in ref.failures[cand]], cand
+    assert got.distinct_small == ref.distinct_small
+    assert got.samples == ref.samples
+
+
+@pytest.fixture
+def edge_db(tmp_path: Path) -> Path:
+    path = tmp_path / "edges.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a, b, c, d)")
+    n = len(EDGES)
+    # a: every edge once; b: every edge among NULLs; c: one edge repeated in bulk with the
+    # others sprinkled (examples from a short range); d: ISO timestamps with a few misfits.
+    rows = []
+    for i in range(3 * n):
+        e = EDGES[i % n]
+        rows.append((i + 1, e if i < n else None, e if i % 3 == 0 else None,
+                     EDGES[(i * 7) % n] if i % 11 == 0 else "2024-01-05 10:00:00",
+                     f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00"
+                     if i % 17 else EDGES[i % n]))
+    conn.executemany("INSERT INTO t VALUES (?,?,?,?,?)", rows)
+    conn.execute("CREATE TABLE bad(id INTEGER PRIMARY KEY, s)")
+    conn.execute("INSERT INTO bad VALUES (1, 'ok'), (2, CAST(x'41ff42' AS TEXT)), (3, '2024-01-05')")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("column", ["a", "b", "c", "d"])
+def test_sql_profile_equals_the_converters_on_every_value(edge_db: Path, column: str) -> None:
+    conn = open_readonly(str(edge_db), lossless_text=True)
+    try:
+        table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == "t")
+        got = profile_table(conn, table, limit=None).columns[column]
+        _same(got, _reference(conn, "t", column))
+        assert got.complete
+    finally:
+        conn.close()
+
+
+def test_invalid_utf8_is_counted_exactly(edge_db: Path) -> None:
+    conn = open_readonly(str(edge_db), lossless_text=True)
+    try:
+        table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == "bad")
+        got = profile_table(conn, table, limit=None).columns["s"]
+        assert got.invalid_utf8 == 1
+        _same(got, _reference(conn, "bad", "s"))
+    finally:
+        conn.close()
+
+
+def test_most_values_never_reach_python(tmp_path: Path) -> None:
+    """The plain shapes are decided in SQL: the converters see only the odd values."""
+    path = tmp_path / "plain.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, email, at, n, x)")
+    conn.executemany("INSERT INTO t VALUES (?,?,?,?,?)", (
+        (i, f"user{i}@example.com", f"2024-01-{1 + i % 28:02d} 10:00:00", i * 3, i / 7)
+        for i in range(1, 5001)))
+    conn.execute("INSERT INTO t VALUES (5001, 'ünïcode', '2024-01-05T10:00:00Z', 'x', NULL)")
+    conn.commit()
+    conn.close()
+    calls: list[Any] = []
+    original = _ColumnTracker.collect
+
+    def counting(self: _ColumnTracker, rowid: Any, v: Any) -> None:
+        calls.append(v)
+        original(self, rowid, v)
+
+    ro = open_readonly(str(path))
+    try:
+        table = read_schema(ro, str(path)).tables[0]
+        _ColumnTracker.collect = counting  # type: ignore[method-assign]
+        try:
+            prof = profile_table(ro, table, limit=None)
+        finally:
+            _ColumnTracker.collect = original  # type: ignore[method-assign]
+    finally:
+        ro.close()
+    undecided = ["ünïcode", "2024-01-05T10:00:00Z"]
+    assert [v for v in calls if v in undecided] == undecided
+    assert len(calls) < 100  # the undecided pair, and a few failure examples per code
+    at = prof.columns["at"]
+    assert (at.parses["timestamp"], at.parses["timestamptz"], at.with_time) == (5001, 5001, 5001)
+    assert prof.columns["email"].parses == dict.fromkeys(prof.columns["email"].parses, 0)
+
+
+def test_cancel_interrupts_the_scan(edge_db: Path) -> None:
+    conn = open_readonly(str(edge_db))
+    try:
+        table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == "t")
+        cancel = threading.Event()
+        cancel.set()
+        with pytest.raises(Cancelled):
+            profile_table(conn, table, limit=None, cancel=cancel)
+    finally:
+        conn.close()
