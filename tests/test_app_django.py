@@ -414,26 +414,28 @@ def test_path_a_keeps_named_object(path_a: Side, path: str, name: str) -> None:
         assert constraints(path_a.dsn).get(name, ("", ""))[1] == kind
 
 
-def plan_note(src: str, work: Path, table: str, column: str) -> tuple[str, str]:
-    """`plan --stdout`: the whole text, and one column's note."""
-    out = tool_output(work, "plan", src, "--stdout")
+@pytest.fixture(scope="module")
+def planned(source: Side) -> tuple[str, dict[str, Any]]:
+    """`plan --stdout` on the SQLite file: the text, and the parsed mapping."""
+    out = tool_output(source.project.parent / "plan", "plan", source.db["SHOP_SQLITE_PATH"],
+                      "--stdout")
     assert out.returncode == 0, out.stderr
-    t = next(t for t in tomllib.loads(out.stdout)["tables"] if t["source"] == table)
-    return out.stdout, next(c for c in t["columns"] if c["source"] == column).get("note", "")
+    return out.stdout, tomllib.loads(out.stdout)
+
+
+def note(mapping: dict[str, Any], table: str, column: str) -> str:
+    t = next(t for t in mapping["tables"] if t["source"] == table)
+    return str(next(c for c in t["columns"] if c["source"] == column).get("note", ""))
 
 
 @xfail("issue 10 §2: the framework is not detected (plan never says Django)")
-def test_plan_names_the_framework(source: Side) -> None:
-    text, _ = plan_note(source.db["SHOP_SQLITE_PATH"], source.project.parent / "plan",
-                        "shop_shipment", "transit_time")
-    assert "Django" in text  # the tables are django_*: the capital D is the tool's own word
+def test_plan_names_the_framework(planned: tuple[str, dict[str, Any]]) -> None:
+    assert "Django" in planned[0]  # the tables are django_*: the capital D is the tool's word
 
 
 @xfail("issue 10 §2: no note that a DurationField is a plain bigint in the SQLite file")
-def test_plan_notes_what_the_file_cannot_tell(source: Side) -> None:
-    _, note = plan_note(source.db["SHOP_SQLITE_PATH"], source.project.parent / "plan",
-                        "shop_shipment", "transit_time")
-    assert "DurationField" in note
+def test_plan_notes_what_the_file_cannot_tell(planned: tuple[str, dict[str, Any]]) -> None:
+    assert "DurationField" in note(planned[1], "shop_shipment", "transit_time")
 
 
 # --- Path B: what the tool says about the application's own schema ---------------------
