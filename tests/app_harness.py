@@ -59,8 +59,10 @@ def run_tool(work: Path, *argv: Any) -> ToolRun:
     report.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "sqlite2pg_tui", "run", *map(str, argv), "--quiet",
            "--report", str(report), "--reject-dir", str(work / "rejects")]
+    # cwd: a user's shell is anywhere but in this checkout (and `-m` puts the cwd first on
+    # sys.path, so PYTHONPATH can point these tests at another checkout's code).
     proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(work / "home"),
-                          timeout=300, check=False)
+                          cwd=work, timeout=300, check=False)
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     return ToolRun(proc.returncode, proc.stdout, proc.stderr, data)
 
@@ -70,7 +72,7 @@ def tool_output(work: Path, *argv: Any) -> subprocess.CompletedProcess[str]:
     work.mkdir(parents=True, exist_ok=True)
     return subprocess.run([sys.executable, "-m", "sqlite2pg_tui", *map(str, argv)],
                           capture_output=True, text=True, env=clean_env(work / "home"),
-                          timeout=300, check=False)
+                          cwd=work, timeout=300, check=False)
 
 
 # --- databases ---------------------------------------------------------------------

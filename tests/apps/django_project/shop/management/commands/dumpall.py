@@ -1,6 +1,7 @@
 """Print every object of every model as JSON: per field, the value's repr and its type."""
 
 import json
+from decimal import Decimal
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
@@ -11,6 +12,12 @@ def canonical(value: object) -> object:
     # passes either through: that difference belongs to the drivers, not to the move.
     if isinstance(value, memoryview):
         return bytes(value)
+    # Django's SQLite backend quantizes a decimal to the field's places when it reads it, its
+    # PostgreSQL backend returns what the column holds: Decimal('1.10') == Decimal('1.1'), the
+    # same value printed two ways. A DecimalField is a bare `decimal` in the SQLite file, so a
+    # schema made from the file cannot know the places; the value is what must arrive.
+    if isinstance(value, Decimal):
+        return value.normalize()
     # jsonb keeps object keys in its own order; no application may rely on the order.
     if isinstance(value, dict):
         return {k: canonical(value[k]) for k in sorted(value)}
