@@ -13,10 +13,10 @@ import pytest
 from helpers import isolate_environment, pg_all, pg_count
 
 from sqlite2pg_tui.core import columnar
-from sqlite2pg_tui.core.copy import reject_file
 from sqlite2pg_tui.core.inspection import inspect
 from sqlite2pg_tui.core.migrate import RunOptions, run_migration
 from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.rejects import reject_file
 
 ROWS = 40_000  # several batches
 
