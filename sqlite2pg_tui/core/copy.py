@@ -1,7 +1,10 @@
 """Stream one table from SQLite into PostgreSQL with COPY, in its own transaction.
 
 Every source row ends up either copied or in the reject file with its reason:
-  * the fast path formats clean columns inside SQLite (see copy_format);
+  * the columnar path (columnar.py) moves Arrow batches into a binary COPY when every
+    column's converter has a vectorized form; the rows a form refuses are converted one
+    by one below (_RowPath.convert_values); anything it cannot take falls back to:
+  * the text fast path, formatting clean columns a batch at a time (batch_format);
   * any refusal by PostgreSQL sends the table through the Python converters instead;
   * a row PostgreSQL still refuses (a limit no converter knows) is found from COPY's line
     number, written to the reject file with PostgreSQL's message, and the table redone.
