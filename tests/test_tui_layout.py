@@ -193,7 +193,10 @@ async def test_command_palette_offers_every_key_of_the_screen() -> None:
         titles = {c.title.lower() for c in app.get_system_commands(review)}
         for binding in review.BINDINGS:
             b = binding if not isinstance(binding, tuple) else None
-            assert b is not None and (b.tooltip or b.description).lower() in titles, b
+            assert b is not None
+            if review.check_action(b.action, ()) is False:
+                continue  # hidden right now (a: no suggestion on this column): not offered
+            assert (b.tooltip or b.description).lower() in titles, b
         assert "save the mapping (toml, never a password)" in titles
         assert not any("cursor" in t or "copy" in t for t in titles)  # a list's own keys
         await pilot.press("ctrl+p")

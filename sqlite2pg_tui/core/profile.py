@@ -442,17 +442,22 @@ def _from_codes(conn: sqlite3.Connection, table: Table, names: list[str],
                 for j, i in enumerate(todo):
                     if row[1 + j] == profile_sql.UNDECIDED:
                         trackers[i].collect(row[0], row[1 + len(cols) + j])
-    _samples(conn, sample, trackers)
+    _samples(conn, sample, loc, trackers)
 
 
-def _samples(conn: sqlite3.Connection, sample: str, trackers: list[_ColumnTracker]) -> None:
-    """The first few sampled values and, when there are at most 20, every distinct one."""
+def _samples(conn: sqlite3.Connection, sample: str, loc: str,
+             trackers: list[_ColumnTracker]) -> None:
+    """The first few sampled values with where they are (the wizard names their row), and,
+    when there are at most 20, every distinct one."""
     for tracker in trackers:
         p, c = tracker.p, qi(tracker.p.name)
         if not p.sample_non_null:
             continue
-        p.samples = [v for (v,) in conn.execute(
-            f"SELECT {c} FROM {sample} WHERE {c} IS NOT NULL LIMIT 8")]
+        first = conn.execute(f"SELECT {loc}, {c} FROM {sample} WHERE {c} IS NOT NULL LIMIT 8")
+        p.sample_rowids, p.samples = [], []
+        for rowid, v in first:
+            p.sample_rowids.append(rowid)
+            p.samples.append(v)
         distinct = {v for (v,) in conn.execute(
             f"SELECT DISTINCT {c} FROM {sample} WHERE {c} IS NOT NULL LIMIT 21")}
         tracker.distinct = distinct if len(distinct) <= 20 else None
