@@ -346,9 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdout", action="store_true", help="print the mapping instead of saving it")
     p.add_argument("--schema", metavar="S", help="target schema to record in the mapping")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES, default="lower",
-                   help="target names: lower (default, what PostgreSQL does to unquoted names), "
-                        "keep (quoted as they are) or snake (lower snake_case)")
+    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES,
+                   help="target names: lower (what PostgreSQL does to unquoted names; the "
+                        "default), keep (quoted as they are; the default for a framework's "
+                        "database, whose ORM quotes them) or snake (lower snake_case)")
     p.add_argument("--snake-case", action="store_true", help="same as --identifier-case snake")
     p.add_argument("--accept-suggestions", action="store_true",
                    help="take every type the data suggests beyond the declared one (0/1 → "
@@ -367,9 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when target tables exist: fail (default), replace (drop and create "
                         "them again), append (load into empty ones) or truncate (keep them, replace their rows: "
                         "the choice for a schema the application's own migrations made)")
-    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES, default="lower",
+    p.add_argument("--identifier-case", choices=IDENTIFIER_CASES,
                    help="target names when planning here (no --mapping): lower (default), keep "
-                        "or snake")
+                        "(default for a framework's database) or snake")
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="tables copied in parallel (default: one per two CPUs)")

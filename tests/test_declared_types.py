@@ -153,7 +153,7 @@ def test_django_file_gets_djangos_postgresql_types(
     assert types == {
         "id": "bigint", "active": "boolean", "priority": "integer", "stock": "integer",
         "price": "numeric", "created": "timestamp with time zone", "token": "uuid",
-        "ip": "inet", "meta": "jsonb", "took": "bigint", "label": "character varying"}
+        "ip": "inet", "meta": "jsonb", "took": "bigint", "Label": "character varying"}
     cons = _constraints(pg_conn, "shop_item")
     assert cons.get("uniq_item_token") == "u"  # Django drops it with DROP CONSTRAINT
     assert "c" in cons.values()  # stock >= 0 kept
@@ -161,8 +161,8 @@ def test_django_file_gets_djangos_postgresql_types(
     assert not [n for n in report["not_migrated"] if "JSON_VALID" in json.dumps(n)]
     assert any("jsonb type" in n["note"] for n in report["notes"])
     assert pg_all(pg_conn, "SELECT meta FROM shop_item ORDER BY id") == [({"a": 1},), (7,)]
-    # Django's unquoted SQL finds the lower-cased column.
-    assert pg_all(pg_conn, "SELECT label FROM shop_item ORDER BY id") == [("x",), ("y",)]
+    # Django quotes every name it writes: a framework's names are kept as they are.
+    assert pg_all(pg_conn, 'SELECT "Label" FROM shop_item ORDER BY id') == [("x",), ("y",)]
 
 
 NAMES = """

@@ -51,7 +51,9 @@ class RunOptions:
     accept_rejects: bool = False  # data-only mode: load even when values will not fit
     checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
     full: bool = False  # full-table checksums too (core/checksum)
-    identifier_case: str = "lower"  # when planning here (no mapping given): lower | keep | snake
+    # When planning here (no mapping given): lower | keep | snake; None: keep for a
+    # framework's database (its ORM quotes names), lower otherwise.
+    identifier_case: str | None = None
 
 
 def default_workers() -> int:
@@ -62,7 +64,7 @@ def default_workers() -> int:
 
 
 def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
-             identifier_case: str = "lower",
+             identifier_case: str | None = None,
              cancel: threading.Event | None = None) -> tuple[SourceSchema, Mapping]:
     """The schema as it is now, and a mapping that matches it (planned if none given)."""
     if mapping is None:

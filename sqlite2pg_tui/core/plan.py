@@ -295,13 +295,18 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def plan(schema: SourceSchema, profiles: dict[str, TableProfile],
-         identifier_case: str = "lower") -> Mapping:
+         identifier_case: str | None = None) -> Mapping:
+    """``identifier_case`` None: ``keep`` for a framework's database (its ORM quotes every
+    name, so "LegacyNote" must stay "LegacyNote"), else ``lower`` (what PostgreSQL does to the
+    unquoted names a plain application writes)."""
+    fw = frameworks.detect(schema)
+    framework = fw.key if fw else None
+    if identifier_case is None:
+        identifier_case = "keep" if framework else "lower"
     if identifier_case not in IDENTIFIER_CASES:
         raise ValueError(f"identifier_case must be one of {', '.join(IDENTIFIER_CASES)}, "
                          f"not {identifier_case!r}")
     fold = folder(identifier_case)
-    fw = frameworks.detect(schema)
-    framework = fw.key if fw else None
     m = Mapping(source=schema.path, identifier_case=identifier_case, framework=framework or "")
     table_names: set[str] = set()
     for t in schema.tables:
