@@ -483,3 +483,21 @@ def test_path_b_creates_no_table(path_b: Side, migrated: str) -> None:
 @xfail(LOWERED_A)
 def test_path_a_keeps_the_case_django_quotes(path_a: Side) -> None:
     assert "LegacyNote.Body" in column_types(path_a.dsn)
+
+
+@pytest.mark.parametrize("path", ["a", "b"])
+def test_django_sees_every_migration_applied(request: pytest.FixtureRequest, path: str) -> None:
+    """`migrate --check`: nothing left to apply, so Django trusts the schema it finds."""
+    s: Side = request.getfixturevalue(f"path_{path}")
+    proc = manage(s.project, pg_env(s.dsn), "migrate", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_path_b_run_again_gives_the_same_objects(source: Side, path_b: Side, pg_server_dsn: str,
+                                                 tmp_path: Path) -> None:
+    """The truncate-load can be repeated (a rehearsal, then the real move) with the same result."""
+    with database(pg_server_dsn, template=dbname(path_b.dsn)) as dsn:
+        tool = run_tool(tmp_path, source.db["SHOP_SQLITE_PATH"], "--pg", dsn,
+                        "--if-exists", "truncate")
+        assert path_b.tool is not None and tool.code == path_b.tool.code, tool.describe()
+        assert manage_json(source.project, pg_env(dsn), "dumpall") == path_b.dump

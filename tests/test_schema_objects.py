@@ -203,7 +203,6 @@ def test_run_reports_no_traceback(moved: Moved) -> None:
 
 
 NOT_YET = {
-    "parent.collation.note RTRIM": "issue 10 §4: COLLATE RTRIM dropped and not listed",
     "child.unique_index.child_code_uidx": "issue 10 §4: a unique index over a plain column is "
                                           "not a UNIQUE constraint under its own name",
 }
