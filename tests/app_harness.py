@@ -120,7 +120,7 @@ def query(dsn: str, stmt: str, params: Sequence[Any] = ()) -> list[tuple[Any, ..
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(stmt, params)
+            cur.execute(stmt, params or None)  # no parameters: a literal % stays a %
             return cur.fetchall()
     finally:
         conn.close()

@@ -65,3 +65,14 @@ class Shipment(models.Model):
     tracking = models.JSONField(null=True, blank=True)
     # Fifteen significant digits: all a REAL in SQLite keeps, all of them must arrive.
     exchange_rate = models.DecimalField(max_digits=15, decimal_places=10)
+
+
+class LegacyNote(models.Model):
+    """A table and a column named in mixed case, as projects that grew out of older schemas
+    have: Django quotes every identifier, so PostgreSQL must keep the case."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, db_column="ProductRef")
+    Body = models.CharField(max_length=200, db_column="Body")
+
+    class Meta:
+        db_table = "LegacyNote"

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sqla_app.db import engine
-from sqla_app.models import Base, Item, ItemTag, ItemTagNote, Status, Supplier
+from sqla_app.models import Base, Item, ItemTag, ItemTagNote, LegacyCode, Status, Supplier
 
 UTC = dt.UTC
-MODELS = (Supplier, Item, ItemTag, ItemTagNote)
+MODELS = (Supplier, Item, ItemTag, ItemTagNote, LegacyCode)
 SCALARS = [7, "just a string", True, None, 2.5, ["a", 1]]
 LEADS = [dt.timedelta(0), dt.timedelta(microseconds=1), dt.timedelta(days=400, seconds=5),
          dt.timedelta(hours=-3), dt.timedelta(days=20000, microseconds=999999)]
@@ -52,6 +52,8 @@ def fill(s: Session) -> None:
         for k in range(item.id % 3):
             s.add(ItemTag(item_id=item.id, tag=f"tag{k}", weight=k * 10))
     s.flush()
+    for i in range(12):
+        s.add(LegacyCode(Code=f"L-{i:03d}", item_id=None if i % 4 == 0 else i + 1))
     for n, tag in enumerate(s.scalars(select(ItemTag).order_by(ItemTag.item_id, ItemTag.tag))):
         if n % 2 == 0:
             s.add(ItemTagNote(item_id=tag.item_id, tag=tag.tag, note=f"note «{n}»"))
@@ -106,6 +108,7 @@ def creates(s: Session) -> dict[str, Callable[[], object]]:
                                                       weight=1)),
         "item_tag_notes": lambda: add("item_tag_notes", ItemTagNote(
             item_id=made["items"].id, tag="fresh", note="n")),
+        "LegacyCodes": lambda: add("LegacyCodes", LegacyCode(Code="NEW", item_id=None)),
     }
 
 
@@ -132,6 +135,8 @@ def filters(s: Session) -> dict[str, Callable[[], object]]:
         "date released < 2024-03-01": lambda: count(Item.released < dt.date(2024, 3, 1)),
         "json color red": lambda: count(Item.meta["color"].as_string() == "red"),
         "uuid equals": lambda: count(Item.uid == s.scalar(select(Item.uid).order_by(Item.id))),
+        "mixed case join": lambda: s.scalar(select(func.count()).select_from(LegacyCode).join(
+            Item, Item.id == LegacyCode.item_id).where(Item.in_stock.is_(True))),
         "blob not null": lambda: count(Item.picture.is_not(None)),
         "composite join": lambda: s.scalar(select(func.count()).select_from(ItemTagNote).join(
             ItemTag, (ItemTag.item_id == ItemTagNote.item_id) & (ItemTag.tag == ItemTagNote.tag))),

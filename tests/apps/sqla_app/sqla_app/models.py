@@ -101,3 +101,13 @@ class ItemTagNote(Base):
     item_id: Mapped[int]
     tag: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(String(200))
+
+
+class LegacyCode(Base):
+    """Mixed-case names: SQLAlchemy quotes them, so PostgreSQL must keep their case."""
+
+    __tablename__ = "LegacyCodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    Code: Mapped[str] = mapped_column("Code", String(10), unique=True)
+    item_id: Mapped[int | None] = mapped_column("ItemId", ForeignKey("items.id"))

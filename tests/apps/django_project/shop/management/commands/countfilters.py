@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Max, Min, Sum
 
-from shop.models import Category, Product, Shipment
+from shop.models import Category, LegacyNote, Product, Shipment
 
 UTC = dt.UTC
 
@@ -68,6 +68,8 @@ def queries() -> dict[str, Callable[[], object]]:
         "fk self children": lambda: Category.objects.filter(parent__isnull=False).count(),
         "m2m tags tag-3": lambda: p.filter(tags__name="tag-3").count(),
         "m2m tag counts": lambda: sorted(p.annotate(n=Count("tags")).values_list("n", flat=True))[-5:],
+        "mixed case table join": lambda: LegacyNote.objects.filter(
+            product__available=True, Body__contains="Legacy").count(),
         "text unicode": lambda: p.filter(name__contains="🚀").count(),
         "text icontains": lambda: p.filter(description__icontains="LINE TWO").count(),
         "binary nonempty": lambda: sum(1 for t in p.values_list("thumbnail", flat=True) if len(t)),

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from shop.models import Category, Product, Shipment, Tag
+from shop.models import Category, LegacyNote, Product, Shipment, Tag
 
 UTC = dt.UTC
 
@@ -51,6 +51,8 @@ def steps() -> dict[str, Callable[[], object]]:
             product=made["shop.Product"], transit_time=dt.timedelta(days=2, microseconds=3),
             origin_ip="2001:db8::1", shipped_at=dt.datetime(2025, 1, 3, tzinfo=UTC),
             tracking="scalar", exchange_rate=Decimal("3.1415926535")),
+        "shop.LegacyNote": lambda: LegacyNote.objects.create(product=made["shop.Product"],
+                                                             Body="new"),
         "contenttypes.ContentType": lambda: keep("contenttypes.ContentType",
                                                  ContentType.objects.create(app_label="extra",
                                                                             model="thing")),

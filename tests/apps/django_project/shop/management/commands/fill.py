@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from shop.models import Category, Product, Shipment, Tag
+from shop.models import Category, LegacyNote, Product, Shipment, Tag
 
 UTC = dt.UTC
 # JSON values the application stores: objects mostly, scalars and lists too.
@@ -88,6 +88,8 @@ class Command(BaseCommand):
                 shipped_at=dt.datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC)
                 + dt.timedelta(minutes=i * 37, microseconds=i),
                 tracking=tracking, exchange_rate=RATES[i % len(RATES)])
+        for i in range(15):
+            LegacyNote.objects.create(product=products[i * 11], Body=f"Legacy «{i}»")
         staff = Group.objects.create(name="staff")
         staff.permissions.set(Permission.objects.filter(content_type__app_label="shop"))
         users = []
