@@ -232,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.cli_output import ProgressPrinter
-    from sqlite2pg_tui.core.migrate import verify_only
+    from sqlite2pg_tui.core.verify_run import verify_only
 
     # The run's default reject dir: its files tell which rows were legitimately left out.
     reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))

@@ -7,7 +7,6 @@ how they show the events it reports.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks, rejects
+from sqlite2pg_tui.core import dataonly, ddl, finish, frameworks
 from sqlite2pg_tui.core import existing as existing_schema
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.copy import CopyResult, TableCopier
@@ -30,12 +29,13 @@ from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
 from sqlite2pg_tui.core.inspection import Inspection, inspect
 from sqlite2pg_tui.core.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.naming import NameAllocator, folder
+from sqlite2pg_tui.core.not_migrated import note_unmigrated
 from sqlite2pg_tui.core.pg_target import connect, existing_tables, plain_error, qualified, redact
 from sqlite2pg_tui.core.plan import plan
 from sqlite2pg_tui.core.report import NotMigrated, Report, TableReport
 from sqlite2pg_tui.core.schema import SourceSchema, Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
-from sqlite2pg_tui.core.verify import verify_table
+from sqlite2pg_tui.core.verify import included_pairs, verify_table
 
 
 @dataclass
@@ -118,8 +118,8 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
     report.schema = target_schema
     reject_dir = Path(opts.reject_dir).expanduser() if opts.reject_dir else None
     report.rejects_dir = str(reject_dir) if reject_dir else None
-    pairs = _pairs(mapping, schema)
-    _note_unmigrated(schema, mapping, report)
+    pairs = included_pairs(mapping, schema.tables)
+    note_unmigrated(schema, mapping, report)
     fw = frameworks.by_key(mapping.framework)
     if fw and if_exists in ("fail", "replace"):
         report.notes.append({"table": fw.history_table, "note": (
@@ -257,62 +257,6 @@ def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Tab
         sconn.close()
         if lossless:
             lossless.close()
-
-
-def _pairs(mapping: Mapping, schema: SourceSchema) -> list[tuple[Table, TableMapping]]:
-    by_name = {t.name: t for t in schema.tables}
-    return [(by_name[tm.source], tm) for tm in mapping.included]
-
-
-def _note_unmigrated(schema: SourceSchema, mapping: Mapping, report: Report) -> None:
-    for s in schema.skipped:
-        report.not_migrated.append(NotMigrated(s.kind, s.name, s.reason))
-    for tm in mapping.tables:
-        if not tm.include:
-            report.not_migrated.append(NotMigrated("table", tm.source, "excluded in the mapping"))
-    for table in schema.tables:
-        tm = next((t for t in mapping.included if t.source == table.name), None)
-        if tm is not None and not table.primary_key:
-            report.notes.append({"table": tm.target, "note": "no primary key in SQLite: rows "
-                                 "copied as they are, duplicates included; none added"})
-        if tm is not None and table.unreadable and re.search(r"\b(CHECK|CONSTRAINT)\b",
-                                                             table.sql, re.I):
-            report.not_migrated.append(NotMigrated(
-                "table constraints", tm.target, "its CREATE TABLE could not be parsed "
-                f"({table.unreadable}): CHECKs and constraint names were not carried over",
-                table.sql))
-        if tm is not None:
-            _note_collations(table, tm, report)
-        if tm is not None and table.conflict_clauses:
-            report.not_migrated.append(NotMigrated(
-                "conflict clause", tm.target, "SQLite's ON CONFLICT "
-                f"{'/'.join(sorted(set(table.conflict_clauses)))} on the table's constraints has no "
-                "PostgreSQL form: write INSERT … ON CONFLICT in the application instead"))
-    for tr in schema.triggers:
-        report.not_migrated.append(NotMigrated(
-            "trigger", tr.name, "triggers need porting by hand to PL/pgSQL", tr.sql))
-
-
-# SQLite's collations that PostgreSQL has an equivalent for (NOCASE: see _nocase_collation).
-_CARRIED_COLLATIONS = {"BINARY", "NOCASE"}
-
-
-def _note_collations(table: Table, tm: TableMapping, report: Report) -> None:
-    """A column or index key collation PostgreSQL has no equivalent for is listed, not dropped
-    in silence: RTRIM (trailing spaces ignored) or an application's own C collation."""
-    for c in table.columns:
-        coll = (c.collation or "").upper()
-        if coll and coll not in _CARRIED_COLLATIONS:
-            target = next((cm.target for cm in tm.columns if cm.source == c.name), c.name)
-            report.not_migrated.append(NotMigrated(
-                "collation", f"{tm.target}.{target}", f"COLLATE {coll} has no PostgreSQL "
-                "equivalent: the column compares with the database's default collation"))
-    for idx in table.indexes:
-        for col, coll in zip(idx.columns, idx.collations, strict=False):
-            if coll and coll.upper() not in _CARRIED_COLLATIONS:
-                report.not_migrated.append(NotMigrated(
-                    "collation", f"{idx.name} ({col or 'expression'})", f"COLLATE {coll} on "
-                    "this index key has no PostgreSQL equivalent: the key uses the default"))
 
 
 def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
@@ -486,97 +430,4 @@ def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
         fast_path=r.fast_path, engine=r.engine, committed=r.committed, seconds=round(r.seconds, 3), error=r.error)
 
 
-def _plan_like_the_target(source: str, dsn: str, schema: str | None) -> tuple[SourceSchema, Mapping]:
-    """Without the run's mapping, the plan whose identifier case names the tables the target
-    holds (a run with --identifier-case keep left "Users", the default "users")."""
-    from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES
-
-    ins = inspect(source)
-    plans = [plan(ins.schema, ins.profiles, case) for case in IDENTIFIER_CASES]
-    conn = connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT table_name, column_name FROM information_schema.columns "
-                        "WHERE table_schema = %s", (schema or plans[0].schema,))
-            there = set(cur.fetchall())
-    finally:
-        conn.close()
-    for m in plans:
-        if all((tm.target, c.target) in there for tm in m.included for c in tm.columns):
-            return ins.schema, m
-    return ins.schema, plans[0]
-
-
-def verify_only(source: str, dsn: str, mapping: Mapping | None = None, *, schema: str | None = None,
-                sample: int = 20, seed: int | None = None, on_event: OnEvent = ignore,
-                checks: bool = True, full: bool = False, queries: list[str] | None = None,
-                reject_dir: str | None = None) -> Report:
-    """Compare an earlier migration with the source: counts, and sampled rows value by value.
-
-    Rows the converters reject are expected to be absent; they are counted by running the
-    converters over a table only when its counts differ, so a clean table costs two counts.
-    """
-    from sqlite2pg_tui.core.dirty import scan_table
-
-    report = Report(source=str(source), target=redact(dsn))
-    timer = _Timer(report, on_event)
-    with timer.phase("inspect"):
-        if mapping is None:
-            src_schema, mapping = _plan_like_the_target(str(source), dsn, schema)
-        else:
-            src_schema, mapping = plan_for(str(source), mapping, on_event)
-    target_schema = schema or mapping.schema
-    report.schema = target_schema
-    pairs = _pairs(mapping, src_schema)
-    _note_unmigrated(src_schema, mapping, report)
-    report.kind = "verify"
-    conn = connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            present = existing_tables(cur, target_schema, [tm.target for _, tm in pairs])
-            missing = [tm.target for _, tm in pairs if tm.target not in present]
-            if missing:
-                raise TargetError(f"not in PostgreSQL schema {target_schema!r}: {', '.join(missing)}")
-            # Compared as the columns are, not as a fresh plan would make them: after a
-            # data-only load the application's migrations chose the types.
-            adapted = existing_schema.adapt(cur, target_schema, pairs, present, loading=False)
-        conn.rollback()
-        pairs = adapted.pairs
-        report.notes += adapted.notes
-        with timer.phase("verify"):
-            from sqlite2pg_tui.core.checks import converter_rejects, locators_of, rejected_rows
-
-            for _table, tm in pairs:
-                # Rows the run's reject file names beyond the converters' (refused by
-                # PostgreSQL, orphans removed): expected absent from the sample too.
-                tr = TableReport(tm.source, tm.target)
-                lines = rejects.read(reject_dir, tm.target)
-                tr.refused_by_postgres = sorted(locators_of(str(source), _table, tm, lines), key=repr)
-                report.tables.append(tr)
-            verify_into(report, str(source), conn, pairs, target_schema, sample, seed)
-            for table, tm in pairs:
-                tr = report.table(tm.source)
-                if not tr.count_match:
-                    dirt = scan_table(str(source), table, tm)
-                    tr.rejected_by_column = {k: d.rejected for k, d in dirt.items() if d.rejected}
-                    tr.rejected_rows = len(converter_rejects(str(source), table, tm))
-                    locs, _ = rejected_rows(str(source), table, tm, tr, reject_dir)
-                    if locs is not None and len(locs) > tr.rejected_rows:
-                        tr.rejected_rows = len(locs)
-                    tr.copied_rows = tr.target_rows or 0
-                    tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
-                else:
-                    tr.copied_rows = tr.target_rows or 0
-        if checks or full or queries:
-            from sqlite2pg_tui.core.checks import DeepOptions, deep_verify
-
-            deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
-                defaults=checks, user=checks, queries=list(queries or []), full=full,
-                reject_dir=reject_dir), on_event, timer)
-    finally:
-        conn.close()
-    return report
-
-
-__all__ = ["RunOptions", "default_workers", "plan_for", "run_migration", "verify_into",
-           "verify_only"]
+__all__ = ["RunOptions", "default_workers", "plan_for", "run_migration", "verify_into"]
