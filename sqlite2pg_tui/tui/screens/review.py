@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets.data_table import RowDoesNotExist
 
 from sqlite2pg_tui.core import converters, frameworks
 from sqlite2pg_tui.core.dirty import ColumnDirt
@@ -279,7 +280,7 @@ without you: the application's own code may rely on the declared type.
         c = self.query_one("#columns", DataTable)
         try:
             c.get_row_index(name)
-        except Exception:  # filtered out of view
+        except RowDoesNotExist:  # filtered out of view
             return
         cm = self.mapping.table(self.table_name).column(name)
         for key, value in zip(("name", "declared", "holds", "pg_type", "converter", "dirty"),
