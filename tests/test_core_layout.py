@@ -6,9 +6,11 @@ an import of textual.
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +68,14 @@ def test_building_the_cli_parser_does_not_import_textual() -> None:
     proc = _python("-c", code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_layer_contracts_hold() -> None:
+    """import-linter's contracts in pyproject.toml: the core imports no face and no Textual,
+    the screens never reach into the engine. A broken one names the import chain."""
+    root = Path(sqlite2pg_tui.__file__).resolve().parent.parent
+    proc = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=root,
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout
