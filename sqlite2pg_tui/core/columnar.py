@@ -190,49 +190,6 @@ def batch_rows(columns: int) -> int:
     return max(MIN_BATCH_ROWS, min(MAX_BATCH_ROWS, BATCH_BYTES // per_row))
 
 
-def prefetched(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """``batches`` read in a thread of its own, ``depth`` ahead: SQLite steps (without the
-    GIL) while this thread converts and PostgreSQL parses the previous batch."""
-    import queue
-    import threading
-
-    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def produce() -> None:
-        try:
-            for b in batches:
-                while not stop.is_set():
-                    try:
-                        q.put(b, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(end)
-        except BaseException as e:  # noqa: BLE001 - handed to the consuming thread
-            q.put(e)
-
-    worker = threading.Thread(target=produce, name="columnar read", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = q.get()
-            if item is end:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()
-
-
 def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.RecordBatch]:
     """Record batches of ``query`` from a read-only connection, witness row dropped."""
     import adbc_driver_sqlite.dbapi as adbc

@@ -13,6 +13,7 @@ from sqlite2pg_tui.core.columnar import Unsupported
 from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.events import RowsCopied
 from sqlite2pg_tui.core.pg_target import qualified
+from sqlite2pg_tui.core.prefetch import prefetched
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
     r = c.result
     try:
         yield encoder.write_header()
-        for batch in columnar.prefetched(columnar.read_batches(c.source_path, query, per_batch)):
+        for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
             if c.cancel.is_set():
                 raise Cancelled(f"cancelled while copying {c.table.name}")
             outs, refuse = [], None

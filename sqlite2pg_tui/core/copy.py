@@ -12,7 +12,6 @@ Every source row ends up either copied or in the reject file with its reason:
 
 from __future__ import annotations
 
-import queue
 import re
 import sqlite3
 import threading
@@ -33,6 +32,7 @@ from sqlite2pg_tui.core.errors import AbortedByPolicy, Cancelled, SourceError
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
 from sqlite2pg_tui.core.mapping import ColumnMapping, TableMapping
 from sqlite2pg_tui.core.pg_target import plain_error, qualified
+from sqlite2pg_tui.core.prefetch import prefetched
 from sqlite2pg_tui.core.rejects import RejectWriter
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.core.sqlite_source import open_readonly, qi, row_locator_sql
@@ -218,53 +218,23 @@ class TableCopier:
         self.rejects.reset()
 
     def _chunks(self, fast: bool, lossless: bool) -> Iterator[str]:
-        """Lines produced in a thread of their own, so SQLite (which releases the GIL while it
-        steps) reads the next batch while PostgreSQL parses this one."""
-        q: queue.Queue[Any] = queue.Queue(maxsize=4)
-        stop = threading.Event()
+        """Lines produced in a thread of their own (see prefetch)."""
+        yield from prefetched(self._read(fast, lossless), depth=4)
 
-        def produce() -> None:
-            try:
-                conn = open_readonly(self.source_path, lossless_text=lossless)
-                try:
-                    for chunk, _locs in self._batches(conn, fast):
-                        while not stop.is_set():
-                            try:
-                                q.put(chunk, timeout=0.1)
-                                break
-                            except queue.Full:
-                                continue
-                        if stop.is_set():
-                            return
-                finally:
-                    conn.close()
-            except sqlite3.OperationalError as e:
-                if "decode" in str(e).lower() and not lossless:
-                    q.put(_Decode())
-                else:
-                    q.put(SourceError(f"cannot read table {self.table.name}: {e}"))
-                return
-            except sqlite3.DatabaseError as e:
-                q.put(SourceError(f"cannot read table {self.table.name}: {e}"))
-                return
-            except BaseException as e:  # noqa: BLE001 - handed to the consuming thread
-                q.put(e)
-                return
-            q.put(None)
-
-        worker = threading.Thread(target=produce, name=f"read {self.table.name}", daemon=True)
-        worker.start()
+    def _read(self, fast: bool, lossless: bool) -> Iterator[str]:
         try:
-            while True:
-                item = q.get()
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join()
+            conn = open_readonly(self.source_path, lossless_text=lossless)
+            try:
+                for chunk, _locs in self._batches(conn, fast):
+                    yield chunk
+            finally:
+                conn.close()
+        except sqlite3.OperationalError as e:
+            if "decode" in str(e).lower() and not lossless:
+                raise _Decode() from e
+            raise SourceError(f"cannot read table {self.table.name}: {e}") from e
+        except sqlite3.DatabaseError as e:
+            raise SourceError(f"cannot read table {self.table.name}: {e}") from e
 
     def _batches(self, conn: sqlite3.Connection, fast: bool) -> Iterator[tuple[str, list[Any]]]:
         """(COPY text, locators of its lines) per batch of source rows."""
