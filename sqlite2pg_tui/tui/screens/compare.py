@@ -303,14 +303,7 @@ on to Next steps (port the code, the production kit).
                 Text("✓", style="green") if tr.count_match else Text("✗", style="red bold"),
                 f"{tr.sample_checked - tr.sample_mismatches}/{tr.sample_checked}",
                 table_result(tr)), key=tr.source)
-        rows = self.query_one("#rows", DataTable)
-        for label, key in (("Row", "row"), ("Column", "column"), ("SQLite", "sqlite"),
-                           ("PostgreSQL", "postgres"), ("=", "eq")):
-            rows.add_column(label, key=key)
-        rej = self.query_one("#rejects", DataTable)
-        for label, key in (("Row", "row"), ("Column", "column"), ("Value", "value"),
-                           ("Reason", "reason")):
-            rej.add_column(label, key=key)
+        self._table_view_columns()
         other = self.query_one("#other", DataTable)
         for label, key in (("Kind", "kind"), ("Name", "name"), ("Reason", "reason")):
             other.add_column(label, key=key)
@@ -380,11 +373,23 @@ on to Next steps (port the code, the production kit).
 
     # --- the three views ---------------------------------------------------------------
 
+    def _table_view_columns(self) -> None:
+        rows = self.query_one("#rows", DataTable)
+        for label, key in (("Row", "row"), ("Column", "column"), ("SQLite", "sqlite"),
+                           ("PostgreSQL", "postgres"), ("=", "eq")):
+            rows.add_column(label, key=key)
+        rej = self.query_one("#rejects", DataTable)
+        for label, key in (("Row", "row"), ("Column", "column"), ("Value", "value"),
+                           ("Reason", "reason")):
+            rej.add_column(label, key=key)
+
     def fill_table_views(self, loading: bool = False) -> None:
         rows = self.query_one("#rows", DataTable)
         rej = self.query_one("#rejects", DataTable)
-        rows.clear()
-        rej.clear()
+        # Columns afresh: their widths fit this table's values, not the widest seen so far.
+        rows.clear(columns=True)
+        rej.clear(columns=True)
+        self._table_view_columns()
         self._row_entries = []
         data = self.loaded.get(self.table_name)
         if loading or data is None:
