@@ -80,9 +80,9 @@ the columns says what and why: `a` accepts it for that column. Nothing is change
 without you: the application's own code may rely on the declared type.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_table", "In/out", key_display="␣", id="toggle-table",
+        Binding("space", "toggle_table", "Incl", key_display="␣", id="toggle-table",
                 tooltip="include or exclude the highlighted table"),
-        Binding("c", "converter", "Convert", id="converter",
+        Binding("c", "converter", "Conv", id="converter",
                 tooltip="pick the converter and on-error policy of the column (also enter)"),
         Binding("t", "change_type", "Type", id="change-type",
                 tooltip="change the PostgreSQL type of the column"),
@@ -90,9 +90,9 @@ without you: the application's own code may rely on the declared type.
                 tooltip="only columns with refused or altered values (again: all)"),
         Binding("v", "show_value", "View", id="show-value",
                 tooltip="the highlighted dirty value (or column) in full"),
-        Binding("n", "rename", "Rename", id="rename",
+        Binding("n", "rename", "Name", id="rename",
                 tooltip="rename the highlighted table or column (its name in PostgreSQL)"),
-        Binding("a", "accept_suggestion", "Accept ◆", id="accept-suggestion",
+        Binding("a", "accept_suggestion", "◆", id="accept-suggestion",
                 tooltip="take the type the data suggests for this column (marked ◆)"),
         Binding("ctrl+n", "next", "Run", id="next", tooltip="on to Run: a summary to confirm"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Connect"),
