@@ -128,6 +128,10 @@ def indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, nam
         for idx in table.indexes:
             if idx.origin == "pk":
                 continue
+            if idx.name in tm.skip_indexes:
+                report.notes.append({"table": tm.target, "note": f"index {idx.name} skipped "
+                                     "by choice (the mapping's skip_indexes)"})
+                continue
             try:
                 stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase,
                                            unique_as_constraint)

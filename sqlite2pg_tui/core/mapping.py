@@ -82,6 +82,7 @@ class TableMapping:
     include: bool = True
     columns: list[ColumnMapping] = field(default_factory=list)
     note: str = ""
+    skip_indexes: list[str] = field(default_factory=list)  # source index names not to build
 
     def column(self, source: str) -> ColumnMapping:
         for c in self.columns:
@@ -147,6 +148,8 @@ class Mapping:
                     del c["suggestion"]["options"]
             if not t["note"]:
                 del t["note"]
+            if not t["skip_indexes"]:
+                del t["skip_indexes"]
         if self.checks:
             out["checks"] = [{k: v for k, v in asdict(c).items() if v} for c in self.checks]
         return out
@@ -277,7 +280,8 @@ def merge(loaded: Mapping, planned: Mapping) -> Mapping:
         by_col = {c.source: c for c in lt.columns}
         cols = [lc if (lc := by_col.get(pc.source)) is not None and lc.declared == pc.declared
                 else pc for pc in pt.columns]
-        tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note))
+        tables.append(TableMapping(pt.source, lt.target, lt.include, cols, lt.note or pt.note,
+                                   list(lt.skip_indexes)))
     return Mapping(tables=tables, source=planned.source, schema=loaded.schema,
                    if_exists=loaded.if_exists, orphans=loaded.orphans,
                    identifier_case=loaded.identifier_case, framework=planned.framework,

@@ -28,6 +28,17 @@ def fit(name: str, taken: set[str]) -> str:
     raise ValueError(f"cannot find a free name for {name!r}")
 
 
+def unique(base: str, taken: set[str]) -> str:
+    """``base`` made unique among ``taken`` (``_2``, ``_3``…) and at most 63 bytes, as
+    PostgreSQL would cut it: how the plan names tables and columns."""
+    new, n = fit(base, set()), 2
+    while new in taken:
+        suffix = f"_{n}"
+        head = base.encode()[: MAX_IDENT_BYTES - len(suffix)].decode("utf-8", "ignore")
+        new, n = head + suffix, n + 1
+    return new
+
+
 def folder(case: str) -> Callable[[str], str]:
     """How source names become target names. ``lower`` is what PostgreSQL does to unquoted
     names, so the application's unquoted SQL (and its migrations' constraint names) keep

@@ -16,7 +16,8 @@ from sqlite2pg_tui.core.mapping import (
     Suggestion,
     TableMapping,
 )
-from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES, fit, folder
+from sqlite2pg_tui.core.naming import folder
+from sqlite2pg_tui.core.naming import unique as _unique
 from sqlite2pg_tui.core.profile import ColumnProfile, TableProfile
 from sqlite2pg_tui.core.schema import Column, SourceSchema, Table
 
@@ -282,16 +283,6 @@ def _two_word_flag(p: ColumnProfile) -> bool:
 
 def _looks_structured(p: ColumnProfile) -> bool:
     return all(isinstance(s, str) and s.lstrip()[:1] in "{[" for s in p.samples)
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    """``base`` made unique among ``taken`` and at most 63 bytes, as PostgreSQL would cut it."""
-    new, n = fit(base, set()), 2
-    while new in taken:
-        suffix = f"_{n}"
-        head = base.encode()[: MAX_IDENT_BYTES - len(suffix)].decode("utf-8", "ignore")
-        new, n = head + suffix, n + 1
-    return new
 
 
 def plan(schema: SourceSchema, profiles: dict[str, TableProfile],

@@ -26,6 +26,7 @@ from sqlite2pg_tui.tui.backend import RejectLine, explain
 from sqlite2pg_tui.tui.messages import QueryRan, SampleLoaded
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import PathModal, TextModal
+from sqlite2pg_tui.tui.widgets.bars import stacked_bar
 from sqlite2pg_tui.tui.widgets.cells import plain
 
 VIEWS = (("rows", "Rows"), ("rejects", "Rejected"), ("other", "Not migrated"),
@@ -172,6 +173,11 @@ def verdict(report: Report) -> Text:
     return Text("✗ " + "; ".join(bits), style="yellow bold")
 
 
+def copied_bar(t: TableReport, width: int = 4) -> Text:
+    """Copied (green) against rejected (yellow) rows: a table that lost rows stands out."""
+    return stacked_bar([(t.copied_rows, "green"), (t.rejected_rows, "yellow")], width)
+
+
 def table_result(t: TableReport) -> Text:
     if t.error:
         return Text("✗ not copied", style="red bold")
@@ -188,8 +194,9 @@ class CompareScreen(WizardScreen):
     STAGE = "Compare"
     HELP = """
 One line per table: rows in SQLite, rows in PostgreSQL, rows rejected by the
-converters, whether the counts agree (source = target + rejected), how many sampled
-rows matched value by value, and the result.
+converters, a bar of copied (green) against rejected (yellow) rows, whether the
+counts agree (source = target + rejected), how many sampled rows matched value by
+value, and the result.
 
 Below, for the highlighted table: 1 shows sampled rows side by side (the SQLite value,
 what PostgreSQL holds; ✗ marks cells that differ after conversion), 2 the rejected
@@ -291,7 +298,8 @@ on to Next steps (port the code, the production kit).
     def on_mount(self) -> None:
         t = self.query_one("#cmp-tables", DataTable)
         for label, key in (("Table", "name"), ("SQLite", "source"), ("Postgres", "target"),
-                           ("Rejected", "rejected"), ("Count", "count"), ("Sample", "sample"),
+                           ("Rejected", "rejected"), ("Rows", "bar"), ("Count", "count"),
+                           ("Sample", "sample"),
                            ("Result", "result")):
             t.add_column(label, key=key)
         for tr in self.report.tables:
@@ -300,6 +308,7 @@ on to Next steps (port the code, the production kit).
                 Text("-" if tr.target_rows is None else f"{tr.target_rows:,}", justify="right"),
                 Text(f"{tr.rejected_rows:,}", justify="right",
                      style="yellow bold" if tr.rejected_rows else ""),
+                copied_bar(tr),
                 Text("✓", style="green") if tr.count_match else Text("✗", style="red bold"),
                 f"{tr.sample_checked - tr.sample_mismatches}/{tr.sample_checked}",
                 table_result(tr)), key=tr.source)

@@ -19,8 +19,9 @@ from sqlite2pg_tui import locations
 from sqlite2pg_tui.core import pg_target
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.inspection import Inspection
-from sqlite2pg_tui.core.mapping import IF_EXISTS, Mapping, drift
+from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping, drift
 from sqlite2pg_tui.core.mapping import merge as mapping_merge
+from sqlite2pg_tui.core.recase import recase
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import SourceChecked, SourceProgress, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
@@ -43,6 +44,9 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+CASE_LABELS = {"lower": "lower case", "keep": "kept as they are", "snake": "snake_case"}
+
+
 def read_mapping(app: App[object], path: str) -> Mapping | None:
     """A saved mapping, or None after telling the user (in plain words) why not."""
     try:
@@ -61,8 +65,14 @@ Give the SQLite file to move and the PostgreSQL database to move it into.
 
 The target may be a DSN (a postgresql:// URI or key=value pairs) and/or the fields;
 a filled field wins over the DSN. Empty fields fall back to libpq's PG* variables and
-~/.pgpass, so a password need not be typed here. Nothing on this screen is saved with
-the mapping: it never holds a password.
+~/.pgpass, so a password need not be typed here. Nothing typed on this screen is saved
+with the mapping: it never holds a password.
+
+Once the file is read, ctrl+l cycles how table and column names are written in
+PostgreSQL: lower case (what PostgreSQL does to unquoted names, so the application's
+SQL keeps working), kept as they are (quoted; what an ORM that quotes every name
+expects), or snake_case. It is saved in the mapping (identifier_case); names you
+typed in Review are kept.
 
 Test reads the SQLite file (tables, rows, what each column really holds) and asks
 PostgreSQL who we are, whether we may create tables in the target schema, and which
@@ -78,6 +88,8 @@ application's own migrations).
         Binding("ctrl+o", "load_mapping", "Load map", id="load-mapping",
                 tooltip="load a saved mapping (TOML)"),
         Binding("ctrl+f", "browse", "Browse", id="browse", tooltip="pick the SQLite file from a tree"),
+        Binding("ctrl+l", "cycle_case", "Case", id="identifier-case",
+                tooltip="names in PostgreSQL: lower, kept as they are, or snake_case"),
         Binding("escape", "back", "Quit", id="back", tooltip="quit (asks first)"),
     ]
 
@@ -421,12 +433,29 @@ application's own migrations).
             line("Postgres", None, "not checked yet")
         if st.mapping is not None:
             where = st.mapping_path or "planned from the data"
-            line("Mapping", None, f"{where}")
+            line("Mapping", None, f"{where} · names: {CASE_LABELS[st.mapping.identifier_case]} "
+                                  "(^l changes)")
         elif st.pending_mapping is not None:
             line("Mapping", None, f"{st.mapping_path} (checked on Test)")
         if self._progress:
             line("", None, self._progress)
         return t
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cycle_case":  # only once there are names to change
+            return self.state.mapping is not None
+        return True
+
+    def action_cycle_case(self) -> None:
+        m = self.state.mapping
+        if m is None:
+            return
+        i = IDENTIFIER_CASES.index(m.identifier_case) if m.identifier_case in IDENTIFIER_CASES else -1
+        recase(m, IDENTIFIER_CASES[(i + 1) % len(IDENTIFIER_CASES)])
+        self.notify(f"Names in PostgreSQL: {CASE_LABELS[m.identifier_case]}", timeout=3,
+                    markup=False)
+        self._show_check()
+        self.app.refresh_bindings()
 
     def _show_check(self) -> None:
         if self.is_mounted:

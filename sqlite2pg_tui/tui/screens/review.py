@@ -17,6 +17,7 @@ from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MappingError
 from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES
+from sqlite2pg_tui.core.redundant import redundant_indexes
 from sqlite2pg_tui.core.schema import Table
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import TableScanned
@@ -78,6 +79,10 @@ the PostgreSQL type. Where the data suggests more (0/1 in an integer column coul
 boolean, ISO dates in a varchar a date), the PG type carries a ◆ and the line under
 the columns says what and why: `a` accepts it for that column. Nothing is changed
 without you: the application's own code may rely on the declared type.
+
+A unique index that only repeats the primary key (same columns, same order) is noted
+under the columns as redundant: `i` skips it (saved in the mapping as skip_indexes;
+the report lists it as skipped by choice), `i` again builds it.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_table", "Incl", key_display="␣", id="toggle-table",
@@ -94,6 +99,10 @@ without you: the application's own code may rely on the declared type.
                 tooltip="rename the highlighted table or column (its name in PostgreSQL)"),
         Binding("a", "accept_suggestion", "◆", id="accept-suggestion",
                 tooltip="take the type the data suggests for this column (marked ◆)"),
+        # Shown only where it fits (see check_action); the hidden twin keeps the key working.
+        Binding("i", "skip_index('shown')", "Idx", id="skip-index",
+                tooltip="skip (or build again) the unique index that repeats the primary key"),
+        Binding("i", "skip_index('hidden')", "Idx", show=False, id="skip-index-hidden"),
         Binding("ctrl+n", "next", "Run", id="next", tooltip="on to Run: a summary to confirm"),
         Binding("escape", "back", "Back", id="back", tooltip="back to Connect"),
     ]
@@ -340,7 +349,21 @@ without you: the application's own code may rely on the declared type.
             text.append(f"\n◆ the data suggests {cm.suggestion.pg_type} via "
                         f"{cm.suggestion.converter}: {cm.suggestion.note} · a: accept",
                         style="cyan")
+        if tm is not None and (line := self.redundant_line(tm)):
+            text.append("\n" + line, style="yellow")
         return text
+
+    def redundant_indexes(self) -> list[str]:
+        """The highlighted table's unique indexes that only repeat its primary key."""
+        return redundant_indexes(self.state.table(self.table_name)) if self.table_name else []
+
+    def redundant_line(self, tm: TableMapping) -> str:
+        names = self.redundant_indexes()
+        if not names:
+            return ""
+        skipped = all(n in tm.skip_indexes for n in names)
+        return (f"! unique index {', '.join(names)} repeats the primary key: "
+                + ("skipped · i: build it" if skipped else "redundant · i: skip it"))
 
     # --- dirty values of the highlighted column --------------------------------------
 
@@ -471,7 +494,29 @@ without you: the application's own code may rely on the declared type.
         if action == "accept_suggestion":
             cm = self.current_column() if self.is_mounted else None
             return cm is not None and cm.suggestion is not None
+        if action == "skip_index":
+            # Only where there is such an index, and in the footer only beside no ◆: the
+            # footer cannot hold both at 80 columns (the detail line names the key anyway).
+            if not (self.is_mounted and self.redundant_indexes()):
+                return False
+            cm = self.current_column()
+            suggested = cm is not None and cm.suggestion is not None
+            return suggested == (bool(parameters) and parameters[0] == "hidden")
         return True
+
+    def action_skip_index(self, _shown: str = "") -> None:
+        names = self.redundant_indexes()
+        if not names:
+            return
+        tm = self.mapping.table(self.table_name)
+        if all(n in tm.skip_indexes for n in names):
+            tm.skip_indexes = [n for n in tm.skip_indexes if n not in names]
+            done = "will be built"
+        else:
+            tm.skip_indexes = [*tm.skip_indexes, *(n for n in names if n not in tm.skip_indexes)]
+            done = "skipped"
+        self.notify(f"{', '.join(names)}: {done}", timeout=3, markup=False)
+        self.query_one("#column-detail", Static).update(self.column_detail())
 
     def action_accept_suggestion(self) -> None:
         cm = self.current_column()

@@ -1,4 +1,5 @@
-"""Small pictures made of text: a stacked bar of storage classes, a rows/s sparkline."""
+"""Small pictures made of text: stacked bars (storage classes, copied vs rejected rows), a
+rows/s sparkline."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def storage_bar(storage: dict[str, int], nulls: int, width: int = 4) -> Text:
-    """``width`` cells split by how many values each storage class holds (NULLs too).
+    """``width`` cells split by how many values each storage class holds (NULLs too)."""
+    return stacked_bar([(storage.get(k, 0) if k != "NULL" else nulls, style)
+                        for k, style in CLASS_STYLES], width)
 
-    Every class present gets at least one cell, so a column with a few stray values of
-    another kind still shows two colours."""
-    counts = [(storage.get(k, 0) if k != "NULL" else nulls, style) for k, style in CLASS_STYLES]
-    present = [(n, style) for n, style in counts if n > 0]
+
+def stacked_bar(parts: list[tuple[int, str]], width: int = 4) -> Text:
+    """``width`` cells split between ``(count, style)`` parts in proportion.
+
+    Every part present gets at least one cell, so a few stray values (a column's odd class,
+    a table's few rejected rows) still show as a second colour."""
+    present = [(n, style) for n, style in parts if n > 0]
     text = Text()
     if not present:
         return text.append(" " * width)
