@@ -206,3 +206,22 @@ async def test_beside_a_suggestion_i_still_skips_and_the_footer_fits(
         await pilot.press("up")  # id: nothing suggested, so the key shows
         await settle(pilot)
         assert "i Idx" in footer(app) and "? Help" in footer(app)
+
+
+async def test_a_new_case_is_tested_again_and_kept_into_review(pg_dsn: str, tmp_path: Path) -> None:
+    import psycopg2
+    src = make_sqlite(tmp_path / "s.db", CASES)
+    with psycopg2.connect(pg_dsn) as conn, conn.cursor() as cur:
+        cur.execute('CREATE TABLE "OrderItems" (id bigint)')  # exists only under "keep"
+    app = WizardApp(str(src), pg_dsn, None, None, env={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.state.target is not None and app.state.target.existing_tables == []
+        await pilot.press("ctrl+l")  # keep
+        await settle(pilot)
+        assert app.state.target is None  # asked under the old names: stale
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.state.target is not None
+        assert app.state.target.existing_tables == ["OrderItems"]
+        assert app.state.mapping is not None and app.state.mapping.identifier_case == "keep"

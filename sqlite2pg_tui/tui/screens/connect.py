@@ -452,6 +452,8 @@ application's own migrations).
             return
         i = IDENTIFIER_CASES.index(m.identifier_case) if m.identifier_case in IDENTIFIER_CASES else -1
         recase(m, IDENTIFIER_CASES[(i + 1) % len(IDENTIFIER_CASES)])
+        # Which target tables exist was asked under the old names: Next asks again.
+        self.state.target = None
         self.notify(f"Names in PostgreSQL: {CASE_LABELS[m.identifier_case]}", timeout=3,
                     markup=False)
         self._show_check()
