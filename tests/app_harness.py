@@ -188,3 +188,17 @@ def last_error(stderr: str) -> str:
     """The exception line of a traceback (the database's message), not the whole traceback."""
     lines = [ln for ln in stderr.splitlines() if "Error" in ln and not ln.startswith(" ")]
     return lines[-1] if lines else stderr[-2000:]
+
+
+def assert_column_reads_back(source_dump: dict[str, Any], dump: dict[str, Any], model: str,
+                             column: str) -> None:
+    """One column of one model (or table), as the application read it on each side: every
+    value equal in repr and Python type, row by row; the first difference is named."""
+    got = dump[model]
+    assert "error" not in got, got["error"]
+    want = [r[column] for r in source_dump[model]["rows"]]
+    have = [r[column] for r in got["rows"]]
+    assert len(have) == len(want), f"{len(have)} rows, expected {len(want)}"
+    diffs = [(i, w, h) for i, (w, h) in enumerate(zip(want, have, strict=True)) if w != h]
+    assert not diffs, (f"{len(diffs)} of {len(want)} differ; first: row {diffs[0][0]}: "
+                       f"got {diffs[0][2]}, expected {diffs[0][1]}")

@@ -30,6 +30,7 @@ from app_harness import (
     APPS,
     Failing,
     ToolRun,
+    assert_column_reads_back,
     clean_env,
     column_types,
     constraints,
@@ -246,14 +247,7 @@ def test_field_reads_back_equal(request: pytest.FixtureRequest, source: Side, pa
                                 name: str) -> None:
     s: Side = request.getfixturevalue(f"path_{path}")
     model, column = name.rsplit(".", 1)
-    got = s.dump[model]
-    assert "error" not in got, got["error"]
-    want = [r[column] for r in source.dump[model]["rows"]]
-    have = [r[column] for r in got["rows"]]
-    assert len(have) == len(want), f"{len(have)} rows, expected {len(want)}"
-    diffs = [(i, w, h) for i, (w, h) in enumerate(zip(want, have, strict=True)) if w != h]
-    assert not diffs, (f"{len(diffs)} of {len(want)} differ; first: row {diffs[0][0]}: "
-                       f"got {diffs[0][2]}, expected {diffs[0][1]}")
+    assert_column_reads_back(source.dump, s.dump, model, column)
 
 
 # --- create() works for every model ---------------------------------------------------
