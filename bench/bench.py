@@ -280,7 +280,7 @@ def main() -> None:
     with ExitStack() as stack:
         dsn = args.pg
         if not dsn:
-            from sqlite2pg_tui.core.embedded_pg import embedded_postgres
+            from sqlite2pg_tui.core.target.embedded_pg import embedded_postgres
 
             dsn = stack.enter_context(embedded_postgres(Path(tempfile.mkdtemp(prefix="s2p-bench-"))))
         mapping, plan_s, plan_rss = plan(src, OUT)

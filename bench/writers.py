@@ -17,8 +17,8 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import columnar
-from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.plan.mapping import Mapping
+from sqlite2pg_tui.core.values import columnar
 
 HERE = Path(__file__).resolve().parent
 

@@ -38,11 +38,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from tui_snapshot_app import FakeClock, drifted_mapping, screen_text  # noqa: E402
 
-from sqlite2pg_tui.core.demo_data import build_demo  # noqa: E402
 from sqlite2pg_tui.core.events import Event, OnEvent, TableFinished  # noqa: E402
-from sqlite2pg_tui.core.mapping import Mapping  # noqa: E402
-from sqlite2pg_tui.core.migrate import RunOptions  # noqa: E402
+from sqlite2pg_tui.core.pipeline import RunOptions  # noqa: E402
+from sqlite2pg_tui.core.plan.mapping import Mapping  # noqa: E402
 from sqlite2pg_tui.core.report import Report  # noqa: E402
+from sqlite2pg_tui.core.source.demo_data import build_demo  # noqa: E402
 from sqlite2pg_tui.tui.app import WizardApp  # noqa: E402
 from sqlite2pg_tui.tui.backend import Backend  # noqa: E402
 from sqlite2pg_tui.tui.screens.run import RunScreen  # noqa: E402
@@ -80,8 +80,8 @@ def freeze_core_clocks() -> None:
 
     import sqlite2pg_tui.core as core_pkg
 
-    for info in pkgutil.iter_modules(core_pkg.__path__):
-        module = importlib.import_module(f"sqlite2pg_tui.core.{info.name}")
+    for info in pkgutil.walk_packages(core_pkg.__path__, "sqlite2pg_tui.core."):
+        module = importlib.import_module(info.name)
         if getattr(module, "time", None) is time:
             module.time = FrozenTime()  # type: ignore[attr-defined]
 

@@ -20,8 +20,8 @@ from sqlite2pg_tui.core.errors import (
     MappingError,
     MigrationError,
 )
-from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping
-from sqlite2pg_tui.core.profile import DEFAULT_SAMPLE_ROWS
+from sqlite2pg_tui.core.plan.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping
+from sqlite2pg_tui.core.source.profile import DEFAULT_SAMPLE_ROWS
 
 Command = Callable[[argparse.Namespace], int]
 DEMO_DIRTY_ROWS = 2  # core/demo_data.py plants '2024-02-30' and 'yesterday' in orders
@@ -36,8 +36,8 @@ def _load_mapping(path: str | None) -> Mapping | None:
 
 
 def _framework_advice(schema: object) -> list[str]:
-    from sqlite2pg_tui.core.frameworks import detect
-    from sqlite2pg_tui.core.schema import SourceSchema
+    from sqlite2pg_tui.core.source.frameworks import detect
+    from sqlite2pg_tui.core.source.schema import SourceSchema
 
     assert isinstance(schema, SourceSchema)
     fw = detect(schema)
@@ -62,13 +62,13 @@ def _suggestion_lines(mapping: Mapping) -> list[str]:
 # --- commands ---------------------------------------------------------------
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from sqlite2pg_tui.core.inspection import inspect, inspection_to_dict
+    from sqlite2pg_tui.core.source.inspection import inspect, inspection_to_dict
 
     ins = _inspect_with_progress(inspect, args)
     if args.json:
         print(json.dumps(inspection_to_dict(ins), indent=2, ensure_ascii=False, default=str))
         return EXIT_OK
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.plan.propose import plan
 
     s = ins.schema
     print(f"{s.path}: {len(s.tables)} table(s), {s.total_rows:,} row(s), {s.size_bytes:,} bytes")
@@ -123,8 +123,8 @@ def _inspect_with_progress(inspect: Callable[..., Any], args: argparse.Namespace
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from sqlite2pg_tui.core.inspection import inspect
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.plan.propose import plan
+    from sqlite2pg_tui.core.source.inspection import inspect
 
     ins = _inspect_with_progress(inspect, args)
     mapping = plan(ins.schema, ins.profiles, "snake" if args.snake_case else args.identifier_case)
@@ -133,7 +133,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             for cm in tm.columns:
                 cm.accept_suggestion()
     if args.update:
-        from sqlite2pg_tui.core.mapping import drift, merge
+        from sqlite2pg_tui.core.plan.mapping import drift, merge
 
         saved = Mapping.load(args.update)
         for d in drift(saved, ins.schema):
@@ -216,7 +216,7 @@ def _interruptible(work: Callable[[threading.Event], Any]) -> tuple[Any, int | N
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.cli_output import ProgressPrinter
-    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+    from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
     mapping = _load_mapping(args.mapping)
     reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
@@ -232,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from sqlite2pg_tui.cli_output import ProgressPrinter
-    from sqlite2pg_tui.core.verify_run import verify_only
+    from sqlite2pg_tui.core.verify.standalone import verify_only
 
     # The run's default reject dir: its files tell which rows were legitimately left out.
     reject_dir = args.reject_dir or str(locations.default_rejects_dir(args.source))
@@ -252,8 +252,8 @@ def cmd_locate(_args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sqlite2pg_tui.core.demo_data import build_demo
-    from sqlite2pg_tui.core.embedded_pg import embedded_postgres
+    from sqlite2pg_tui.core.source.demo_data import build_demo
+    from sqlite2pg_tui.core.target.embedded_pg import embedded_postgres
 
     base = Path(args.dir) if args.dir else locations.demo_dir()
     src = build_demo(base / "shop.db")
@@ -264,7 +264,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not headless:
             return _launch_wizard(str(src), dsn, None, if_exists="replace")
         from sqlite2pg_tui.cli_output import ProgressPrinter
-        from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+        from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
         printer = ProgressPrinter(quiet=args.quiet)
         report, signum = _interruptible(lambda cancel: run_migration(

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for annotations: running the generator needs no project import
-    from sqlite2pg_tui.core.mapping import Mapping, TableMapping
+    from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping
     from sqlite2pg_tui.core.report import Report
 
 # --- the cases, for people: (category, case, table, column) -------------------------
@@ -677,8 +677,8 @@ class Migrated:
 
 def plan_corpus(source: Path, **plan_kwargs: Any) -> Mapping:
     """inspect + plan over every row (the corpus is small, so no sampling)."""
-    from sqlite2pg_tui.core.inspection import inspect
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.plan.propose import plan
+    from sqlite2pg_tui.core.source.inspection import inspect
 
     ins = inspect(source, limit=None)
     return plan(ins.schema, ins.profiles, **plan_kwargs)
@@ -688,7 +688,7 @@ def migrate(source: Path, dsn: str, reject_dir: Path, mapping: Mapping | None = 
             if_exists: str = "replace") -> Migrated:
     """run_migration with the options every corpus test uses; an exception is kept, not
     raised, so a module's fixture still yields and each test reports the failure."""
-    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+    from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
     try:
         report = run_migration(str(source), dsn, mapping,

@@ -17,11 +17,11 @@ import pytest
 from corpus import scratch_database
 from psycopg2 import sql
 
-from sqlite2pg_tui.core.checks import run_default_checks
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions, plan_for, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, plan_for, run_migration
+from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.report import Report
-from sqlite2pg_tui.core.verify_run import verify_only
+from sqlite2pg_tui.core.verify.aggregates import run_default_checks
+from sqlite2pg_tui.core.verify.standalone import verify_only
 
 SCHEMA = """
 CREATE TABLE customers(id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, vip BOOLEAN NOT NULL,

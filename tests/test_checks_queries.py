@@ -16,15 +16,11 @@ from helpers import isolate_environment, run_cli
 from psycopg2 import sql
 from test_checks import Shop, build_shop, shop_mapping
 
-from sqlite2pg_tui.core.checks import (
-    CheckResult,
-    QueryComparison,
-    exclusions,
-    run_checks,
-    run_query_both,
-)
-from sqlite2pg_tui.core.mapping import Check
-from sqlite2pg_tui.core.query_translate import Untranslatable, translate
+from sqlite2pg_tui.core.plan.mapping import Check
+from sqlite2pg_tui.core.sql.query_translate import Untranslatable, translate
+from sqlite2pg_tui.core.verify.queries import run_checks, run_query_both
+from sqlite2pg_tui.core.verify.rejected import exclusions
+from sqlite2pg_tui.core.verify.results import CheckResult, QueryComparison
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +111,7 @@ def test_query_means_the_same_on_both_sides(migrated: tuple[Shop, str, dict[str,
 def test_translation_reads_like_the_mapping_says() -> None:
     from test_checks import SCHEMA  # noqa: F401 - the same shop
 
-    from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
+    from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 
     m = Mapping(tables=[TableMapping("Orders", "orders_v2", columns=[
         ColumnMapping("Flag", "is_flag", "INTEGER", "boolean", "boolean"),

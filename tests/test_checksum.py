@@ -15,11 +15,11 @@ import pytest
 from corpus import scratch_database
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import checksum
-from sqlite2pg_tui.core.checksum import LEAF_ROWS, checksum_table, checksum_tables
-from sqlite2pg_tui.core.mapping import Mapping, TableMapping
-from sqlite2pg_tui.core.migrate import RunOptions, plan_for, run_migration
-from sqlite2pg_tui.core.schema import Table
+from sqlite2pg_tui.core.pipeline import RunOptions, plan_for, run_migration
+from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping
+from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.verify import checksum
+from sqlite2pg_tui.core.verify.checksum import LEAF_ROWS, checksum_table, checksum_tables
 
 BIG = 50_000
 SCHEMA = """

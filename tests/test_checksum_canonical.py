@@ -17,9 +17,9 @@ import psycopg2.extensions
 import pytest
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import canonical, converters
-from sqlite2pg_tui.core.copy_format import copy_text
-from sqlite2pg_tui.core.mapping import ColumnMapping
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping
+from sqlite2pg_tui.core.values import canonical, converters
+from sqlite2pg_tui.core.values.copy_format import copy_text
 
 CASES: dict[tuple[str, str], list[Any]] = {
     ("integer", "bigint"): [0, -1, 2**63 - 1, -(2**63), " 12 ", 3.0, "1e3"],

@@ -80,7 +80,7 @@ def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_connecting_through_the_environment_says_so_once(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from sqlite2pg_tui.core.demo_data import build_demo
+    from sqlite2pg_tui.core.source.demo_data import build_demo
 
     monkeypatch.setenv("PGHOST", "/nonexistent-s2p-socket-dir")
     monkeypatch.setenv("PGPORT", "1")

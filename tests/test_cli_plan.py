@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import isolate_environment, make_sqlite, run_cli, sqlite_exec
 
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.mapping import FORMAT_VERSION, Mapping
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.plan.mapping import FORMAT_VERSION, Mapping
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
 
 SCHEMA = """
 CREATE TABLE items(id INTEGER PRIMARY KEY, label TEXT NOT NULL, price REAL, done INTEGER,

@@ -12,9 +12,9 @@ from typing import Any
 import psycopg2.extensions
 import pytest
 
-from sqlite2pg_tui.core import converters
-from sqlite2pg_tui.core.converters import Reject
-from sqlite2pg_tui.core.copy_format import copy_text
+from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.converters import Reject
+from sqlite2pg_tui.core.values.copy_format import copy_text
 
 
 def conv(name: str, value: Any, **options: Any) -> Any:

@@ -12,11 +12,11 @@ import psycopg2.extensions
 import pytest
 from helpers import isolate_environment, pg_all, pg_count
 
-from sqlite2pg_tui.core import columnar
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
-from sqlite2pg_tui.core.plan import plan
-from sqlite2pg_tui.core.rejects import reject_file
+from sqlite2pg_tui.core.load.rejects import reject_file
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
+from sqlite2pg_tui.core.values import columnar
 
 ROWS = 40_000  # several batches
 
@@ -86,7 +86,7 @@ def test_a_converter_without_a_vectorized_form_uses_the_per_value_engine(
 
 
 def test_every_form_names_a_converter_that_exists() -> None:
-    from sqlite2pg_tui.core import converters
+    from sqlite2pg_tui.core.values import converters
 
     for conv, _pg in columnar.FORMS:
         assert conv in converters.REGISTRY

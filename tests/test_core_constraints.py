@@ -19,7 +19,7 @@ from helpers import (
 )
 
 from sqlite2pg_tui.core.events import Event, PhaseStarted
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 from sqlite2pg_tui.core.report import Report
 
 SCHEMA = """
@@ -181,8 +181,8 @@ def test_constraints_come_after_the_data(migrated: tuple[Report, list[Event]]) -
 
 def test_orphans_skip_policy_leaves_the_constraint_out(
         tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
-    from sqlite2pg_tui.core.inspection import inspect
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.plan.propose import plan
+    from sqlite2pg_tui.core.source.inspection import inspect
 
     src = make_sqlite(tmp_path / "s.db", SCHEMA,
                       {"users": USERS, "memberships": MEMBERSHIPS, "posts": POSTS})

@@ -60,7 +60,7 @@ def _rejects(path: Path) -> list[dict[str, Any]]:
 
 
 def test_plan_types_the_dirty_columns_from_the_majority(mapping: Path) -> None:
-    from sqlite2pg_tui.core.mapping import Mapping
+    from sqlite2pg_tui.core.plan.mapping import Mapping
 
     t = Mapping.load(mapping).table("readings")
     assert t.column("qty").pg_type == "bigint"

@@ -17,7 +17,7 @@ from sqlite2pg_tui.core.events import (
     TableFinished,
     TableStarted,
 )
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 from sqlite2pg_tui.core.report import Report
 
 ROWS = 25_000  # more than two batches

@@ -10,7 +10,7 @@ import pytest
 from helpers import make_sqlite, pg_all
 
 from sqlite2pg_tui.core.errors import MappingError
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
 SCHEMA = """
 CREATE TABLE authors(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, age TEXT);

@@ -9,7 +9,7 @@ import psycopg2.extensions
 import pytest
 from helpers import isolate_environment, make_sqlite, pg_columns, pg_one, pg_select, sqlite_exec
 
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
 
 @pytest.fixture(autouse=True)

@@ -30,17 +30,17 @@ def test_module_entry_point_prints_version() -> None:
 
 
 CORE_MODULES = sorted(
-    f"sqlite2pg_tui.core.{m.name}" for m in pkgutil.iter_modules(sqlite2pg_tui.core.__path__))
+    m.name for m in pkgutil.walk_packages(sqlite2pg_tui.core.__path__, "sqlite2pg_tui.core."))
 
 
 def test_core_module_list_is_not_empty() -> None:
     # Guards the parametrised test below against silently testing nothing.
-    assert {"sqlite2pg_tui.core.migrate", "sqlite2pg_tui.core.verify"} <= set(CORE_MODULES)
+    assert {"sqlite2pg_tui.core.pipeline", "sqlite2pg_tui.core.verify.samples"} <= set(CORE_MODULES)
 
 
 @pytest.mark.parametrize("modules", [
     ["sqlite2pg_tui.core"],
-    ["sqlite2pg_tui.core.migrate", "sqlite2pg_tui.core.verify"],
+    ["sqlite2pg_tui.core.pipeline", "sqlite2pg_tui.core.verify.samples"],
     CORE_MODULES,
     # The headless face too: `sqlite2pg-tui run` on a server must not need a terminal UI.
     ["sqlite2pg_tui.cli", "sqlite2pg_tui.cli_output"],

@@ -19,8 +19,8 @@ from helpers import (
 )
 from psycopg2 import sql
 
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.mapping import Mapping
 
 NASTY = [
     "back\\slash", "\\", "\\\\", "ends with backslash\\", "tab\there", "\t", "cr\rlf\n", "\r\n",

@@ -20,10 +20,10 @@ from helpers import (
     table_report,
 )
 
-from sqlite2pg_tui.core import columnar
-from sqlite2pg_tui.core.copy import BATCH_ROWS
 from sqlite2pg_tui.core.events import Event, PhaseStarted, RowsCopied, TableFinished
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.load.copy import BATCH_ROWS
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.values import columnar
 
 BIG = 50_000  # several batches, so a cancel can land in the middle of a table
 
@@ -144,9 +144,9 @@ def test_a_failing_table_does_not_undo_the_others(tmp_path: Path, pg_dsn: str,
     # The mapping sends text into varchar(2) with the plain text converter, which knows no
     # length, so PostgreSQL itself refuses the long values; past MAX_PG_REJECT_RETRIES
     # refusals the table fails as a whole. The other tables are committed on their own.
-    from sqlite2pg_tui.core.copy import MAX_PG_REJECT_RETRIES
-    from sqlite2pg_tui.core.inspection import inspect
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.load.copy import MAX_PG_REJECT_RETRIES
+    from sqlite2pg_tui.core.plan.propose import plan
+    from sqlite2pg_tui.core.source.inspection import inspect
 
     n_bad = MAX_PG_REJECT_RETRIES + 20  # 'x10' and up are three characters
     path = make_sqlite(tmp_path / "f.db", """

@@ -24,7 +24,7 @@ from helpers import (
     table_report,
 )
 
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
 
 @pytest.fixture(autouse=True)

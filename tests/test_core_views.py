@@ -7,9 +7,9 @@ from pathlib import Path
 import psycopg2.extensions
 from helpers import make_sqlite, pg_all
 
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
 
 SCHEMA = """
 CREATE TABLE orders(id INTEGER PRIMARY KEY, paid INTEGER, total REAL);

@@ -26,7 +26,7 @@ from corpus import (
 from helpers import pg_all, pg_columns, pg_one
 from psycopg2 import sql
 
-from sqlite2pg_tui.core.mapping import Mapping
+from sqlite2pg_tui.core.plan.mapping import Mapping
 
 Conn = psycopg2.extensions.connection
 

@@ -15,8 +15,8 @@ from helpers import pg_all
 from psycopg2 import sql
 
 from sqlite2pg_tui.core.errors import MigrationError
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.mapping import Mapping
 
 Conn = psycopg2.extensions.connection
 

@@ -18,8 +18,8 @@ from helpers import make_sqlite, pg_all
 
 from sqlite2pg_tui.cli_output import format_report
 from sqlite2pg_tui.core.errors import MappingError, TargetError
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
-from sqlite2pg_tui.core.verify_run import verify_only
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.verify.standalone import verify_only
 
 PRODUCTS = 2000
 CATEGORIES = 20

@@ -148,7 +148,7 @@ def test_a_cycle_of_keys_that_are_not_deferrable_loads_and_stays_not_deferrable(
               REFERENCES books (id);
         """)
     pg_conn.commit()
-    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+    from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
     report = run_migration(str(src), pg_dsn, options=RunOptions(
         if_exists="append", reject_dir=str(tmp_path / "rej"), sample=100))
@@ -177,7 +177,7 @@ def test_a_table_that_fails_rolls_the_whole_load_back(
         """)
     pg_conn.commit()
     from sqlite2pg_tui.cli_output import format_report
-    from sqlite2pg_tui.core.migrate import RunOptions, run_migration
+    from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
     report = run_migration(str(src), pg_dsn, options=RunOptions(if_exists="truncate"))
     assert not report.ok

@@ -10,10 +10,10 @@ import psycopg2.extensions
 import pytest
 from helpers import isolate_environment, make_sqlite, pg_all, pg_columns, run_cli
 
-from sqlite2pg_tui.core.declared_types import declared_type
-from sqlite2pg_tui.core.frameworks import detect, json_valid_column
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.plan.declared_types import declared_type
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.frameworks import detect, json_valid_column
+from sqlite2pg_tui.core.source.inspection import inspect
 
 
 @pytest.fixture(autouse=True)
@@ -248,8 +248,8 @@ def test_on_conflict_clauses_are_read_past_and_listed(
 def test_integer_width_is_a_limit_of_the_type(tmp_path: Path) -> None:
     """A Django `integer` is PostgreSQL's 32-bit integer: a bigger value is dirty, found by the
     converter before COPY, never a failed COPY."""
-    from sqlite2pg_tui.core import converters
-    from sqlite2pg_tui.core.mapping import ColumnMapping
+    from sqlite2pg_tui.core.plan.mapping import ColumnMapping
+    from sqlite2pg_tui.core.values import converters
 
     conv = converters.build("integer", converters.type_options("integer", "integer"))
     assert conv(2**31 - 1) == 2**31 - 1

@@ -29,9 +29,9 @@ from typing import Any
 import pytest
 from sample_app import build, db, repo, reports
 
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.migrate import run_migration
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.pipeline import run_migration
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.portcode.command import register
 
 SAMPLE_DIR = Path(__file__).parent / "sample_app"

@@ -11,8 +11,8 @@ from typing import Any
 import psycopg2.extensions
 import pytest
 
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.portcode.context import SqlContext
 from sqlite2pg_tui.portcode.sql_functions import NOW_UTC
 from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, rewrite_sql

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from sqlite2pg_tui.core.errors import Cancelled
-from sqlite2pg_tui.core.profile import ColumnProfile, _ColumnTracker, profile_table
-from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
+from sqlite2pg_tui.core.source.profile import ColumnProfile, _ColumnTracker, profile_table
+from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 
 EDGES: list[Any] = [
     # numbers

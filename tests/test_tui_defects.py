@@ -9,11 +9,11 @@ from pathlib import Path
 from test_tui_wizard import NO_SERVER, SIZE, settle, text_of
 from textual.widgets import Label, Static
 
-from sqlite2pg_tui.core.demo_data import build_demo
 from sqlite2pg_tui.core.events import Event, OnEvent, PhaseStarted
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions
+from sqlite2pg_tui.core.pipeline import RunOptions
+from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.source.demo_data import build_demo
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.backend import Backend
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen

@@ -12,11 +12,11 @@ from textual.widgets import DataTable, Static
 from tui_snapshot_app import make_app, to_compare
 from tui_snapshot_app import settle as settle_fake
 
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.plan import plan
-from sqlite2pg_tui.core.recase import recase
-from sqlite2pg_tui.core.redundant import redundant_indexes
+from sqlite2pg_tui.core.plan.mapping import Mapping
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.plan.recase import recase
+from sqlite2pg_tui.core.plan.redundant import redundant_indexes
+from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
 from sqlite2pg_tui.tui.screens.review import ReviewScreen

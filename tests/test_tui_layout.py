@@ -14,8 +14,8 @@ from textual.widgets import Input, TextArea
 from tui_snapshot_app import STAGES, make_app, screen_text, settle
 
 from sqlite2pg_tui.core.events import PhaseStarted, TableStarted
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.converter import ConverterModal
 from sqlite2pg_tui.tui.screens.modals import HelpModal, PathModal

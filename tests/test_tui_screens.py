@@ -21,11 +21,11 @@ from tui_snapshot_app import (
     to_run,
 )
 
-from sqlite2pg_tui.core import converters
 from sqlite2pg_tui.core.events import OnEvent, TableFinished, TableStarted
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions
+from sqlite2pg_tui.core.pipeline import RunOptions
+from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.report import Report, TableReport
+from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.tui import backend
 from sqlite2pg_tui.tui.screens.converter import ConverterModal, TypeModal
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, HelpModal, PathModal, TextModal
@@ -267,7 +267,7 @@ def test_read_rejects_makes_values_visible(tmp_path: Path) -> None:
 
 
 def test_the_core_and_the_tui_backend_never_import_textual() -> None:
-    code = ("import sys, sqlite2pg_tui.core.migrate, sqlite2pg_tui.tui.backend, "
+    code = ("import sys, sqlite2pg_tui.core.pipeline, sqlite2pg_tui.tui.backend, "
             "sqlite2pg_tui.tui.state; assert 'textual' not in sys.modules, 'textual imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

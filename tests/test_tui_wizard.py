@@ -11,10 +11,10 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from sqlite2pg_tui.core.demo_data import build_demo
-from sqlite2pg_tui.core.inspection import inspect
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.source.demo_data import build_demo
+from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen

@@ -19,9 +19,6 @@ from typing import Any
 from textual.clock import MockClock
 from textual.pilot import Pilot
 
-from sqlite2pg_tui.core import dirty
-from sqlite2pg_tui.core.checks import QueryComparison
-from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.events import (
     Log,
     OnEvent,
@@ -30,13 +27,16 @@ from sqlite2pg_tui.core.events import (
     TableFinished,
     TableStarted,
 )
-from sqlite2pg_tui.core.inspection import Inspection, inspect
-from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.migrate import RunOptions
-from sqlite2pg_tui.core.pg_target import TargetInfo
+from sqlite2pg_tui.core.pipeline import RunOptions
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.report import Mismatch, NotMigrated, Orphans, Report, TableReport
-from sqlite2pg_tui.core.schema import Table
-from sqlite2pg_tui.core.verify import CellPair, RowPair
+from sqlite2pg_tui.core.source import dirty
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.target.postgres import TargetInfo
+from sqlite2pg_tui.core.verify.results import QueryComparison
+from sqlite2pg_tui.core.verify.samples import CellPair, RowPair
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.backend import Backend, RejectLine
 
@@ -47,7 +47,7 @@ TARGET = "host=db.example.com port=5432 dbname=shop user=app"
 
 @cache
 def demo_path() -> str:
-    from sqlite2pg_tui.core.demo_data import build_demo
+    from sqlite2pg_tui.core.source.demo_data import build_demo
 
     return str(build_demo(Path(tempfile.mkdtemp(prefix="s2p-snap-")) / "shop.db"))
 
@@ -236,7 +236,7 @@ async def to_connect(pilot: Pilot[Any]) -> None:
 
 def drifted_mapping() -> Mapping:
     """A mapping saved before the database changed: one table gone, a column moved on."""
-    from sqlite2pg_tui.core.plan import plan
+    from sqlite2pg_tui.core.plan.propose import plan
 
     ins = inspect(demo_path())
     m = plan(ins.schema, ins.profiles)

@@ -1,6 +1,10 @@
 """The engine: every stage of a migration as plain functions over dataclasses, with no UI.
 
-inspect (sqlite_source, profile) → plan (declared_types, plan, mapping, naming) → schema
-(ddl, defaults) → copy (copy, columnar, rejects) → finish → verify (verify, checks,
-checksum) → report. The CLI and the wizard both call :func:`migrate.run_migration`.
+The folders are the pipeline, in order:
+
+source (read the SQLite file) → plan (the Mapping) → values (converters, PostgreSQL's text
+forms) → sql (SQLite SQL for PostgreSQL) → target (connect, DDL) → load (copy, rejects) →
+finish (keys, indexes, sequences) → verify (samples, checks, checksums) → report.
+
+:func:`pipeline.run_migration` runs them all; the CLI and the wizard both call it.
 """

@@ -20,8 +20,8 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core.events import Log, OnEvent
-from sqlite2pg_tui.core.pg_target import plain_error, qualified
 from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.target.postgres import plain_error, qualified
 
 _POLL_S = 0.05
 

@@ -14,13 +14,16 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from sqlite2pg_tui.core import ddl, frameworks, rejects, sql_translate
 from sqlite2pg_tui.core.events import Log, OnEvent
-from sqlite2pg_tui.core.mapping import Mapping, TableMapping
-from sqlite2pg_tui.core.naming import NameAllocator
-from sqlite2pg_tui.core.pg_target import plain_error, qualified
+from sqlite2pg_tui.core.load import rejects
+from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping
+from sqlite2pg_tui.core.plan.naming import NameAllocator
 from sqlite2pg_tui.core.report import NotMigrated, Orphans, Report
-from sqlite2pg_tui.core.schema import SourceSchema, Table
+from sqlite2pg_tui.core.source import frameworks
+from sqlite2pg_tui.core.source.schema import SourceSchema, Table
+from sqlite2pg_tui.core.sql import sql_translate
+from sqlite2pg_tui.core.target import ddl
+from sqlite2pg_tui.core.target.postgres import plain_error, qualified
 
 
 def relation_names(conn: Any, schema: str) -> set[str]:

@@ -17,8 +17,8 @@ import psycopg2.errors
 import psycopg2.extensions
 
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
-from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES
-from sqlite2pg_tui.core.pg_target import connect, plain_error
+from sqlite2pg_tui.core.plan.naming import MAX_IDENT_BYTES
+from sqlite2pg_tui.core.target.postgres import connect, plain_error
 from sqlite2pg_tui.kit import templates as t
 from sqlite2pg_tui.kit.baseline import alembic_revision, baseline_file, build_baseline
 from sqlite2pg_tui.kit.roles import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite2pg_tui.core.errors import EXIT_OK, MigrationError
-from sqlite2pg_tui.core.pg_target import redact
+from sqlite2pg_tui.core.target.postgres import redact
 from sqlite2pg_tui.kit.build import (
     DEFAULT_OUT_DIR,
     KitResult,

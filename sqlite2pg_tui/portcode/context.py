@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.schema import SourceSchema
+from sqlite2pg_tui.core.plan.mapping import Mapping
+from sqlite2pg_tui.core.source.schema import SourceSchema
 
 DEFAULT_DSN_ENV = "DATABASE_URL"
 
@@ -112,7 +112,7 @@ def load_context(mapping_path: str | Path | None = None, schema_path: str | Path
     mapping = Mapping.load(mapping_path) if mapping_path else None
     schema = None
     if schema_path:
-        from sqlite2pg_tui.core.sqlite_source import open_readonly, read_schema
+        from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 
         conn = open_readonly(schema_path)
         try:

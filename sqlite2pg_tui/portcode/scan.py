@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sqlite2pg_tui.core.errors import MigrationError
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.schema import SourceSchema
+from sqlite2pg_tui.core.plan.mapping import Mapping
+from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.python_rewrite import port_source

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sqlite2pg_tui.core.errors import MigrationError
-from sqlite2pg_tui.core.schema import SourceSchema
-from sqlite2pg_tui.core.sqlite_source import read_schema
+from sqlite2pg_tui.core.source.reader import read_schema
+from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
 from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
 

@@ -17,7 +17,7 @@ from textual.widgets import Input, TextArea
 
 from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.errors import EXIT_OK
-from sqlite2pg_tui.core.mapping import IF_EXISTS
+from sqlite2pg_tui.core.plan.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
 from sqlite2pg_tui.tui.screens.modals import (

@@ -16,20 +16,25 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from sqlite2pg_tui.core import checks, converters, ddl, dirty, pg_target, rejects
-from sqlite2pg_tui.core.checks import QueryComparison
-from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
 from sqlite2pg_tui.core.events import OnEvent
-from sqlite2pg_tui.core.inspection import Inspection, inspect
-from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.migrate import RunOptions, run_migration
-from sqlite2pg_tui.core.pg_target import TargetInfo
-from sqlite2pg_tui.core.plan import plan
+from sqlite2pg_tui.core.load import rejects
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.plan.propose import plan
 from sqlite2pg_tui.core.report import Report
-from sqlite2pg_tui.core.schema import Table
-from sqlite2pg_tui.core.sqlite_source import open_readonly
-from sqlite2pg_tui.core.verify import RowPair, compare_rows, sample_locators
+from sqlite2pg_tui.core.source import dirty
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.reader import open_readonly
+from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.target import ddl, postgres
+from sqlite2pg_tui.core.target.postgres import TargetInfo
+from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.verify.queries import run_query_both
+from sqlite2pg_tui.core.verify.rejected import exclusions
+from sqlite2pg_tui.core.verify.results import QueryComparison
+from sqlite2pg_tui.core.verify.samples import RowPair, compare_rows, sample_locators
 
 # The libpq keywords the Connect screen has a field for, in screen order.
 DSN_FIELDS = ("host", "port", "dbname", "user", "password", "sslmode")
@@ -92,7 +97,7 @@ def explain(e: BaseException) -> str:
         where = f": {e.filename}" if e.filename else ""
         return f"{e.strerror or e}{where}"
     if isinstance(e, psycopg2.Error):
-        return pg_target.plain_error(e)
+        return postgres.plain_error(e)
     return f"{type(e).__name__}: {e}"
 
 
@@ -145,7 +150,7 @@ class Backend:
         return plan(ins.schema, ins.profiles)
 
     def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
-        return pg_target.probe(dsn, schema=schema, tables=tables)
+        return postgres.probe(dsn, schema=schema, tables=tables)
 
     def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
         return dirty.scan_table(path, table, tm)
@@ -163,12 +168,12 @@ class Backend:
         sconn = open_readonly(source, lossless_text=True)
         try:
             locators = sample_locators(sconn, table, n, seed)
-            pconn = pg_target.connect(dsn)
+            pconn = postgres.connect(dsn)
             try:
                 return compare_rows(sconn, pconn, table, tm, schema, locators)
             except psycopg2.Error as e:
                 raise TargetError(f"cannot read {schema}.{tm.target}: "
-                                  f"{pg_target.plain_error(e)}") from None
+                                  f"{postgres.plain_error(e)}") from None
             finally:
                 pconn.close()
         finally:
@@ -176,12 +181,12 @@ class Backend:
 
     def exclusions(self, source: str, mapping: Mapping, report: Report) -> dict[str, set[Any]]:
         """Per table, the rows the run left out (so a query's SQLite side sees what PostgreSQL got)."""
-        return checks.exclusions(source, mapping, report, report.rejects_dir)
+        return exclusions(source, mapping, report, report.rejects_dir)
 
     def query_both(self, source: str, dsn: str, mapping: Mapping, sqlite_sql: str, schema: str,
                    exclude: dict[str, set[Any]]) -> QueryComparison:
         """One SQLite query and its PostgreSQL translation, run on both sides and compared."""
-        return checks.run_query_both(source, dsn, mapping, sqlite_sql, schema, exclude=exclude)
+        return run_query_both(source, dsn, mapping, sqlite_sql, schema, exclude=exclude)
 
     def scan_code(self, folder: str, mapping: Mapping | None) -> list[Any]:
         """The code-port assistant on ``folder``, in memory: list[portcode.FileResult]."""

@@ -6,14 +6,14 @@ from typing import Any
 
 from textual.message import Message
 
-from sqlite2pg_tui.core.checks import QueryComparison
-from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.events import Event
-from sqlite2pg_tui.core.inspection import Inspection
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.pg_target import TargetInfo
+from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.report import Report
-from sqlite2pg_tui.core.verify import RowPair
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.inspection import Inspection
+from sqlite2pg_tui.core.target.postgres import TargetInfo
+from sqlite2pg_tui.core.verify.results import QueryComparison
+from sqlite2pg_tui.core.verify.samples import RowPair
 from sqlite2pg_tui.tui.backend import RejectLine
 
 

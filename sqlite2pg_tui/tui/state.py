@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite2pg_tui.core.dirty import ColumnDirt
-from sqlite2pg_tui.core.inspection import Inspection
-from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.pg_target import TargetInfo
-from sqlite2pg_tui.core.profile import ColumnProfile
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.report import Report
-from sqlite2pg_tui.core.schema import Table
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.inspection import Inspection
+from sqlite2pg_tui.core.source.profile import ColumnProfile
+from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.target.postgres import TargetInfo
 from sqlite2pg_tui.tui.backend import DSN_FIELDS, build_dsn
 
 

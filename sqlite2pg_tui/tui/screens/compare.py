@@ -17,11 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, DataTable, Footer, Label, Static, TextArea
 
 from sqlite2pg_tui import locations
-from sqlite2pg_tui.core.checks import QueryComparison, compare_rows
-from sqlite2pg_tui.core.checks import show as show_value
-from sqlite2pg_tui.core.mapping import Check
+from sqlite2pg_tui.core.plan.mapping import Check
 from sqlite2pg_tui.core.report import Report, TableReport, Verdict
-from sqlite2pg_tui.core.verify import CellPair, RowPair
+from sqlite2pg_tui.core.verify.equality import compare_rows
+from sqlite2pg_tui.core.verify.results import QueryComparison
+from sqlite2pg_tui.core.verify.results import show as show_value
+from sqlite2pg_tui.core.verify.samples import CellPair, RowPair
 from sqlite2pg_tui.tui.backend import RejectLine, explain
 from sqlite2pg_tui.tui.messages import QueryRan, SampleLoaded
 from sqlite2pg_tui.tui.screens.base import WizardScreen

@@ -16,12 +16,12 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from sqlite2pg_tui import locations
-from sqlite2pg_tui.core import pg_target
 from sqlite2pg_tui.core.errors import MappingError
-from sqlite2pg_tui.core.inspection import Inspection
-from sqlite2pg_tui.core.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping, drift
-from sqlite2pg_tui.core.mapping import merge as mapping_merge
-from sqlite2pg_tui.core.recase import recase
+from sqlite2pg_tui.core.plan.mapping import IDENTIFIER_CASES, IF_EXISTS, Mapping, drift
+from sqlite2pg_tui.core.plan.mapping import merge as mapping_merge
+from sqlite2pg_tui.core.plan.recase import recase
+from sqlite2pg_tui.core.source.inspection import Inspection
+from sqlite2pg_tui.core.target import postgres
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import SourceChecked, SourceProgress, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
@@ -211,7 +211,7 @@ application's own migrations).
         try:
             dsn, dsn_error = st.dsn, ""
         except psycopg2.Error as e:  # half-typed DSN text: said on the screen, not raised
-            dsn, dsn_error = "", f"the DSN cannot be read: {pg_target.plain_error(e)}"
+            dsn, dsn_error = "", f"the DSN cannot be read: {postgres.plain_error(e)}"
         self._check(st.source, dsn, st.schema or "public", targets, dsn_error)
 
     def action_next(self) -> None:

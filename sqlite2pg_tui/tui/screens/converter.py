@@ -15,10 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from sqlite2pg_tui.core import converters
-from sqlite2pg_tui.core.dirty import ColumnDirt
-from sqlite2pg_tui.core.mapping import ColumnMapping
-from sqlite2pg_tui.core.profile import ColumnProfile
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.profile import ColumnProfile
+from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.tui.backend import check_pg_type, preview_values, show_value
 from sqlite2pg_tui.tui.widgets.breadcrumb import Breadcrumb
 from sqlite2pg_tui.tui.widgets.cells import plain

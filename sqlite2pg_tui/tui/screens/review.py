@@ -12,13 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from sqlite2pg_tui.core import converters, frameworks
-from sqlite2pg_tui.core.dirty import ColumnDirt
 from sqlite2pg_tui.core.errors import MappingError
-from sqlite2pg_tui.core.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.naming import MAX_IDENT_BYTES
-from sqlite2pg_tui.core.redundant import redundant_indexes
-from sqlite2pg_tui.core.schema import Table
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.plan.naming import MAX_IDENT_BYTES
+from sqlite2pg_tui.core.plan.redundant import redundant_indexes
+from sqlite2pg_tui.core.source import frameworks
+from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import TableScanned
 from sqlite2pg_tui.tui.screens.base import WizardScreen

@@ -25,10 +25,10 @@ from sqlite2pg_tui.core.events import (
     TableFinished,
     TableStarted,
 )
-from sqlite2pg_tui.core.mapping import Mapping
-from sqlite2pg_tui.core.migrate import RunOptions
-from sqlite2pg_tui.core.pg_target import redact
+from sqlite2pg_tui.core.pipeline import RunOptions
+from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.target.postgres import redact
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import RunEvent, RunFinished, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen

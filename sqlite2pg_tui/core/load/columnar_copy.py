@@ -1,0 +1,155 @@
+"""One table through the columnar path (see columnar.py), in the copier's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import psycopg2
+from psycopg2 import sql
+
+from sqlite2pg_tui.core.errors import Cancelled
+from sqlite2pg_tui.core.events import RowsCopied
+from sqlite2pg_tui.core.load.prefetch import prefetched
+from sqlite2pg_tui.core.source.reader import open_readonly, qi
+from sqlite2pg_tui.core.target.postgres import qualified
+from sqlite2pg_tui.core.values import columnar
+from sqlite2pg_tui.core.values.columnar import Unsupported
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from sqlite2pg_tui.core.load.copy import TableCopier
+
+_REFETCH_CHUNK = 500  # rowids per IN (…) when refused rows are read again
+
+
+class _BytesStream:
+    """What psycopg2's copy_expert reads: one encoded batch per read() call."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self, _size: int = -1) -> bytes:
+        # b"" means the end to psycopg2, so an empty chunk (a batch of no rows) is skipped.
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
+
+    readline = read
+
+
+def copy_columnar(c: TableCopier) -> None:
+    """Copy ``c``'s table in one transaction; Unsupported (rolled back) when it can't."""
+    forms = [columnar.form_of(cm) for cm in c.cols]
+    if (not c.cols or c.staged_fks or c.table.without_rowid or any(f is None for f in forms)
+            or not columnar.available()):
+        raise Unsupported("no vectorized form for every column")
+    ready = [f for f in forms if f is not None]
+    target = qualified(c.schema, c.tm.target)
+    cols = sql.SQL(", ").join(sql.Identifier(cm.target) for cm in c.cols)
+    freeze = c.truncate
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary{})").format(
+        target, cols, sql.SQL(", FREEZE") if freeze else sql.SQL(""))
+    c._reset_counts()
+    try:
+        with c.pg.cursor() as cur:
+            if c.truncate:
+                cur.execute(sql.SQL("TRUNCATE {}").format(target))
+            cur.copy_expert(stmt, _BytesStream(_encoded(c, ready)), size=1 << 20)
+        if c.cancel.is_set():
+            raise Cancelled(f"cancelled while copying {c.table.name}")
+        c.pg.commit()
+        c.result.committed = True
+    except Cancelled:
+        c.pg.rollback()
+        raise
+    except Unsupported:
+        c.pg.rollback()
+        raise
+    except psycopg2.Error as e:
+        c.pg.rollback()
+        if c.cancel.is_set():
+            raise Cancelled(f"cancelled while copying {c.table.name}") from None
+        # A value PostgreSQL refuses: the per-value engine finds the row and says why.
+        raise Unsupported(f"PostgreSQL refused the binary COPY: {e}") from None
+
+
+def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
+    import pgpq
+    import pgpq.encoders as enc
+    import pgpq.schema as pgs
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sqlite2pg_tui.core.load.copy import _RowPath
+
+    fields = [pa.field(cm.target, f.arrow()) for cm, f in zip(c.cols, forms, strict=True)]
+    schema = pa.schema(fields)
+    encoders = {fl.name: (enc.StringEncoderBuilder.new_with_output(fl, pgs.Jsonb()) if f.jsonb
+                          else pgpq.ArrowToPostgresBinaryEncoder.infer_encoder(fl))
+                for fl, f in zip(fields, forms, strict=True)}
+    encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
+    row_path = _RowPath(c)
+    query = columnar.select_sql(c.table.name, c.cols, forms)
+    per_batch = columnar.batch_rows(len(forms))
+    refetch: Any = None
+    n = len(forms)
+    done = 0
+    r = c.result
+    try:
+        yield encoder.write_header()
+        for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
+            if c.cancel.is_set():
+                raise Cancelled(f"cancelled while copying {c.table.name}")
+            outs, refuse = [], None
+            for j, f in enumerate(forms):
+                raw = batch.column(1 + j)
+                if f.storage == "text":
+                    columnar.check_utf8(raw)
+                vals, ref = f.vector(raw)
+                # there, but of another storage class: the converter decides, one by one
+                odd = pc.and_(pc.equal(batch.column(1 + n + j), 1), pc.is_null(raw))
+                mask = odd if ref is None else pc.or_(odd, ref)
+                refuse = mask if refuse is None else pc.or_(refuse, mask)
+                outs.append(vals)
+            out = pa.RecordBatch.from_arrays(outs, schema=schema)
+            if refuse is not None and pc.any(refuse).as_py():
+                refetch = refetch or open_readonly(c.source_path, lossless_text=True)
+                rowids = pc.filter(batch.column(0), refuse).to_pylist()
+                fixed = _one_by_one(c, row_path, refetch, rowids, schema)
+                out = out.filter(pc.invert(refuse))
+                if fixed is not None:
+                    yield encoder.write_batch(out)
+                    r.copied += out.num_rows
+                    out = fixed
+            r.copied += out.num_rows
+            yield encoder.write_batch(out)
+            done += batch.num_rows
+            c._progress(done, c.table.row_count)
+        yield encoder.finish()
+        c.on_event(RowsCopied(c.tm.source, done, max(c.table.row_count, done)))
+        r.source_rows = done
+    finally:
+        if refetch is not None:
+            refetch.close()
+
+
+def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
+                schema: pa.Schema) -> pa.RecordBatch | None:
+    """The refused rows, read again and converted one by one with their policies."""
+    import pyarrow as pa
+
+    names = ", ".join(qi(cm.source) for cm in c.cols)
+    rows: list[tuple] = []
+    for i in range(0, len(rowids), _REFETCH_CHUNK):
+        part = rowids[i:i + _REFETCH_CHUNK]
+        rows += conn.execute(f"SELECT rowid, {names} FROM {qi(c.table.name)} WHERE rowid IN "
+                             f"({', '.join(map(str, part))}) ORDER BY rowid").fetchall()
+    values, _locs = row_path.convert_values(rows)
+    if not values:
+        return None
+    arrays = [pa.array(list(col), type=fl.type) for col, fl in zip(zip(*values, strict=True), schema,
+                                                                    strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -1,0 +1,442 @@
+"""The whole pipeline: inspect → plan → schema → copy → constraints → verify → report.
+
+The CLI and the wizard's Run screen both call :func:`run_migration`; they differ only in
+how they show the events it reports.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from sqlite2pg_tui.core import finish
+from sqlite2pg_tui.core.cancel import cancels_server_work, settle
+from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
+from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
+from sqlite2pg_tui.core.load import dataonly
+from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
+from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
+from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
+from sqlite2pg_tui.core.plan.not_migrated import note_unmigrated
+from sqlite2pg_tui.core.plan.propose import plan
+from sqlite2pg_tui.core.report import NotMigrated, Report, TableReport
+from sqlite2pg_tui.core.source import frameworks
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
+from sqlite2pg_tui.core.source.schema import SourceSchema, Table
+from sqlite2pg_tui.core.target import ddl
+from sqlite2pg_tui.core.target import existing as existing_schema
+from sqlite2pg_tui.core.target.postgres import (
+    connect,
+    existing_tables,
+    plain_error,
+    qualified,
+    redact,
+)
+from sqlite2pg_tui.core.verify.samples import included_pairs, verify_table
+
+
+@dataclass
+class RunOptions:
+    schema: str | None = None  # None: the mapping's
+    if_exists: str | None = None  # fail | replace | append | truncate; None: the mapping's
+    reject_dir: str | None = None
+    workers: int = 0  # tables copied at once; 0: one per two CPUs (see default_workers)
+    verify: bool = True
+    sample: int = 20
+    analyze: bool = True
+    seed: int | None = None
+    accept_rejects: bool = False  # data-only mode: load even when values will not fit
+    checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
+    full: bool = False  # full-table checksums too (core/checksum)
+    # When planning here (no mapping given): lower | keep | snake; None: keep for a
+    # framework's database (its ORM quotes names), lower otherwise.
+    identifier_case: str | None = None
+
+
+def default_workers() -> int:
+    """Each table in flight keeps a Python reader and a PostgreSQL backend busy, so two CPUs
+    per table: on a 2-CPU machine parallel tables only fight over the cores (measured with
+    bench/bench.py: 2.9 s with one at a time, 3.2 s with two)."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
+             identifier_case: str | None = None,
+             cancel: threading.Event | None = None) -> tuple[SourceSchema, Mapping]:
+    """The schema as it is now, and a mapping that matches it (planned if none given)."""
+    if mapping is None:
+        ins: Inspection = inspect(source, cancel=cancel)
+        return ins.schema, plan(ins.schema, ins.profiles, identifier_case)
+    conn = open_readonly(source)
+    try:
+        schema = read_schema(conn, source)
+    finally:
+        conn.close()
+    diffs = drift(mapping, schema)
+    if diffs:
+        raise MappingError(f"the mapping no longer matches {source}: {diffs[0]}"
+                           + (f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""), diffs)
+    return schema, mapping
+
+
+class _Timer:
+    def __init__(self, report: Report, on_event: OnEvent) -> None:
+        self.report = report
+        self.on_event = on_event
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        self.on_event(PhaseStarted(name))
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.phases_s[name] = round(
+                self.report.phases_s.get(name, 0) + time.perf_counter() - start, 3)
+
+
+def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
+                  options: RunOptions | None = None, on_event: OnEvent = ignore,
+                  cancel: threading.Event | None = None) -> Report:
+    opts = options or RunOptions()
+    cancel = cancel or threading.Event()
+    report = Report(source=str(source), target=redact(dsn))
+    timer = _Timer(report, on_event)
+    with timer.phase("inspect"):
+        try:
+            schema, mapping = plan_for(str(source), mapping, on_event, opts.identifier_case,
+                                       cancel)
+        except Cancelled:
+            settle(None, report, "", set(), "inspect", on_event)
+            return report
+        mapping.validate()
+    target_schema = opts.schema or mapping.schema
+    if_exists = opts.if_exists or mapping.if_exists
+    report.schema = target_schema
+    reject_dir = Path(opts.reject_dir).expanduser() if opts.reject_dir else None
+    report.rejects_dir = str(reject_dir) if reject_dir else None
+    pairs = included_pairs(mapping, schema.tables)
+    note_unmigrated(schema, mapping, report)
+    fw = frameworks.by_key(mapping.framework)
+    if fw and if_exists in ("fail", "replace"):
+        report.notes.append({"table": fw.history_table, "note": (
+            f"made by {fw.name}: this run creates the schema from the SQLite file with "
+            f"{fw.name}'s type conventions; the surest path is data-only into the schema "
+            f"{fw.name}'s own migrations create: " + "; then ".join(fw.data_only_steps(source)))})
+
+    conn = connect(dsn)
+    try:
+        preexisting: set[str] = set()
+        prepared = dataonly.Prepared()
+        if if_exists in ("append", "truncate"):
+            with timer.phase("schema"):
+                pairs, preexisting, prepared = _fit_existing(
+                    conn, str(source), pairs, target_schema, report, on_event,
+                    opts.accept_rejects, if_exists)
+        with timer.phase("schema"):
+            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
+        with timer.phase("data"):
+            if preexisting:
+                # The application's tables and keys: one transaction, keys deferred (dataonly).
+                results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
+                                            reject_dir, on_event, cancel)
+            else:
+                results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
+                                    on_event, cancel, truncate=if_exists != "append")
+        for (_, tm), res in zip(pairs, results, strict=True):
+            report.tables.append(_table_report(tm, res))
+        created = {tm.target for _, tm in pairs if tm.target not in preexisting}
+        phase = "data"
+        try:
+            # From here on a cancel also stops the statement PostgreSQL is running.
+            with cancels_server_work(conn, cancel):
+                for step in _finishing(conn, source, dsn, schema, mapping, pairs, preexisting,
+                                       nocase, target_schema, reject_dir, opts, report,
+                                       on_event, timer, cancel):
+                    phase = step
+                    if cancel.is_set():
+                        break
+        except psycopg2.errors.QueryCanceled:
+            if not cancel.is_set():
+                raise
+        if cancel.is_set():
+            settle(conn, report, target_schema, created, phase, on_event)
+    finally:
+        conn.close()
+    return report
+
+
+def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: SourceSchema,
+               mapping: Mapping, pairs: list[tuple[Table, TableMapping]], preexisting: set[str],
+               nocase: sql.Composable | None, target_schema: str, reject_dir: Path | None,
+               opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
+               cancel: threading.Event) -> Iterator[str]:
+    """The phases after the data, one at a time: yields each phase's name before it runs, so
+    the caller stops between phases on a cancel and knows which one it stopped. Yields
+    "data" first: a cancel during the copy stops before anything else starts."""
+    # The keys, indexes and constraints of existing tables are their owner's business.
+    fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
+    yield "data"
+    names = NameAllocator(finish.relation_names(conn, target_schema),
+                          folder(mapping.identifier_case))
+    yield "constraints"
+    with timer.phase("constraints"):
+        finish.constraints(conn, fresh, target_schema, names, report, on_event)
+    yield "indexes"
+    with timer.phase("indexes"):
+        finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase,
+                       unique_as_constraint=mapping.framework == "django")
+    yield "foreign keys"
+    with timer.phase("foreign keys"):
+        finish.foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
+    yield "sequences"
+    with timer.phase("sequences"):
+        finish.sequences(conn, fresh, target_schema)
+        with conn.cursor() as cur:
+            # A data-only load that was rolled back moved no ids: its sequences stay.
+            loaded = [(t, tm) for t, tm in pairs
+                      if tm.target in preexisting and not report.table(tm.source).error]
+            existing_schema.bump_sequences(cur, target_schema, loaded)
+        conn.commit()
+    finish.views(conn, schema, mapping, target_schema, report, on_event)
+    report.renamed = [{"kind": k, "from": a, "to": b} for k, a, b in names.renamed]
+    if opts.analyze:
+        yield "analyze"
+        with timer.phase("analyze"):
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    for _, tm in pairs:
+                        cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
+            finally:
+                conn.autocommit = False
+    if opts.verify:
+        yield "verify"
+        with timer.phase("verify"):
+            verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed,
+                        cancel=cancel, on_event=on_event)
+        if opts.checks or opts.full:
+            yield "checks"
+            from sqlite2pg_tui.core.verify.deep import DeepOptions, deep_verify
+
+            deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
+                defaults=opts.checks, user=opts.checks, full=opts.full,
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
+
+
+def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
+                schema: str, sample: int, seed: int | None = None, *,
+                cancel: threading.Event | None = None, on_event: OnEvent = ignore) -> None:
+    """Counts and sampled rows per table; a cancel stops between tables (nothing is written)."""
+    by_source = {t.source: t for t in report.tables}
+    sconn = open_readonly(source)
+    lossless = None
+    try:
+        for table, tm in pairs:
+            tr = by_source.get(tm.source)
+            if tr is None:
+                tr = TableReport(tm.source, tm.target)
+                report.tables.append(tr)
+            if tr.error:
+                continue
+            if cancel is not None and cancel.is_set():
+                return
+            on_event(Log(f"verifying {tm.target}"))
+            try:
+                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed)
+            except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
+                if "decode" not in str(e).lower():
+                    raise
+                pg_conn.rollback()
+                lossless = lossless or open_readonly(source, lossless_text=True)
+                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed)
+    finally:
+        sconn.close()
+        if lossless:
+            lossless.close()
+
+
+def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                      report: Report) -> sql.Composable | None:
+    """SQLite's COLLATE NOCASE as a case-insensitive ICU collation, when the server has ICU.
+
+    Without one, the column stays case-sensitive text and its unique keys are built on
+    lower(column) (see ddl.index_statement), which keeps what "unique" meant; the report
+    says that equality in queries is now case-sensitive."""
+    columns = [f"{tm.target}.{c.target}" for t, tm in pairs for c in tm.columns
+               if (t.column(c.source).collation or "").upper() == "NOCASE"]
+    if not columns:
+        return None
+    name = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier("nocase"))
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(sql.SQL("CREATE COLLATION IF NOT EXISTS {} (provider = icu, "
+                                "locale = 'und-u-ks-level2', deterministic = false)").format(name))
+            cur.execute("RELEASE SAVEPOINT s2p")
+        except psycopg2.Error:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            report.notes.append({"table": ", ".join(columns), "note": (
+                "COLLATE NOCASE: this server has no ICU for a case-insensitive collation; "
+                "unique keys use lower(column), but = and LIKE are now case-sensitive "
+                "(use lower() or ILIKE in queries)")})
+            return None
+    report.notes.append({"table": ", ".join(columns), "note": (
+        "COLLATE NOCASE kept as the nondeterministic ICU collation \"nocase\" "
+        "(case-insensitive =, ORDER BY and unique keys)")})
+    return name
+
+
+def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]], schema: str,
+                  report: Report, on_event: OnEvent, accept_rejects: bool, mode: str,
+                  ) -> tuple[list[tuple[Table, TableMapping]], set[str], dataonly.Prepared]:
+    """Data-only mode: fit the mapping to tables that exist, and say before writing anything
+    which values will not fit them. Someone else's schema decides here, so a misfit stops
+    the run (nothing written) unless the user accepts that those rows go to the rejects."""
+    from sqlite2pg_tui.core.source.dirty import scan_table
+
+    sconn = open_readonly(source)
+    try:
+        with conn.cursor() as cur:
+            present = existing_tables(cur, schema, [tm.target for _, tm in pairs])
+            prepared = dataonly.prepare(cur, sconn, schema, pairs, set(present), mode)
+            pairs = [(t, tm) for t, tm in pairs if tm.target not in prepared.skip]
+            adapted = existing_schema.adapt(cur, schema, pairs, present)
+            ordered = existing_schema.load_order(cur, schema, adapted.pairs)
+    finally:
+        sconn.close()
+        conn.rollback()
+    report.notes += prepared.notes + adapted.notes
+    misfits: list[str] = []
+    nulls: list[str] = []
+    for table, tm in ordered:
+        if tm.target not in adapted.existing:
+            continue
+        nulls += dataonly.nulls_into_not_null(source, table, tm,
+                                              adapted.not_null.get(tm.target, []))
+        for col, dirt in scan_table(source, table, tm).items():
+            if dirt.rejected:
+                ex = dirt.examples[0] if dirt.examples else None
+                msg = (f"{tm.target}.{col}: {dirt.rejected} value(s) do not fit "
+                       f"{tm.column(col).pg_type}" + (f" (e.g. rowid {ex.rowid}: {ex.shown}, "
+                                                       f"{ex.reason})" if ex else ""))
+                on_event(Log(msg, "warning"))
+                report.notes.append({"table": tm.target, "note": msg})
+                misfits.append(msg)
+    if nulls:  # the copy writes NULLs as they are: PostgreSQL would refuse the whole table
+        raise MappingError(f"NULLs for NOT NULL columns of the existing tables: {nulls[0]} — "
+                           "--accept-rejects cannot take these rows: give them values, or let "
+                           "the column take NULL", nulls + misfits)
+    if misfits and not accept_rejects:
+        raise MappingError(f"values do not fit the existing tables: {misfits[0]} — change the "
+                           "mapping (converter, on_error = \"null\") or accept the rejects "
+                           "(--accept-rejects)", misfits)
+    return ordered, adapted.existing, prepared
+
+
+def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
+                   if_exists: str, report: Report, on_event: OnEvent) -> sql.Composable | None:
+    """Create the tables; returns the NOCASE collation used (None when there is none)."""
+    targets = [tm.target for _, tm in pairs]
+    try:
+        with conn.cursor() as cur:
+            # Only when missing: CREATE SCHEMA IF NOT EXISTS checks CREATE on the database
+            # first, which roles that may create tables in an existing schema often lack.
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            existing = existing_tables(cur, schema, targets)
+            if existing and if_exists == "fail":
+                raise TargetError(dataonly.tables_exist_message(schema, existing))
+            if if_exists == "replace":
+                for name in existing:
+                    on_event(Log(f"dropping existing table {schema}.{name}"))
+                    cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
+            nocase = _nocase_collation(conn, pairs, schema, report)
+            for table, tm in pairs:
+                if if_exists in ("append", "truncate") and tm.target in existing:
+                    continue
+                stmt = ddl.create_table(table, tm, schema, nocase)
+                for n in stmt.notes:
+                    report.not_migrated.append(NotMigrated(n.kind, n.name, n.reason))
+                cur.execute(stmt.create)
+        conn.commit()
+        return nocase
+    except ddl.BadType as e:
+        conn.rollback()
+        raise MappingError(str(e)) from None
+    except psycopg2.errors.InsufficientPrivilege as e:
+        conn.rollback()
+        raise TargetError(f"no permission to create tables in schema {schema!r}: {plain_error(e)}") from None
+    except psycopg2.Error as e:
+        conn.rollback()
+        raise TargetError(f"creating the tables failed: {plain_error(e)}") from None
+
+
+def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
+              reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
+              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
+    results: dict[str, CopyResult] = {}
+    lock = threading.Lock()
+
+    def safe_event(e: Any) -> None:
+        with lock:
+            on_event(e)
+
+    def work(table: Table, tm: TableMapping) -> CopyResult:
+        if cancel.is_set():
+            raise Cancelled("cancelled before this table started")
+        conn = connect(dsn)
+        try:
+            copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
+                                 truncate=truncate)
+            results[tm.source] = copier.result
+            with cancels_server_work(conn, cancel):
+                return copier.run()
+        finally:
+            conn.close()
+
+    # Largest first: the longest table starts at once and the small ones fill in around it.
+    order = sorted(pairs, key=lambda p: -p[0].row_count)
+    with ThreadPoolExecutor(max_workers=opts.workers or default_workers()) as pool:
+        futures = [pool.submit(work, t, tm) for t, tm in order]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failure = next((f.exception() for f in done if f.exception()), None)
+        if failure is not None:
+            cancel.set()
+            wait(futures)
+    if failure is not None and not isinstance(failure, Cancelled):
+        raise failure
+    out = []
+    for _, tm in pairs:
+        r = results.get(tm.source) or CopyResult(tm.source, tm.target, error="not started")
+        if failure is not None and not r.error and r.copied == 0:
+            r.error = "not copied: the run was cancelled"
+        out.append(r)
+    if failure is not None:
+        on_event(Log(str(failure), "warning"))
+    return out
+
+
+def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
+    return TableReport(
+        source=tm.source, target=tm.target, source_rows=r.source_rows, copied_rows=r.copied,
+        rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
+        rejected_reasons=r.reasons_by_column, refused_by_postgres=r.refused_by_postgres,
+        nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
+        fast_path=r.fast_path, engine=r.engine, committed=r.committed, seconds=round(r.seconds, 3), error=r.error)
+
+
+__all__ = ["RunOptions", "default_workers", "plan_for", "run_migration", "verify_into"]

@@ -1,0 +1,758 @@
+"""A SQLite check query in PostgreSQL's dialect, meaning the same after the migration.
+
+sqlglot does the dialect (IFNULL → COALESCE, GROUP_CONCAT → STRING_AGG, iif → CASE, …).
+This module adds what sqlglot cannot know from the text, because it depends on the
+mapping and on SQLite's loose typing:
+
+* names: tables and columns renamed by the mapping, quoted;
+* types the migration changed: 0/1 columns that became boolean (``flag = 1`` → ``flag =
+  TRUE``; ``SUM(flag)`` → ``SUM(flag::int)``), epoch/Julian numbers that became timestamps
+  (compared and summed as numbers again), ISO texts that became timestamps (``substr(ts, 1,
+  4)`` reads the text form ``ts::text``, the same 'YYYY-MM-DD HH:MM:SS' SQLite stored);
+* SQLite semantics PostgreSQL spells differently: ``LIKE`` is ASCII case-insensitive
+  (→ ``ILIKE`` with no escape character), ``GLOB`` (→ an anchored regex), ``LIMIT -1``
+  (no limit), integer division of integers, ``total()``, ``max(a, b)`` with NULL,
+  ``round(x, n)`` on a double, the date functions with their modifiers
+  (``datetime('now', '-1 day')``, ``strftime('%Y', ts)``, ``julianday``, ``unixepoch``);
+* text order: SQLite compares text byte-wise, so ORDER BY / MIN / MAX / ``<`` on text get
+  ``COLLATE "C"``.
+
+What cannot be carried over (``typeof()``, ``printf``, 'localtime'…) raises
+:class:`Untranslatable` with the reason: write the PostgreSQL version by hand in the
+mapping's ``postgres`` field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
+from sqlite2pg_tui.core.sql.sql_translate import Untranslatable
+from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.converters import JULIAN_UNIX_EPOCH
+
+__all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
+
+_TEXT = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext"}
+_TIME = {"timestamp", "timestamptz", "date"}
+_INTEGRAL = {"bigint", "integer", "smallint", "int", "int2", "int4", "int8"}
+
+
+@dataclass
+class OutputHint:
+    """What the checks comparison should know about one output column of the SQLite query."""
+
+    column: ColumnMapping | None = None  # a bare mapped column (or MIN/MAX of one): convert
+    separator: str | None = None  # GROUP_CONCAT: compare the parts as a multiset
+
+
+@dataclass
+class Translation:
+    sql: str
+    ordered: bool  # the query has a top-level ORDER BY: row order is part of the answer
+    hints: list[OutputHint] = field(default_factory=list)
+
+
+@dataclass
+class _Col:
+    tm: TableMapping
+    cm: ColumnMapping
+
+    @property
+    def base(self) -> str:
+        t = self.cm.pg_type.lower().split("(")[0].strip()
+        if t.startswith("timestamp"):
+            return "timestamptz" if "with time zone" in self.cm.pg_type.lower() or t == "timestamptz" \
+                else "timestamp"
+        return t
+
+    @property
+    def is_bool(self) -> bool:
+        return self.base in ("boolean", "bool")
+
+    @property
+    def is_text(self) -> bool:
+        return self.base in _TEXT
+
+    @property
+    def is_time(self) -> bool:
+        return self.base in _TIME and self.cm.converter not in ("epoch", "julian")
+
+    @property
+    def number_stored(self) -> str | None:
+        """'epoch' / 'julian' when SQLite held the timestamp as a number."""
+        return self.cm.converter if self.cm.converter in ("epoch", "julian") else None
+
+
+def _parse(text: str) -> exp.Expression:
+    try:
+        trees = sqlglot.parse(text, read="sqlite")
+    except Exception as e:  # sqlglot raises several error types
+        raise Untranslatable(f"cannot parse: {str(e).splitlines()[0]}") from None
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1:
+        raise Untranslatable("a check is one SELECT statement")
+    tree = trees[0]
+    if not isinstance(tree, exp.Query):
+        raise Untranslatable("a check must be a SELECT query")
+    return tree
+
+
+class _Translator:
+    def __init__(self, mapping: Mapping) -> None:
+        self.tables = {t.source.lower(): t for t in mapping.tables if t.include}
+        self.cols: dict[int, _Col] = {}  # id(Column node) → what it is
+
+    # --- names ---
+
+    def resolve(self, tree: exp.Expression) -> None:
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        for select in tree.find_all(exp.Select):
+            scope: dict[str, TableMapping] = {}
+            for t in select.find_all(exp.Table):
+                if t.find_ancestor(exp.Select) is not select:
+                    continue
+                tm = self.tables.get(t.name.lower())
+                if tm is None or t.name.lower() in ctes:
+                    continue
+                scope[(t.alias or t.name).lower()] = tm
+            for c in select.find_all(exp.Column):
+                if c.find_ancestor(exp.Select) is not select or id(c) in self.cols:
+                    continue
+                found = self._lookup(c, scope)
+                if found is not None:
+                    self.cols[id(c)] = found
+        for t in tree.find_all(exp.Table):
+            tm = self.tables.get(t.name.lower())
+            if tm is not None and t.name.lower() not in ctes:
+                alias = t.args.get("alias")
+                t.set("this", exp.to_identifier(tm.target, quoted=True))
+                if alias is None and tm.target != t.name:
+                    # Qualified references keep working under the old name.
+                    t.set("alias", exp.TableAlias(this=exp.to_identifier(t.name)))
+
+    def _lookup(self, c: exp.Column, scope: dict[str, TableMapping]) -> _Col | None:
+        name = c.name.lower()
+        candidates = [scope[c.table.lower()]] if c.table and c.table.lower() in scope else \
+            ([] if c.table else list(scope.values()))
+        for tm in candidates:
+            for cm in tm.columns:
+                if cm.source.lower() == name:
+                    return _Col(tm, cm)
+        return None
+
+    def inline_aliases(self, tree: exp.Expression) -> None:
+        """SQLite lets WHERE and HAVING name a select-list alias; PostgreSQL does not: the
+        aliased expression is written in its place (when no column has that name)."""
+        for select in list(tree.find_all(exp.Select)):
+            aliases = {e.alias.lower(): e.this for e in select.expressions
+                       if isinstance(e, exp.Alias) and e.alias}
+            if not aliases:
+                continue
+            for clause in (select.args.get("where"), select.args.get("having")):
+                if clause is None:
+                    continue
+                for c in list(clause.find_all(exp.Column)):
+                    if c.table or id(c) in self.cols or c.name.lower() not in aliases:
+                        continue
+                    if c.find_ancestor(exp.Select) is not select:
+                        continue
+                    copy = aliases[c.name.lower()].copy()
+                    # What the original columns were found to be holds for their copies.
+                    for a, b in zip(aliases[c.name.lower()].walk(), copy.walk(), strict=True):
+                        if id(a) in self.cols:
+                            self.cols[id(b)] = self.cols[id(a)]
+                    c.replace(exp.Paren(this=copy))
+
+    def rename_columns(self, tree: exp.Expression) -> None:
+        for c in list(tree.find_all(exp.Column)):
+            info = self.cols.get(id(c))
+            if info is not None:
+                c.set("this", exp.to_identifier(info.cm.target, quoted=True))
+
+    def col(self, node: exp.Expression | None) -> _Col | None:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        return self.cols.get(id(node)) if isinstance(node, exp.Column) else None
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def _cast(node: exp.Expression, to: str) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build(to, dialect="postgres"))
+
+
+def _wrap(node: exp.Expression, build: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """Put ``build(node)`` where ``node`` was, keeping the node itself (no copy), so what is
+    known about its columns (looked up by identity) still holds inside the new expression."""
+    holder = exp.Null()
+    node.replace(holder)
+    new = build(node)
+    holder.replace(new)
+    return new
+
+
+def _raw(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="postgres")
+
+
+def _literal_int(node: exp.Expression) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", node.this):
+        return int(node.this)
+    if isinstance(node, exp.Neg):
+        inner = _literal_int(node.this)
+        return -inner if inner is not None else None
+    return None
+
+
+def _string(node: exp.Expression | None) -> str | None:
+    return node.this if isinstance(node, exp.Literal) and node.is_string else None
+
+
+_MOD_RE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s+(year|month|day|hour|minute|second)s?\s*$", re.I)
+_STRFTIME = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS",
+             "%j": "DDD", "%f": "SS.MS", "%%": "%"}
+
+
+# --- the pass ---------------------------------------------------------------------------
+
+class _Rewriter:
+    def __init__(self, tr: _Translator) -> None:
+        self.tr = tr
+
+    def run(self, tree: exp.Expression) -> exp.Expression:
+        # Children before parents (a reversed pre-order): each rule sees rewritten arguments.
+        for node in reversed(list(tree.walk())):
+            if node is tree and not isinstance(node, exp.Query):
+                continue
+            new = self.visit(node)
+            if new is not None and new is not node:
+                node.replace(new)
+                if node is tree:
+                    tree = new
+        return tree
+
+    def visit(self, node: exp.Expression) -> exp.Expression | None:
+        tr = self.tr
+        if isinstance(node, exp.Anonymous):
+            return self.function(node)
+        if isinstance(node, exp.Typeof | exp.Hex | exp.Chr | exp.Unicode | exp.Format | exp.JSONType):
+            raise Untranslatable(f"{node.sql_name().lower()}() has no PostgreSQL equivalent here")
+        if isinstance(node, exp.Date) and not isinstance(node, exp.Anonymous):
+            return self.time_function("date", None, [node.this, *node.expressions])
+        if isinstance(node, exp.TimeToStr):
+            fmt = _string(node.args.get("format"))
+            if fmt is None:
+                raise Untranslatable("strftime() with a format that is not a literal")
+            return self.time_function("strftime", fmt, [node.this])
+        if isinstance(node, exp.EQ | exp.NEQ | exp.NullSafeEQ | exp.NullSafeNEQ):
+            self.booleans_compared(node)
+            return self.time_compared(node)
+        if isinstance(node, exp.GT | exp.GTE | exp.LT | exp.LTE):
+            self.numeric_operands(node)
+            self.collate_text(node)
+            return self.time_compared(node)
+        if isinstance(node, exp.Between):
+            for part in (node.this, node.args.get("low"), node.args.get("high")):
+                self.number_stored(part)
+            c = tr.col(node.this)
+            if c is not None and c.is_text:
+                node.set("this", exp.Collate(this=node.this, expression=exp.to_identifier("C", quoted=True)))
+            return None
+        if isinstance(node, exp.In):
+            c = tr.col(node.this)
+            if c is not None and c.is_bool:
+                for e in node.expressions:
+                    b = _literal_int(e)
+                    if b in (0, 1):
+                        e.replace(exp.Boolean(this=b == 1))
+            self.number_stored(node.this)
+            return None
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Mod):
+            self.numeric_operands(node)
+            return None
+        if isinstance(node, exp.Div):
+            self.numeric_operands(node)
+            return self.division(node)
+        if isinstance(node, exp.Sum | exp.Avg):
+            self.numeric_operands(node)
+            return None
+        if isinstance(node, exp.Min | exp.Max):
+            return self.min_max(node)
+        if isinstance(node, exp.Coalesce):
+            args = [node.this, *node.expressions]
+            if any((c := tr.col(a)) is not None and c.is_bool for a in args):
+                for a in args:
+                    b = _literal_int(a)
+                    if b in (0, 1):
+                        a.replace(exp.Boolean(this=b == 1))
+            return None
+        if isinstance(node, exp.DPipe):
+            for side in ("this", "expression"):
+                node.set(side, self.as_text(node.args[side]))
+            node.set("safe", None)
+            return None
+        if isinstance(node, exp.Like | exp.ILike):
+            return self.like(node)
+        if isinstance(node, exp.Escape):
+            return None
+        if isinstance(node, exp.Glob):
+            return self.glob(node)
+        if isinstance(node, exp.Length | exp.Upper | exp.Lower | exp.StrPosition | exp.Substring
+                      | exp.Trim):
+            return self.string_function(node)
+        if isinstance(node, exp.GroupConcat):
+            arg = node.this
+            target = arg.expressions[0] if isinstance(arg, exp.Distinct) and arg.expressions else arg
+            _wrap(target, self.as_text)
+            return None
+        if isinstance(node, exp.Round):
+            node.set("this", _cast(node.this, "numeric"))  # halves away from zero, as SQLite
+            return None
+        if isinstance(node, exp.Cast):
+            to = node.to.this
+            if to in (exp.DataType.Type.INT, exp.DataType.Type.BIGINT):
+                node.set("to", exp.DataType.build("bigint"))
+            c = tr.col(node.this)
+            if c is not None and c.is_bool:
+                node.set("this", _cast(node.this, "int"))
+            return None
+        if isinstance(node, exp.Greatest | exp.Least):
+            # SQLite's multi-argument max()/min() is NULL when any argument is NULL.
+            args = [node.this, *node.expressions]
+            nulls = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args])
+            _wrap(node, lambda n: exp.Case(ifs=[exp.If(this=nulls, true=exp.Null())], default=n))
+            return None
+        if isinstance(node, exp.Collate):
+            coll = node.expression.name.upper() if node.expression else ""
+            inner = node.this
+            if coll == "NOCASE":
+                return exp.Collate(this=exp.Lower(this=inner), expression=exp.to_identifier("C", quoted=True))
+            if coll == "RTRIM":
+                return exp.Collate(this=exp.Trim(this=inner, position="TRAILING"),
+                                   expression=exp.to_identifier("C", quoted=True))
+            if coll == "BINARY":
+                return exp.Collate(this=inner, expression=exp.to_identifier("C", quoted=True))
+            return None
+        if isinstance(node, exp.Ordered):
+            c = tr.col(node.this)
+            if c is not None and c.is_text:
+                node.set("this", exp.Collate(this=node.this, expression=exp.to_identifier("C", quoted=True)))
+            return None
+        if isinstance(node, exp.Limit):
+            n = _literal_int(node.expression)
+            if n is not None and n < 0:
+                return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
+            return None
+        if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
+            c = tr.col(node.this)
+            if c is not None and c.base == "jsonb":
+                path = node.expression
+                keys = [k.name if isinstance(k, exp.JSONPathKey) else str(k.this)
+                        for k in (path.expressions if isinstance(path, exp.JSONPath) else [])
+                        if isinstance(k, exp.JSONPathKey | exp.JSONPathSubscript)]
+                fn = "jsonb_extract_path_text" if isinstance(node, exp.JSONExtractScalar) \
+                    else "jsonb_extract_path"
+                return exp.Anonymous(this=fn, expressions=[node.this, *[exp.Literal.string(k) for k in keys]])
+            return None
+        return None
+
+    # --- rules ---
+
+    def booleans_compared(self, node: exp.Binary) -> None:
+        for col, lit in ((node.this, node.expression), (node.expression, node.this)):
+            c = self.tr.col(col)
+            if c is not None and c.is_bool:
+                b = _literal_int(lit)
+                if b in (0, 1):
+                    lit.replace(exp.Boolean(this=b == 1))
+                elif (other := self.tr.col(lit)) is None or not other.is_bool:
+                    _wrap(col, lambda n: _cast(n, "int"))
+        self.number_stored(node.this)
+        self.number_stored(node.expression)
+
+    def numeric_operands(self, node: exp.Expression) -> None:
+        for key in ("this", "expression"):
+            arg = node.args.get(key)
+            if not isinstance(arg, exp.Expression):
+                continue
+            c = self.tr.col(arg)
+            if c is not None and c.is_bool:
+                _wrap(arg, lambda n: _cast(n, "int"))
+            else:
+                self.number_stored(arg)
+
+    def number_stored(self, node: exp.Expression | None) -> None:
+        """An epoch/Julian column used as a number (compared, summed): the number again."""
+        c = self.tr.col(node)
+        if c is None or c.number_stored is None or node is None:
+            return
+        def number(n: exp.Expression) -> exp.Expression:
+            epoch = exp.Extract(this=exp.var("EPOCH"), expression=n)
+            if c.number_stored == "julian":
+                return exp.Paren(this=exp.Add(
+                    this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
+                    expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
+            div = converters.EPOCH_DIVISOR.get(str(c.cm.options.get("unit", "s")), 1)
+            return exp.Paren(this=exp.Mul(this=epoch, expression=exp.Literal.number(div))) \
+                if div != 1 else epoch
+
+        _wrap(node, number)
+
+    def collate_text(self, node: exp.Binary) -> None:
+        for key in ("this", "expression"):
+            c = self.tr.col(node.args.get(key))
+            if c is not None and c.is_text:
+                node.set(key, exp.Collate(this=node.args[key], expression=exp.to_identifier("C", quoted=True)))
+
+    def time_compared(self, node: exp.Binary) -> exp.Expression | None:
+        """A date function compared with a timestamp column: compare as timestamps."""
+        for mine, other in (("this", "expression"), ("expression", "this")):
+            arg = node.args.get(mine)
+            c = self.tr.col(node.args.get(other))
+            if isinstance(arg, exp.Anonymous) and arg.meta.get("s2p_time") is not None \
+                    and c is not None and c.is_time:
+                node.set(mine, arg.meta["s2p_time"])
+        return None
+
+    def min_max(self, node: exp.Expression) -> exp.Expression | None:
+        c = self.tr.col(node.this)
+        if c is not None and c.is_bool:
+            node.set("this", _cast(node.this, "int"))
+        elif c is not None and c.is_text:
+            node.set("this", exp.Collate(this=node.this, expression=exp.to_identifier("C", quoted=True)))
+        return None
+
+    def division(self, node: exp.Div) -> exp.Expression | None:
+        left, right = node.this, node.expression
+        # sqlglot writes b as NULLIF(b, 0): SQLite gives NULL on a division by zero.
+        inner_right = right.this if isinstance(right, exp.Nullif) else right
+        if self.sqlite_integer(left) and self.sqlite_integer(inner_right) and not (
+                self.pg_integer(left) and self.pg_integer(inner_right)):
+            # SQLite divides integers as integers; the columns are not integers any more.
+            node.set("this", _cast(left, "numeric"))
+            _wrap(node, lambda n: exp.Anonymous(this="TRUNC", expressions=[n]))
+            return None
+        lc = self.tr.col(left)
+        if lc is not None and lc.cm.converter in ("numeric", "numeric_loose") and \
+                _literal_int(inner_right) is not None:
+            # NUMERIC affinity stores whole values as integers, which SQLite divides as such.
+            whole = exp.EQ(this=left.copy(), expression=exp.Anonymous(this="TRUNC", expressions=[left.copy()]))
+            truncated = exp.Anonymous(this="TRUNC", expressions=[node.copy()])
+            _wrap(node, lambda n: exp.Case(ifs=[exp.If(this=whole, true=truncated)], default=n))
+            return None
+        if (not self.sqlite_integer(left) or not self.sqlite_integer(inner_right)) and \
+                self.pg_integer(left) and self.pg_integer(inner_right) and \
+                (self.tr.col(left) is not None or self.tr.col(inner_right) is not None):
+            node.set("this", _cast(left, "double precision"))
+        return None
+
+    def sqlite_integer(self, node: exp.Expression) -> bool:
+        if _literal_int(node) is not None:
+            return True
+        c = self.tr.col(node)
+        return c is not None and c.cm.converter == "integer"
+
+    def pg_integer(self, node: exp.Expression) -> bool:
+        if _literal_int(node) is not None:
+            return True
+        c = self.tr.col(node)
+        return c is not None and c.base in _INTEGRAL
+
+    def as_text(self, node: exp.Expression) -> exp.Expression:
+        """The text SQLite would have had for this operand."""
+        c = self.tr.col(node)
+        if c is not None:
+            if c.is_bool:
+                return _cast(_cast(node, "int"), "text")
+            if c.base == "timestamptz":
+                return _cast(_cast(node, "timestamp"), "text")
+            if not c.is_text:
+                return _cast(node, "text")
+            return node
+        if isinstance(node, exp.Literal) and not node.is_string:
+            return _cast(node, "text")
+        if isinstance(node, exp.Anonymous) and node.meta.get("s2p_time") is not None:
+            return node
+        if isinstance(node, exp.Binary | exp.Func) and not isinstance(
+                node, exp.DPipe | exp.Concat | exp.Substring | exp.Upper | exp.Lower | exp.Trim
+                | exp.Coalesce | exp.GroupConcat | exp.Case):
+            return _cast(node, "text")
+        return node
+
+    def string_function(self, node: exp.Expression) -> exp.Expression | None:
+        arg = node.this
+        c = self.tr.col(arg)
+        if isinstance(node, exp.Length) and c is not None and c.base == "bytea":
+            return None  # octet length, as SQLite's length() of a blob
+        text = self.as_text(arg)
+        if text is not arg:
+            node.set("this", text)
+        if isinstance(node, exp.Substring):
+            start = _literal_int(node.args.get("start")) if node.args.get("start") is not None else None
+            if start is not None and start < 0:
+                if node.args.get("length") is not None:
+                    raise Untranslatable("substr() with a negative start and a length")
+                return exp.Anonymous(this="RIGHT", expressions=[node.this, exp.Literal.number(-start)])
+            if start == 0:
+                raise Untranslatable("substr() from position 0 (SQLite counts it specially)")
+        return None
+
+    def like(self, node: exp.Expression) -> exp.Expression:
+        text = self.as_text(node.this)
+        esc = node.parent if isinstance(node.parent, exp.Escape) else None
+        new = exp.ILike(this=text, expression=node.expression)
+        if node.args.get("negate"):
+            new = exp.Not(this=new)  # type: ignore[assignment]
+        if esc is None:
+            # SQLite's LIKE has no escape character unless one is given; PostgreSQL's is '\'.
+            return exp.Escape(this=new, expression=exp.Literal.string(""))
+        return new
+
+    def glob(self, node: exp.Glob) -> exp.Expression:
+        pattern = _string(node.expression)
+        if pattern is None:
+            raise Untranslatable("GLOB with a pattern that is not a literal")
+        return exp.RegexpLike(this=self.as_text(node.this), expression=exp.Literal.string(_glob_regex(pattern)))
+
+    # --- SQLite's date functions ---
+
+    def function(self, node: exp.Anonymous) -> exp.Expression | None:
+        name = node.name.lower()
+        args = list(node.expressions)
+        if name in ("datetime", "date", "time", "julianday", "unixepoch", "strftime"):
+            fmt = None
+            if name == "strftime":
+                if not args:
+                    raise Untranslatable("strftime() without a format")
+                fmt = _string(args[0])
+                if fmt is None:
+                    raise Untranslatable("strftime() with a format that is not a literal")
+                args = args[1:]
+            return self.time_function(name, fmt, args)
+        if name == "total":
+            if len(args) != 1:
+                raise Untranslatable("total() takes one argument")
+            arg = args[0]
+            c = self.tr.col(arg)
+            if c is not None and c.is_bool:
+                arg = _cast(arg, "int")
+            else:
+                self.number_stored(arg)
+                arg = node.expressions[0]
+            return _cast(exp.Coalesce(this=exp.Sum(this=arg), expressions=[exp.Literal.number(0)]),
+                         "double precision")
+        if name in ("typeof", "printf", "format", "quote", "zeroblob", "randomblob", "likelihood",
+                    "sqlite_version", "changes", "last_insert_rowid", "soundex", "unicode", "char",
+                    "hex", "unhex"):
+            raise Untranslatable(f"{name}() has no PostgreSQL equivalent here")
+        return None
+
+    def time_function(self, name: str, fmt: str | None, args: list[exp.Expression]) -> exp.Expression:
+        ts = self.timestamp_of(args[0] if args else exp.Literal.string("now"), args[1:])
+        return self.format_time(name, ts, fmt)
+
+    def timestamp_of(self, base: exp.Expression, mods: list[exp.Expression]) -> exp.Expression:
+        """A PostgreSQL timestamp (UTC, no zone) for a SQLite time value and its modifiers."""
+        text = _string(base)
+        c = self.tr.col(base)
+        rest = list(mods)
+        if text is not None and text.lower() == "now":
+            ts: exp.Expression = _raw("LOCALTIMESTAMP")  # the session runs in UTC, as SQLite's 'now'
+        elif c is not None and c.base == "timestamptz":
+            ts = _cast(base, "timestamp")
+            if c.number_stored and rest and (_string(rest[0]) or "").lower() == "unixepoch":
+                rest = rest[1:]
+        elif c is not None and c.base in ("timestamp", "date"):
+            ts = _cast(base, "timestamp")
+            if c.number_stored == "julian" and rest and (_string(rest[0]) or "").lower() == "julianday":
+                rest = rest[1:]
+        elif rest and (_string(rest[0]) or "").lower() == "unixepoch":
+            ts = exp.Anonymous(this="TO_TIMESTAMP", expressions=[_cast(base, "double precision")])
+            ts = exp.AtTimeZone(this=ts, zone=exp.Literal.string("UTC"))
+            rest = rest[1:]
+        elif _literal_int(base) is not None or (isinstance(base, exp.Literal) and not base.is_string):
+            # A bare number is a Julian day number to SQLite.
+            ts = exp.AtTimeZone(this=exp.Anonymous(this="TO_TIMESTAMP", expressions=[
+                exp.Mul(this=exp.Paren(this=exp.Sub(this=_cast(base, "double precision"),
+                                                     expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH)))),
+                        expression=exp.Literal.number(86400))]), zone=exp.Literal.string("UTC"))
+        else:
+            ts = _cast(base, "timestamp")
+        for m in rest:
+            mod = _string(m)
+            if mod is None:
+                raise Untranslatable("a date modifier that is not a literal")
+            low = " ".join(mod.lower().split())
+            hit = _MOD_RE.match(low)
+            if hit and hit.group(2) in ("month", "year"):
+                # SQLite moves the month and lets a day past its end roll over (31 January
+                # + 1 month = 2 or 3 March); PostgreSQL clamps to the month's last day. So:
+                # the first of the month, moved, plus the offset into the month.
+                first = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("month"), ts])
+                moved = exp.Add(this=first, expression=exp.Interval(
+                    this=exp.Literal.string(f"{hit.group(1)} {hit.group(2)}")))
+                offset = exp.Paren(this=exp.Sub(this=ts.copy(), expression=first.copy()))
+                ts = exp.Add(this=moved, expression=offset)
+            elif hit:
+                ts = exp.Add(this=ts, expression=exp.Interval(
+                    this=exp.Literal.string(f"{hit.group(1)} {hit.group(2)}")))
+            elif low in ("start of day", "start of month", "start of year"):
+                ts = exp.Anonymous(this="DATE_TRUNC", expressions=[
+                    exp.Literal.string(low.split()[-1]), ts])
+            elif low == "utc":
+                continue  # already UTC
+            else:
+                raise Untranslatable(f"date modifier {mod!r}")
+        return ts
+
+    def format_time(self, name: str, ts: exp.Expression, fmt: str | None) -> exp.Expression:
+        def to_char(pattern: str) -> exp.Expression:
+            return exp.Anonymous(this="TO_CHAR", expressions=[ts.copy(), exp.Literal.string(pattern)])
+
+        seconds = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("second"), ts.copy()])
+        if name == "datetime":
+            out = to_char("YYYY-MM-DD HH24:MI:SS")
+            out.meta["s2p_time"] = seconds
+            return out
+        if name == "date":
+            out = to_char("YYYY-MM-DD")
+            out.meta["s2p_time"] = _cast(ts.copy(), "date")
+            return out
+        if name == "time":
+            return to_char("HH24:MI:SS")
+        epoch = exp.Extract(this=exp.var("EPOCH"), expression=ts.copy())
+        if name == "julianday":
+            return exp.Paren(this=exp.Add(this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
+                                          expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
+        if name == "unixepoch":
+            return _cast(exp.Floor(this=epoch), "bigint")
+        assert fmt is not None
+        if fmt == "%s":
+            return _cast(_cast(exp.Floor(this=epoch), "bigint"), "text")
+        if fmt == "%w":
+            return _cast(_cast(exp.Extract(this=exp.var("DOW"), expression=ts.copy()), "int"), "text")
+        pattern, i = [], 0
+        while i < len(fmt):
+            two = fmt[i:i + 2]
+            if two in _STRFTIME:
+                pattern.append(_STRFTIME[two])
+                i += 2
+            elif fmt[i] == "%":
+                raise Untranslatable(f"strftime format {two!r}")
+            else:
+                j = i
+                while j < len(fmt) and fmt[j] != "%":
+                    j += 1
+                literal = fmt[i:j]
+                # Separators pass through; letters would be read as to_char fields: quote them.
+                pattern.append(literal if re.fullmatch(r"[-:/ .,T]*", literal) and "T" not in literal
+                               else '"' + literal.replace('"', '\\"') + '"')
+                i = j
+        return to_char("".join(pattern))
+
+
+def _glob_regex(pattern: str) -> str:
+    out, i = ["^"], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[":
+            j = pattern.find("]", i + 2)
+            if j < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:j]
+                if body.startswith("^"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                i = j
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out) + "$"
+
+
+def _hints(tree: exp.Expression, tr: _Translator) -> list[OutputHint]:
+    """Per output column of the outermost SELECT: a bare mapped column (whose SQLite values
+    are compared after its converter) or a GROUP_CONCAT (compared part by part)."""
+    select = tree
+    while isinstance(select, exp.Union | exp.Subquery):
+        select = select.this  # the first branch names the columns
+    if not isinstance(select, exp.Select):
+        return []
+    hints: list[OutputHint] = []
+    for e in select.expressions:
+        if isinstance(e, exp.Star):
+            tables = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
+            if len(tables) == 1 and tables[0].name.lower() in tr.tables:
+                tm = tr.tables[tables[0].name.lower()]
+                hints += [OutputHint(column=cm) for cm in tm.columns]
+                continue
+            return []  # unknown width: no hints at all rather than misplaced ones
+        inner = e.this if isinstance(e, exp.Alias) else e
+        if isinstance(inner, exp.Min | exp.Max):
+            inner = inner.this
+        c = tr.col(inner)
+        if c is not None:
+            hints.append(OutputHint(column=c.cm))
+        elif isinstance(inner, exp.GroupConcat):
+            sep = inner.args.get("separator")
+            hints.append(OutputHint(separator=_string(sep) if sep is not None else ","))
+        else:
+            hints.append(OutputHint())
+    return hints
+
+
+def translate(sqlite_sql: str, mapping: Mapping) -> Translation:
+    """The PostgreSQL text of a SQLite check query, with what the comparison needs to know."""
+    tree = _parse(sqlite_sql)
+    tr = _Translator(mapping)
+    tr.resolve(tree)
+    hints = _hints(tree, tr)
+    ordered = tree.args.get("order") is not None
+    tr.inline_aliases(tree)
+    tr.rename_columns(tree)  # in place: the rules below still find columns by identity
+    tree = _Rewriter(tr).run(tree)
+    try:
+        text = tree.sql(dialect="postgres")
+    except Exception as e:  # sqlglot's generator refuses some nodes for PostgreSQL
+        raise Untranslatable(f"cannot write it for PostgreSQL: {str(e).splitlines()[0]}") from None
+    return Translation(text, ordered, hints)
+
+
+def tables_read(sqlite_sql: str) -> set[str]:
+    """The tables a query names (lower-cased; its own CTE names left out); empty when it
+    cannot be parsed."""
+    try:
+        tree = _parse(sqlite_sql)
+    except Untranslatable:
+        return set()
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    return {t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() not in ctes}
+
+
+def is_ordered(sqlite_sql: str) -> bool:
+    try:
+        return _parse(sqlite_sql).args.get("order") is not None
+    except Untranslatable:
+        return bool(re.search(r"\border\s+by\b", sqlite_sql, re.I))
+
+
+def output_hints(sqlite_sql: str, mapping: Mapping) -> list[OutputHint]:
+    """Hints for a query whose PostgreSQL text was written by hand."""
+    try:
+        tree = _parse(sqlite_sql)
+    except Untranslatable:
+        return []
+    tr = _Translator(mapping)
+    tr.resolve(tree)
+    return _hints(tree, tr)
