@@ -13,9 +13,9 @@ import pytest
 
 from sqlite2pg_tui.core.plan.propose import plan
 from sqlite2pg_tui.core.source.inspection import inspect
+from sqlite2pg_tui.core.sql.rules.dates import NOW_UTC
 from sqlite2pg_tui.portcode.context import SqlContext
-from sqlite2pg_tui.portcode.sql_functions import NOW_UTC
-from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, rewrite_sql
+from sqlite2pg_tui.portcode.sql import SqlResult, rewrite_sql
 
 SCHEMA = """
 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, "Name" TEXT, active INTEGER,
@@ -385,7 +385,7 @@ def test_columns_without_a_type(ctx: SqlContext) -> None:
 
 
 def test_results_are_checked_with_sqlglots_postgres_parser() -> None:
-    from sqlite2pg_tui.portcode.sql_rewrite import _parses_as_postgres
+    from sqlite2pg_tui.portcode.sql.rewrite import _parses_as_postgres
 
     assert _parses_as_postgres("SELECT a %% 2 FROM t WHERE b = %s AND c = %(c)s", True)
     assert not _parses_as_postgres("SELECT (a FROM", False)
