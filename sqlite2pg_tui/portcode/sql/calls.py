@@ -15,9 +15,10 @@ class Calls(RewriterBase):
     """Calls are rebuilt innermost first, around their arguments as already rewritten."""
 
     _STRUCTURED = dates.DATE_FUNCTIONS | {"group_concat", "iif", "round", "total", "json_extract",
-                                          "cast", "sum", "avg", "max", "min"}
+                                          "cast", "sum", "avg", "max", "min", "substr", "substring"}
     _KIND = {"group_concat": "group_concat", "iif": "iif", "round": "round", "total": "total",
-             "json_extract": "json", "max": "max-min", "min": "max-min"}
+             "json_extract": "json", "max": "max-min", "min": "max-min", "substr": "substr",
+             "substring": "substr"}
 
     def functions(self, toks: list[Token], scope: Scope) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []

@@ -7,7 +7,7 @@ application's own SQL (``portcode.sql``). They all ask these modules:
 
 * :mod:`.base`: what a rule is given (:class:`Arg`) and returns (:class:`Rewritten`), the one
   :class:`Untranslatable`, and :class:`Target`: who the SQL is for. Where translators must
-  differ (a CHECK cannot read the clock; application code may take a near translation with a
+  differ (an index cannot read the clock; application code may take a near translation with a
   note; a check query compares SQLite's exact text), that is a switch of the target, not a
   second copy of the rule.
 * :mod:`.dates`: 'now', date/time/datetime/julianday/unixepoch/strftime with their modifiers
@@ -27,7 +27,9 @@ from sqlite2pg_tui.core.sql.rules import dates, functions, literals, patterns
 from sqlite2pg_tui.core.sql.rules.base import (
     APP,
     CHECK_QUERY,
-    DDL,
+    CONSTRAINT,
+    DEFAULT,
+    INDEX,
     VIEW,
     Arg,
     Rewritten,
@@ -38,6 +40,6 @@ from sqlite2pg_tui.core.sql.rules.base import (
     sql_string,
 )
 
-__all__ = ["APP", "CHECK_QUERY", "DDL", "VIEW", "Arg", "Rewritten", "Target", "Untranslatable",
+__all__ = ["APP", "CHECK_QUERY", "CONSTRAINT", "DEFAULT", "INDEX", "VIEW", "Arg", "Rewritten", "Target", "Untranslatable",
            "cased", "dates", "functions",
            "literals", "patterns", "same", "sql_string"]

@@ -26,7 +26,8 @@ class Target:
     text_results: bool
     # A near translation with a note (reviewed by a person) beats none: application code.
     approximate: bool
-    # No clock, no session setting: CHECK constraints, index keys, generated columns.
+    # No clock: index keys (PostgreSQL refuses an expression that is not immutable, and an
+    # index on 'now' would be wrong the next day).
     immutable: bool = False
     # LIKE gets ESCAPE '' even when its pattern has no backslash (a check query's pattern
     # may be written by hand later; it costs nothing there).
@@ -34,8 +35,10 @@ class Target:
 
 
 CHECK_QUERY = Target("check query", text_results=True, approximate=False, always_escape=True)
-DDL = Target("constraint or index", text_results=True, approximate=False, immutable=True)
+CONSTRAINT = Target("CHECK constraint or generated column", text_results=True, approximate=False)
+INDEX = Target("index", text_results=True, approximate=False, immutable=True)
 VIEW = Target("view", text_results=True, approximate=False)
+DEFAULT = Target("column default", text_results=False, approximate=False)
 APP = Target("application code", text_results=False, approximate=True)
 
 

@@ -79,13 +79,27 @@ def iif(args: list[Arg]) -> Rewritten:
                      "no iif() in PostgreSQL: a CASE expression does the same")
 
 
-def round2(args: list[Arg]) -> Rewritten | None:
-    if len(args) != 2:
-        return None  # one-argument round(x) exists in PostgreSQL for every number type
-    return Rewritten(f"CAST(ROUND(CAST({args[0].text} AS NUMERIC), {args[1].text}) AS DOUBLE PRECISION)",
-                     "PostgreSQL has ROUND(x, n) for numeric only (not double precision), which "
-                     "rounds halves away from zero as SQLite does; the result is cast back to a float "
-                     "as SQLite returns one")
+def round_(args: list[Arg]) -> Rewritten:
+    if len(args) not in (1, 2):
+        raise Untranslatable("round() takes one or two arguments")
+    digits = f", {args[1].text}" if len(args) == 2 else ""
+    return Rewritten(f"CAST(ROUND(CAST({args[0].text} AS NUMERIC){digits}) AS DOUBLE PRECISION)",
+                     "SQLite's round() rounds halves away from zero and returns a float; PostgreSQL's "
+                     "round() of a double rounds halves to even and ROUND(x, n) takes numeric only: "
+                     "through numeric and back to a float, the answer is SQLite's")
+
+
+def substr(args: list[Arg], start: int | None) -> Rewritten | None:
+    """substr(x, start[, length]) where SQLite counts differently: from the end (start < 0) or
+    from the position before the first (0). ``start``: the start when a literal integer."""
+    if start is None or start > 0:
+        return None  # PostgreSQL's substr counts the same from 1 on
+    if start < 0 and len(args) == 2:
+        return Rewritten(f"RIGHT({args[0].text}, {-start})",
+                         "a negative start counts from the end in SQLite: RIGHT() takes those characters")
+    if start < 0:
+        raise Untranslatable("substr() with a negative start and a length")
+    raise Untranslatable("substr() from position 0 (SQLite counts it specially)")
 
 
 def total(args: list[Arg]) -> Rewritten:
@@ -140,9 +154,12 @@ def call(name: str, args: list[Arg], target: Target, pct: Pct, written: str | No
     if low == "iif":
         return iif(args)
     if low == "round":
-        return round2(args)
+        return round_(args)
     if low == "total":
         return total(args)
+    if low in ("substr", "substring") and len(args) in (2, 3):
+        m = re.fullmatch(r"\s*([+-]?)\s*(\d+)\s*", args[1].raw)
+        return substr(args, int(m.group(1) + m.group(2)) if m else None)
     if low in ("max", "min") and len(args) >= 2:
         return max_min(written, args)
     if low == "json_extract":

@@ -22,6 +22,7 @@ class Match:
 
     operator: str  # LIKE, NOT LIKE, ILIKE, NOT ILIKE, ~, !~
     pattern: str | None  # the new pattern literal (SQL text); None: keep the one written
+    value: str | None = None  # the new pattern's value
     escape: bool = False  # append ESCAPE '' (a LIKE with no escape character)
     why: str = ""
     needs_look: bool = False
@@ -42,6 +43,9 @@ def like(pattern: str | None, escape_given: bool, negate: bool, target: Target) 
                     ", and \\ escapes wildcards by default). Keep LIKE where case must count"))
 
 
+_REGEX_SPECIAL = re.compile(r"[.^$*+?()\[\]{}|\\]")
+
+
 def glob_regex(pattern: str) -> str:
     """A GLOB pattern as an anchored POSIX regular expression that matches the same texts."""
     out, i = ["^"], 0
@@ -54,13 +58,13 @@ def glob_regex(pattern: str) -> str:
         elif ch == "[":
             j = pattern.find("]", i + 2)
             if j < 0:
-                out.append(re.escape(ch))
+                out.append("\\[")
             else:
                 body = pattern[i + 1:j]
                 out.append("[" + body.replace("\\", "\\\\") + "]")
                 i = j
         else:
-            out.append(re.escape(ch))
+            out.append(_REGEX_SPECIAL.sub(r"\\\g<0>", ch))
         i += 1
     return "".join(out) + "$"
 
@@ -73,10 +77,11 @@ def glob(pattern: str | None, negate: bool, target: Target) -> Match:
         return Match("GLOB", None, why="GLOB does not exist in PostgreSQL: use LIKE (% and _) or a "
                      "regular expression (~)", needs_look=True)
     if not re.search(r"[\[%_\\]", pattern):
-        return Match("NOT LIKE" if negate else "LIKE",
-                     sql_string(pattern.replace("*", "%").replace("?", "_")),
+        value = pattern.replace("*", "%").replace("?", "_")
+        return Match("NOT LIKE" if negate else "LIKE", sql_string(value), value,
                      why="GLOB is SQLite's case-sensitive match with * and ?: LIKE with % and _ is "
                          "the same in PostgreSQL")
-    return Match("!~" if negate else "~", sql_string(glob_regex(pattern)),
+    regex = glob_regex(pattern)
+    return Match("!~" if negate else "~", sql_string(regex), regex,
                  why="GLOB is SQLite's case-sensitive match with *, ? and [...]: the same anchored "
                      "regular expression (~) matches the same texts in PostgreSQL")

@@ -1,0 +1,134 @@
+"""The rulebook applied to a sqlglot tree: what the tree translators (check queries, DDL
+expressions, views) share.
+
+sqlglot reads SQLite and writes PostgreSQL; these rules replace the nodes whose meaning it
+does not carry over (date functions, GLOB, LIKE's case, multi-argument max/min, round,
+total, the SQLite-only functions). Each rule writes PostgreSQL text around its arguments'
+text, which is parsed back into the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from sqlite2pg_tui.core.sql.rules import dates, functions, literals, patterns
+from sqlite2pg_tui.core.sql.rules.base import Arg, Rewritten, Target, Untranslatable, same
+
+# What a translator knows of a column node: its PostgreSQL type and how SQLite stored it.
+ColumnInfo = Callable[[exp.Expression], tuple[str, str | None] | None]
+AsText = Callable[[exp.Expression], exp.Expression]
+
+# sqlglot's own nodes for functions PostgreSQL has no equivalent of.
+_SQLITE_ONLY_NODES = {exp.Typeof: "typeof", exp.Hex: "hex", exp.Chr: "char", exp.Unicode: "unicode",
+                      exp.Format: "format", exp.JSONType: "json_type"}
+_CURRENT = {exp.CurrentTimestamp: "timestamp", exp.CurrentDate: "date", exp.CurrentTime: "time"}
+TYPED = "s2p_typed"  # meta key: the typed twin of a date function's text result
+
+
+def parse(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="postgres")
+
+
+def literal_int(node: exp.Expression | None) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
+        return int(node.this)
+    if isinstance(node, exp.Neg):
+        inner = literal_int(node.this)
+        return -inner if inner is not None else None
+    return None
+
+
+def string(node: exp.Expression | None) -> str | None:
+    return node.this if isinstance(node, exp.Literal) and node.is_string else None
+
+
+class TreeRules:
+    """Rules for one target; ``column`` and ``as_text`` say what the translator knows of columns."""
+
+    def __init__(self, target: Target, column: ColumnInfo | None = None, as_text: AsText | None = None) -> None:
+        self.target = target
+        self.column = column or (lambda node: None)
+        self.as_text = as_text or same
+
+    def arg(self, node: exp.Expression) -> Arg:
+        if isinstance(node, tuple(_CURRENT)):
+            return Arg(raw="'now'", text="'now'", literal="now")
+        known = self.column(node)
+        a = Arg(raw=node.sql(dialect="sqlite"), text=node.sql(dialect="postgres"), literal=string(node),
+                number=isinstance(node, exp.Literal) and not node.is_string)
+        if known is not None:
+            a.pg_type, a.stored = known
+        return a
+
+    def _written(self, r: Rewritten | None) -> exp.Expression | None:
+        if r is None:
+            return None
+        new = parse(r.text)
+        if r.typed is not None:
+            new.meta[TYPED] = parse(r.typed)
+        return new
+
+    def call(self, name: str, args: list[exp.Expression]) -> exp.Expression | None:
+        return self._written(functions.call(name, [self.arg(a) for a in args], self.target, same))
+
+    def visit(self, node: exp.Expression) -> exp.Expression | None:
+        """The node's replacement, or None when no rule applies (the node may be changed in place)."""
+        if isinstance(node, exp.Anonymous):
+            return self.call(node.name, list(node.expressions))
+        if isinstance(node, tuple(_SQLITE_ONLY_NODES)):
+            raise functions.sqlite_only(_SQLITE_ONLY_NODES[type(node)])
+        if isinstance(node, exp.Date):
+            return self.call("date", [node.this, *node.expressions])
+        if isinstance(node, exp.TimeToStr):
+            fmt = node.args.get("format")
+            value = node.this
+            if isinstance(value, exp.TsOrDsToTimestamp):
+                value = value.this  # sqlglot's reading of SQLite's value, not written by anyone
+            return self.call("strftime", [fmt if fmt is not None else exp.Null(), value])
+        if isinstance(node, tuple(_CURRENT)) and not isinstance(node.parent, exp.TimeToStr):
+            return parse(dates.current(_CURRENT[type(node)], self.target))
+        if isinstance(node, exp.Glob):
+            m = patterns.glob(string(node.expression), False, self.target)
+            value = self.as_text(node.this)
+            pattern = exp.Literal.string(m.value or "")
+            return exp.RegexpLike(this=value, expression=pattern) if m.regex else \
+                exp.Like(this=value, expression=pattern)
+        if isinstance(node, exp.Like | exp.ILike):
+            esc = node.parent if isinstance(node.parent, exp.Escape) else None
+            m = patterns.like(string(node.expression), esc is not None, False, self.target)
+            new: exp.Expression = exp.ILike(this=self.as_text(node.this), expression=node.expression)
+            if node.args.get("negate"):
+                new = exp.Not(this=new)
+            return exp.Escape(this=new, expression=exp.Literal.string("")) if m.escape else new
+        if isinstance(node, exp.Greatest | exp.Least):
+            return self.call("max" if isinstance(node, exp.Greatest) else "min", [node.this, *node.expressions])
+        if isinstance(node, exp.Round):
+            digits = node.args.get("decimals")
+            return self.call("round", [node.this] + ([digits] if digits is not None else []))
+        if isinstance(node, exp.Substring):
+            start, length = node.args.get("start"), node.args.get("length")
+            if start is None:
+                return None
+            given = [node.this, start] + ([length] if length is not None else [])
+            return self._written(functions.substr([self.arg(a) for a in given], literal_int(start)))
+        if isinstance(node, exp.Limit):
+            n = literal_int(node.expression)
+            if n is not None and literals.no_limit(n):
+                return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
+        return None
+
+    def run(self, tree: exp.Expression) -> exp.Expression:
+        """Every rule over the tree, children before parents (each sees rewritten arguments)."""
+        for node in reversed(list(tree.walk())):
+            new = self.visit(node)
+            if new is not None and new is not node:
+                node.replace(new)
+                if node is tree:
+                    tree = new
+        return tree
+
+
+__all__ = ["TreeRules", "Untranslatable", "literal_int", "parse", "string"]
