@@ -9,11 +9,10 @@ mapping and on SQLite's loose typing:
   TRUE``; ``SUM(flag)`` → ``SUM(flag::int)``), epoch/Julian numbers that became timestamps
   (compared and summed as numbers again), ISO texts that became timestamps (``substr(ts, 1,
   4)`` reads the text form ``ts::text``, the same 'YYYY-MM-DD HH:MM:SS' SQLite stored);
-* SQLite semantics PostgreSQL spells differently: ``LIKE`` is ASCII case-insensitive
-  (→ ``ILIKE`` with no escape character), ``GLOB`` (→ an anchored regex), ``LIMIT -1``
-  (no limit), integer division of integers, ``total()``, ``max(a, b)`` with NULL,
-  ``round(x, n)`` on a double, the date functions with their modifiers
-  (``datetime('now', '-1 day')``, ``strftime('%Y', ts)``, ``julianday``, ``unixepoch``);
+* what SQLite means and PostgreSQL spells differently (dates and their modifiers, LIKE,
+  GLOB, LIMIT -1, total(), max(a, b) with NULL, round()): the rulebook, :mod:`.rules`, for
+  the CHECK_QUERY target (SQLite's exact text answers), shared with every other translator;
+* integer division of what SQLite still held as integers;
 * text order: SQLite compares text byte-wise, so ORDER BY / MIN / MAX / ``<`` on text get
   ``COLLATE "C"``.
 
@@ -25,7 +24,6 @@ mapping's ``postgres`` field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -33,7 +31,9 @@ from sqlglot import exp
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.sql.rules import CHECK_QUERY, Untranslatable, dates
-from sqlite2pg_tui.core.sql.rules.tree import TYPED, TreeRules, literal_int, string
+from sqlite2pg_tui.core.sql.rules.tree import TYPED, TreeRules, literal_int, rewrite_tree, string
+from sqlite2pg_tui.core.sql.rules.tree import cast as _cast
+from sqlite2pg_tui.core.sql.rules.tree import wrap as _wrap
 from sqlite2pg_tui.core.values import converters
 
 __all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
@@ -181,22 +181,6 @@ class _Translator:
         return self.cols.get(id(node)) if isinstance(node, exp.Column) else None
 
 
-# --- helpers ----------------------------------------------------------------------------
-
-def _cast(node: exp.Expression, to: str) -> exp.Expression:
-    return exp.Cast(this=node, to=exp.DataType.build(to, dialect="postgres"))
-
-
-def _wrap(node: exp.Expression, build: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
-    """Put ``build(node)`` where ``node`` was, keeping the node itself (no copy), so what is
-    known about its columns (looked up by identity) still holds inside the new expression."""
-    holder = exp.Null()
-    node.replace(holder)
-    new = build(node)
-    holder.replace(new)
-    return new
-
-
 # --- the pass ---------------------------------------------------------------------------
 
 class _Rewriter:
@@ -207,18 +191,6 @@ class _Rewriter:
     def column_info(self, node: exp.Expression) -> tuple[str, str | None] | None:
         c = self.tr.col(node)
         return (c.cm.pg_type, c.number_stored) if c is not None else None
-
-    def run(self, tree: exp.Expression) -> exp.Expression:
-        # Children before parents (a reversed pre-order): each rule sees rewritten arguments.
-        for node in reversed(list(tree.walk())):
-            if node is tree and not isinstance(node, exp.Query):
-                continue
-            new = self.visit(node)
-            if new is not None and new is not node:
-                node.replace(new)
-                if node is tree:
-                    tree = new
-        return tree
 
     def visit(self, node: exp.Expression) -> exp.Expression | None:
         tr = self.tr
@@ -280,39 +252,14 @@ class _Rewriter:
             _wrap(target, self.as_text)
             return None
         if isinstance(node, exp.Cast):
-            to = node.to.this
-            if to in (exp.DataType.Type.INT, exp.DataType.Type.BIGINT):
-                node.set("to", exp.DataType.build("bigint"))
             c = tr.col(node.this)
             if c is not None and c.is_bool:
                 node.set("this", _cast(node.this, "int"))
-            return None
-        if isinstance(node, exp.Collate):
-            coll = node.expression.name.upper() if node.expression else ""
-            inner = node.this
-            if coll == "NOCASE":
-                return exp.Collate(this=exp.Lower(this=inner), expression=exp.to_identifier("C", quoted=True))
-            if coll == "RTRIM":
-                return exp.Collate(this=exp.Trim(this=inner, position="TRAILING"),
-                                   expression=exp.to_identifier("C", quoted=True))
-            if coll == "BINARY":
-                return exp.Collate(this=inner, expression=exp.to_identifier("C", quoted=True))
-            return None
+            return self.rules.visit(node)
         if isinstance(node, exp.Ordered):
             c = tr.col(node.this)
             if c is not None and c.is_text:
                 node.set("this", exp.Collate(this=node.this, expression=exp.to_identifier("C", quoted=True)))
-            return None
-        if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
-            c = tr.col(node.this)
-            if c is not None and c.base == "jsonb":
-                path = node.expression
-                keys = [k.name if isinstance(k, exp.JSONPathKey) else str(k.this)
-                        for k in (path.expressions if isinstance(path, exp.JSONPath) else [])
-                        if isinstance(k, exp.JSONPathKey | exp.JSONPathSubscript)]
-                fn = "jsonb_extract_path_text" if isinstance(node, exp.JSONExtractScalar) \
-                    else "jsonb_extract_path"
-                return exp.Anonymous(this=fn, expressions=[node.this, *[exp.Literal.string(k) for k in keys]])
             return None
         return self.rules.visit(node)
 
@@ -501,7 +448,7 @@ def translate(sqlite_sql: str, mapping: Mapping) -> Translation:
     ordered = tree.args.get("order") is not None
     tr.inline_aliases(tree)
     tr.rename_columns(tree)  # in place: the rules below still find columns by identity
-    tree = _Rewriter(tr).run(tree)
+    tree = rewrite_tree(tree, _Rewriter(tr).visit)
     try:
         text = tree.sql(dialect="postgres")
     except Exception as e:  # sqlglot's generator refuses some nodes for PostgreSQL

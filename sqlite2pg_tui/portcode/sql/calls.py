@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlglot.tokens import Token, TokenType
 
 from sqlite2pg_tui.core.sql.rules import APP, Arg, Untranslatable, cased, dates, functions
@@ -113,27 +111,13 @@ class Calls(RewriterBase):
         if as_at is None or as_at + 1 > j - 1 or as_at - 1 < i + 2:
             return
         type_text = self.span_text(toks, as_at + 1, j - 1)
-        t = type_text.upper().strip()
         operand = self.buf.render(toks[i + 2].start, toks[as_at - 1].end + 1)
-        raw_operand = self.span_text(toks, i + 2, as_at - 1)
-        if t in ("INTEGER", "INT"):
-            # SQLite truncates towards zero; PostgreSQL rounds: TRUNC where a fraction is likely.
-            fractional = re.search(r"julianday|avg\s*\(|/|\d\.\d|total\s*\(|real", raw_operand, re.I)
-            new_operand = f"TRUNC({operand})" if fractional else operand
-            new_type = cased("BIGINT", type_text)
-            why = ("SQLite integers are 64-bit (PostgreSQL's INTEGER is 32-bit)"
-                   + ("; SQLite truncates fractions when casting to an integer, PostgreSQL rounds, "
-                      "so TRUNC keeps SQLite's result" if fractional else
-                      "; note that PostgreSQL rounds fractions (SQLite truncates) and rejects text "
-                      "such as '12abc' that SQLite reads as 12"))
-        elif t in ("REAL", "FLOAT", "DOUBLE"):
-            new_operand, new_type = operand, cased("DOUBLE PRECISION", type_text)
-            why = "SQLite's REAL is 8 bytes; PostgreSQL's REAL is 4 bytes (DOUBLE PRECISION is 8)"
-        elif t == "BLOB":
-            new_operand, new_type = operand, cased("BYTEA", type_text)
-            why = "BLOB is BYTEA in PostgreSQL"
-        else:
+        rule = functions.cast(Arg(raw=self.span_text(toks, i + 2, as_at - 1), text=operand), type_text)
+        if rule is None:
             return
+        truncate, new_type, why = rule
+        new_operand = f"TRUNC({operand})" if truncate else operand
+        new_type = cased(new_type, type_text)
         start, end = toks[i].start, toks[j].end + 1
         new = f"{toks[i].text}({new_operand} {toks[as_at].text} {new_type})"
         self.buf.collapse(start, end, new)

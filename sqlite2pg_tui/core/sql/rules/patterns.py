@@ -36,11 +36,11 @@ def like(pattern: str | None, escape_given: bool, negate: bool, target: Target) 
     """SQLite's LIKE with ``pattern`` (its value when a literal, else None: a parameter's
     backslashes are the caller's to know, and the note says so)."""
     escape = not escape_given and (target.always_escape or pattern is not None and "\\" in pattern)
-    return Match("NOT ILIKE" if negate else "ILIKE", None, escape,
-                 "SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE keeps the match "
-                 "case-insensitive (it also folds non-ASCII letters"
-                 + (", and ESCAPE '' keeps \\ an ordinary character as in SQLite)" if escape else
-                    ", and \\ escapes wildcards by default). Keep LIKE where case must count"))
+    why = ("SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE keeps the match "
+           "case-insensitive (it also folds non-ASCII letters"
+           + (", and ESCAPE '' keeps \\ an ordinary character as in SQLite)" if escape else
+              ", and \\ escapes wildcards by default). Keep LIKE where case must count"))
+    return Match("NOT ILIKE" if negate else "ILIKE", None, escape=escape, why=why)
 
 
 _REGEX_SPECIAL = re.compile(r"[.^$*+?()\[\]{}|\\]")

@@ -45,6 +45,32 @@ def string(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
+def cast(node: exp.Expression, to: str) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build(to, dialect="postgres"))
+
+
+def wrap(node: exp.Expression, build: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """Put ``build(node)`` where ``node`` was, keeping the node itself (no copy), so what is
+    known about its columns (looked up by identity) still holds inside the new expression."""
+    holder = exp.Null()
+    node.replace(holder)
+    new = build(node)
+    holder.replace(new)
+    return new
+
+
+def rewrite_tree(tree: exp.Expression, visit: Callable[[exp.Expression], exp.Expression | None]) -> exp.Expression:
+    """``visit`` over the tree, children before parents (a reversed pre-order), so each rule
+    sees its arguments rewritten; a node it returns takes the visited node's place."""
+    for node in reversed(list(tree.walk())):
+        new = visit(node)
+        if new is not None and new is not node:
+            node.replace(new)
+            if node is tree:
+                tree = new
+    return tree
+
+
 class TreeRules:
     """Rules for one target; ``column`` and ``as_text`` say what the translator knows of columns."""
 
@@ -114,21 +140,51 @@ class TreeRules:
                 return None
             given = [node.this, start] + ([length] if length is not None else [])
             return self._written(functions.substr([self.arg(a) for a in given], literal_int(start)))
+        if isinstance(node, exp.Cast):
+            rule = functions.cast(self.arg(node.this), node.to.sql(dialect="sqlite"))
+            if rule is not None:
+                truncate, new_type, _ = rule
+                if truncate:
+                    node.set("this", exp.Anonymous(this="TRUNC", expressions=[node.this]))
+                node.set("to", exp.DataType.build(new_type, dialect="postgres"))
+            return None
+        if isinstance(node, exp.Collate):
+            return self.collate(node)
+        if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
+            return self.json(node)
         if isinstance(node, exp.Limit):
             n = literal_int(node.expression)
             if n is not None and literals.no_limit(n):
                 return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
         return None
 
+    def collate(self, node: exp.Collate) -> exp.Expression | None:
+        """SQLite's collations: NOCASE folds ASCII case, RTRIM ignores trailing spaces, BINARY
+        compares bytes (as "C" does)."""
+        coll = node.expression.name.upper() if node.expression else ""
+        inner = node.this
+        if coll == "NOCASE":
+            inner = exp.Lower(this=inner)
+        elif coll == "RTRIM":
+            inner = exp.Trim(this=inner, position="TRAILING")
+        elif coll != "BINARY":
+            return None
+        return exp.Collate(this=inner, expression=exp.to_identifier("C", quoted=True))
+
+    def json(self, node: exp.JSONExtractScalar | exp.JSONExtract) -> exp.Expression | None:
+        """json_extract(doc, '$.a[0]') on a jsonb column: its path, as text or as jsonb."""
+        known = self.column(node.this)
+        if known is None or Arg("", "", pg_type=known[0]).pg_base != "jsonb":
+            return None  # sqlglot's own JSON functions
+        path = node.expression
+        keys = [k.name if isinstance(k, exp.JSONPathKey) else str(k.this)
+                for k in (path.expressions if isinstance(path, exp.JSONPath) else [])
+                if isinstance(k, exp.JSONPathKey | exp.JSONPathSubscript)]
+        fn = "jsonb_extract_path_text" if isinstance(node, exp.JSONExtractScalar) else "jsonb_extract_path"
+        return exp.Anonymous(this=fn, expressions=[node.this, *[exp.Literal.string(k) for k in keys]])
+
     def run(self, tree: exp.Expression) -> exp.Expression:
-        """Every rule over the tree, children before parents (each sees rewritten arguments)."""
-        for node in reversed(list(tree.walk())):
-            new = self.visit(node)
-            if new is not None and new is not node:
-                node.replace(new)
-                if node is tree:
-                    tree = new
-        return tree
+        return rewrite_tree(tree, self.visit)
 
 
-__all__ = ["TreeRules", "Untranslatable", "literal_int", "parse", "string"]
+__all__ = ["TreeRules", "Untranslatable", "cast", "literal_int", "parse", "rewrite_tree", "string", "wrap"]
