@@ -31,6 +31,7 @@ from sqlglot import exp
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.sql.rules import CHECK_QUERY, Untranslatable, dates
+from sqlite2pg_tui.core.sql.rules.base import TEXT_TYPES
 from sqlite2pg_tui.core.sql.rules.tree import TYPED, TreeRules, literal_int, rewrite_tree, string
 from sqlite2pg_tui.core.sql.rules.tree import cast as _cast
 from sqlite2pg_tui.core.sql.rules.tree import wrap as _wrap
@@ -38,7 +39,6 @@ from sqlite2pg_tui.core.values import converters
 
 __all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
 
-_TEXT = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext"}
 _TIME = {"timestamp", "timestamptz", "date"}
 _INTEGRAL = {"bigint", "integer", "smallint", "int", "int2", "int4", "int8"}
 
@@ -77,7 +77,7 @@ class _Col:
 
     @property
     def is_text(self) -> bool:
-        return self.base in _TEXT
+        return self.base in TEXT_TYPES
 
     @property
     def is_time(self) -> bool:
@@ -246,11 +246,6 @@ class _Rewriter:
         if isinstance(node, exp.Length | exp.Upper | exp.Lower | exp.StrPosition | exp.Substring
                       | exp.Trim):
             return self.string_function(node)
-        if isinstance(node, exp.GroupConcat):
-            arg = node.this
-            target = arg.expressions[0] if isinstance(arg, exp.Distinct) and arg.expressions else arg
-            _wrap(target, self.as_text)
-            return None
         if isinstance(node, exp.Cast):
             c = tr.col(node.this)
             if c is not None and c.is_bool:
@@ -379,7 +374,7 @@ class _Rewriter:
             return _cast(node, "text")
         if node.meta.get(TYPED) is not None:
             return node
-        if isinstance(node, exp.Binary | exp.Func) and not isinstance(
+        if isinstance(node, exp.Binary | exp.Func | exp.Var) and not isinstance(
                 node, exp.DPipe | exp.Concat | exp.Substring | exp.Upper | exp.Lower | exp.Trim
                 | exp.Coalesce | exp.GroupConcat | exp.Case):
             return _cast(node, "text")

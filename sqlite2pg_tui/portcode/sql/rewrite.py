@@ -223,6 +223,17 @@ class _Rewriter(Calls, Inserts, Names, Ddl):
                 self.like(toks, i)
             elif tt == TokenType.HEX_STRING:
                 self.blob(toks, i)
+            elif tt == TokenType.NUMBER and self.joined(toks, i) and \
+                    (i == 0 or toks[i - 1].token_type not in (TokenType.DASH, TokenType.PLUS)):
+                new = literals.concat_operand(t.text)
+                if new is not None and self.edit(t.start, t.end + 1, new):
+                    self.note("concat", t.start, t.text, new, "PostgreSQL has no || for numbers: "
+                              "the number is written as the text SQLite joins")
+            elif (tt == TokenType.COLLATE and not ddl and i + 1 < len(toks)
+                  and toks[i + 1].text.upper() == "NOCASE"):
+                self.note("collate", t.start, self.span_text(toks, i, i + 1), "",
+                          "PostgreSQL has no NOCASE collation: compare lower(...) COLLATE \"C\" "
+                          "(or use citext)", needs_look=True, applied=False)
             elif tt == TokenType.GLOB:
                 self.glob(toks, i)
             elif tt == TokenType.LIMIT:
@@ -240,9 +251,14 @@ class _Rewriter(Calls, Inserts, Names, Ddl):
                 self.edit(nxt.end + 1, nxt.end + 1, " " + cased("ESCAPE ''", t.text))
             self.note("like", t.start, t.text, new, m.why)
 
+    @staticmethod
+    def joined(toks: list[Token], i: int) -> bool:
+        """The token is an operand of ||."""
+        return any(0 <= k < len(toks) and toks[k].token_type == TokenType.DPIPE for k in (i - 1, i + 1))
+
     def blob(self, toks: list[Token], i: int) -> None:
         t = toks[i]
-        joined = any(0 <= k < len(toks) and toks[k].token_type == TokenType.DPIPE for k in (i - 1, i + 1))
+        joined = self.joined(toks, i)
         new = literals.blob(t.text, as_text=joined)
         why = ("x'...' is a blob literal; joined to text with || SQLite reads its bytes as "
                "text, so PostgreSQL decodes them as UTF-8 (a bytea would stay bytes)" if joined else

@@ -63,6 +63,14 @@ class Arg:
         return t
 
 
+    @property
+    def is_text(self) -> bool:
+        return self.pg_base in TEXT_TYPES
+
+
+TEXT_TYPES = frozenset({"text", "varchar", "character varying", "char", "character", "bpchar", "citext"})
+
+
 @dataclass
 class Rewritten:
     text: str

@@ -244,6 +244,8 @@ def date_function(name: str, args: list[Arg], target: Target, pct: Pct) -> Rewri
             text = f"CAST({t.expr} AS DATE)"
         elif name == "time":
             text = f"CAST({t.expr} AS TIME(0))"
+        elif args and (args[0].number or args[0].literal is not None and args[0].literal.strip().lower() != "now"):
+            text = f"DATE_TRUNC('second', {t.expr})"  # whole seconds, as SQLite's datetime() gives
         else:
             text = t.expr
     why = _WHY[name]

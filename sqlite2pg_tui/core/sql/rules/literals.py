@@ -17,3 +17,10 @@ def blob(hex_digits: str, as_text: bool) -> str:
     """X'..' as bytea; next to || SQLite reads the bytes as text, so they are decoded as UTF-8."""
     literal = "'\\x" + hex_digits + "'"
     return f"convert_from({literal}, 'UTF8')" if as_text else f"{literal}::bytea"
+
+
+def concat_operand(text: str) -> str | None:
+    """An integer literal joined with ||, as the text SQLite makes of it (PostgreSQL has no
+    integer || integer); None for anything else."""
+    t = text.strip()
+    return f"'{t}'" if t.isdigit() else None

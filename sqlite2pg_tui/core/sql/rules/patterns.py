@@ -58,7 +58,7 @@ def glob_regex(pattern: str) -> str:
         elif ch == "[":
             j = pattern.find("]", i + 2)
             if j < 0:
-                out.append("\\[")
+                out.append("[^\\s\\S]")  # SQLite: an unclosed [ matches nothing
             else:
                 body = pattern[i + 1:j]
                 out.append("[" + body.replace("\\", "\\\\") + "]")

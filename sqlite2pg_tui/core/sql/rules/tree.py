@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlglot
 from sqlglot import exp
 
 from sqlite2pg_tui.core.sql.rules import dates, functions, literals, patterns
@@ -28,8 +27,28 @@ _CURRENT = {exp.CurrentTimestamp: "timestamp", exp.CurrentDate: "date", exp.Curr
 TYPED = "s2p_typed"  # meta key: the typed twin of a date function's text result
 
 
-def parse(text: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read="postgres")
+def _atomic(text: str) -> bool:
+    """Safe to put an operator next to: one call, one parenthesised whole, or CASE ... END."""
+    if text.startswith("CASE ") and text.endswith(" END"):
+        return True
+    opened = text.find("(")
+    if opened < 0 or not text.endswith(")") or not (opened == 0 or text[:opened].replace("_", "").isalnum()):
+        return False
+    depth, quoted = 0, False
+    for i, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth == 0 and i < len(text) - 1 and i >= opened:
+                return False
+    return True
+
+
+def written(text: str) -> exp.Expression:
+    """A rule's PostgreSQL text as a node of the tree, written out as it is: parsed back,
+    sqlglot would read TO_CHAR's patterns as its own and write them differently."""
+    return exp.Var(this=text if _atomic(text) else f"({text})")
 
 
 def literal_int(node: exp.Expression | None) -> int | None:
@@ -92,9 +111,9 @@ class TreeRules:
     def _written(self, r: Rewritten | None) -> exp.Expression | None:
         if r is None:
             return None
-        new = parse(r.text)
+        new = written(r.text)
         if r.typed is not None:
-            new.meta[TYPED] = parse(r.typed)
+            new.meta[TYPED] = written(r.typed)
         return new
 
     def call(self, name: str, args: list[exp.Expression]) -> exp.Expression | None:
@@ -115,7 +134,7 @@ class TreeRules:
                 value = value.this  # sqlglot's reading of SQLite's value, not written by anyone
             return self.call("strftime", [fmt if fmt is not None else exp.Null(), value])
         if isinstance(node, tuple(_CURRENT)) and not isinstance(node.parent, exp.TimeToStr):
-            return parse(dates.current(_CURRENT[type(node)], self.target))
+            return written(dates.current(_CURRENT[type(node)], self.target))
         if isinstance(node, exp.Glob):
             m = patterns.glob(string(node.expression), False, self.target)
             value = self.as_text(node.this)
@@ -152,11 +171,29 @@ class TreeRules:
             return self.collate(node)
         if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
             return self.json(node)
+        if isinstance(node, exp.DPipe):
+            for side in ("this", "expression"):
+                if literals.concat_operand(node.args[side].sql(dialect="sqlite")) is not None:
+                    node.set(side, cast(node.args[side], "text"))
+            return None
+        if isinstance(node, exp.GroupConcat):
+            # STRING_AGG takes text only: the text SQLite would have joined.
+            value = node.this.expressions[0] if isinstance(node.this, exp.Distinct) else node.this
+            known = self.column(value)
+            if known is None or not Arg("", "", pg_type=known[0]).is_text:
+                wrap(value, self._text)
+            return None
         if isinstance(node, exp.Limit):
             n = literal_int(node.expression)
             if n is not None and literals.no_limit(n):
                 return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
         return None
+
+    def _text(self, node: exp.Expression) -> exp.Expression:
+        new = self.as_text(node)
+        if new is node and not (isinstance(node, exp.Cast) and node.to.is_type("text")):
+            return cast(node, "text")
+        return new
 
     def collate(self, node: exp.Collate) -> exp.Expression | None:
         """SQLite's collations: NOCASE folds ASCII case, RTRIM ignores trailing spaces, BINARY
@@ -187,4 +224,4 @@ class TreeRules:
         return rewrite_tree(tree, self.visit)
 
 
-__all__ = ["TreeRules", "Untranslatable", "cast", "literal_int", "parse", "rewrite_tree", "string", "wrap"]
+__all__ = ["TreeRules", "Untranslatable", "cast", "literal_int", "rewrite_tree", "string", "wrap"]
