@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from sqlite2pg_tui.portcode.context import SqlContext, quote_ident
+from sqlite2pg_tui.core.sql.rules.identifiers import quote_ident
+from sqlite2pg_tui.portcode.context import SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.sql.rewrite import rewrite_sql
 from sqlite2pg_tui.portcode.sql.schema import is_sql_file, schema_from_texts, with_schema

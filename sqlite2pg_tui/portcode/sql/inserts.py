@@ -9,7 +9,8 @@ from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 from sqlite2pg_tui.core.sql.rules import cased, literals
-from sqlite2pg_tui.portcode.context import TableInfo, quote_ident
+from sqlite2pg_tui.core.sql.rules.identifiers import quote_ident
+from sqlite2pg_tui.portcode.context import TableInfo
 from sqlite2pg_tui.portcode.sql.base import RewriterBase, Scope
 from sqlite2pg_tui.portcode.sql.tokens import match_paren, split_args
 

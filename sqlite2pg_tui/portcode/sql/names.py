@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sqlite2pg_tui.core.sql.rules import sql_string
-from sqlite2pg_tui.portcode.context import PG_RESERVED, quote_ident
+from sqlite2pg_tui.core.sql.rules.identifiers import PG_RESERVED, quote_ident
 from sqlite2pg_tui.portcode.sql.base import RewriterBase, Scope
 
 

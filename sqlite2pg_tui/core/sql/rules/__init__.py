@@ -17,7 +17,8 @@ application's own SQL (``portcode.sql``). They all ask these modules:
 * :mod:`.functions`: functions PostgreSQL spells differently or lacks (ifnull, instr, iif,
   total, round, multi-argument max/min, group_concat, json_extract) and the SQLite-only
   ones, with what to use instead.
-* :mod:`.literals`: 0/1 for booleans, blob literals, LIMIT's "no limit".
+* :mod:`.literals`: 0/1 for booleans, blob literals, integers joined with ||, LIMIT's "no limit".
+* :mod:`.identifiers`: the names PostgreSQL reserves or folds, and quoting.
 
 Rules are written as PostgreSQL text around their arguments' text: the AST translators parse
 the result back, the application-code rewriter edits it into the author's SQL in place.
