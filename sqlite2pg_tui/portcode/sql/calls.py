@@ -112,11 +112,12 @@ class Calls(RewriterBase):
             return
         type_text = self.span_text(toks, as_at + 1, j - 1)
         operand = self.buf.render(toks[i + 2].start, toks[as_at - 1].end + 1)
-        rule = functions.cast(Arg(raw=self.span_text(toks, i + 2, as_at - 1), text=operand), type_text)
+        first, last = i + 2, as_at - 1
+        literal = toks[first].text if first == last and toks[first].token_type == TokenType.STRING else None
+        rule = functions.cast(Arg(raw=self.span_text(toks, first, last), text=operand, literal=literal), type_text)
         if rule is None:
             return
-        truncate, new_type, why = rule
-        new_operand = f"TRUNC({operand})" if truncate else operand
+        new_operand, new_type, why = rule
         new_type = cased(new_type, type_text)
         start, end = toks[i].start, toks[j].end + 1
         new = f"{toks[i].text}({new_operand} {toks[as_at].text} {new_type})"

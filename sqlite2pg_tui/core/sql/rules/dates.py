@@ -91,6 +91,8 @@ def _shift(t: TimeValue, sign: str, amount: str, unit: str, pct: Pct) -> TimeVal
 
     if unit not in ("month", "year"):
         return TimeValue(f"{t.expr} {sign} {interval(amount, unit)}", False, t.notes, t.needs_look)
+    t.notes.append("months and years are added as SQLite adds them: 31 January + 1 month is 2 March "
+                   "(PostgreSQL's own + INTERVAL '1 month' would stop at 29 February)")
     whole, _, fraction = amount.partition(".")
     whole = whole or "0"
     expr = t.expr

@@ -128,24 +128,29 @@ CAST_TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", "REAL": "DOUBLE PRECISION", 
 _FRACTIONAL = re.compile(r"julianday|avg\s*\(|/|\d\.\d|total\s*\(|real", re.I)
 
 
-def cast(operand: Arg, type_name: str) -> tuple[bool, str, str] | None:
-    """CAST(operand AS type_name): (truncate the operand first, PostgreSQL's type name, why), or
+def cast(operand: Arg, type_name: str) -> tuple[str, str, str] | None:
+    """CAST(operand AS type_name) → (the operand's new text, PostgreSQL's type name, why), or
     None when the cast means the same in PostgreSQL."""
     t = " ".join(type_name.upper().split())
     if t not in CAST_TYPES:
         return None
     new = CAST_TYPES[t]
     if new != "BIGINT":
-        return False, new, ("SQLite's REAL is 8 bytes; PostgreSQL's REAL is 4 bytes (DOUBLE PRECISION is 8)"
-                            if new == "DOUBLE PRECISION" else "BLOB is BYTEA in PostgreSQL")
+        return operand.text, new, ("SQLite's REAL is 8 bytes; PostgreSQL's REAL is 4 bytes (DOUBLE "
+                                   "PRECISION is 8)" if new == "DOUBLE PRECISION" else "BLOB is BYTEA in PostgreSQL")
     # SQLite truncates towards zero; PostgreSQL rounds: TRUNC where a fraction is likely.
     fractional = bool(_FRACTIONAL.search(operand.raw)) or operand.pg_base in (
         "double precision", "real", "numeric", "decimal", "float8", "float4")
-    return fractional, new, ("SQLite integers are 64-bit (PostgreSQL's INTEGER is 32-bit)"
-                             + ("; SQLite truncates fractions when casting to an integer, PostgreSQL "
-                                "rounds, so TRUNC keeps SQLite's result" if fractional else
-                                "; note that PostgreSQL rounds fractions (SQLite truncates) and rejects "
-                                "text such as '12abc' that SQLite reads as 12"))
+    text = operand.text
+    if fractional:
+        # Text ('3.7') is read as a number first, as SQLite reads it.
+        text = f"TRUNC(CAST({text} AS NUMERIC))" if operand.literal is not None or operand.is_text \
+            else f"TRUNC({text})"
+    return text, new, ("SQLite integers are 64-bit (PostgreSQL's INTEGER is 32-bit)"
+                       + ("; SQLite truncates fractions when casting to an integer, PostgreSQL "
+                          "rounds, so TRUNC keeps SQLite's result" if fractional else
+                          "; note that PostgreSQL rounds fractions (SQLite truncates) and rejects "
+                          "text such as '12abc' that SQLite reads as 12"))
 
 
 def json_path_keys(path: str) -> list[str]:

@@ -160,11 +160,12 @@ class TreeRules:
             given = [node.this, start] + ([length] if length is not None else [])
             return self._written(functions.substr([self.arg(a) for a in given], literal_int(start)))
         if isinstance(node, exp.Cast):
-            rule = functions.cast(self.arg(node.this), node.to.sql(dialect="sqlite"))
+            a = self.arg(node.this)
+            rule = functions.cast(a, node.to.sql(dialect="sqlite"))
             if rule is not None:
-                truncate, new_type, _ = rule
-                if truncate:
-                    node.set("this", exp.Anonymous(this="TRUNC", expressions=[node.this]))
+                operand, new_type, _ = rule
+                if operand != a.text:
+                    node.set("this", written(operand))
                 node.set("to", exp.DataType.build(new_type, dialect="postgres"))
             return None
         if isinstance(node, exp.Collate):
