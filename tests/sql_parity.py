@@ -90,6 +90,8 @@ ROWS: list[Row] = [
     Row("julianday('now') > 2460000", 1),
     Row("unixepoch('now') - unixepoch('now', '-1 day')", 86400),
     Row("date('now', 'start of month') <= date('now')", 1),
+    Row("strftime('%Y') = strftime('%Y', 'now')", 1),
+    Row("datetime(CURRENT_TIMESTAMP, '+1 day') > CURRENT_TIMESTAMP", 1),
     # --- LIKE and GLOB ---------------------------------------------------------------------
     Row("'abc' GLOB 'a*'", 1),
     Row("'Abc' GLOB 'a*'", 0),

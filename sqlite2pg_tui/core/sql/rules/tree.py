@@ -133,7 +133,9 @@ class TreeRules:
             if isinstance(value, exp.TsOrDsToTimestamp):
                 value = value.this  # sqlglot's reading of SQLite's value, not written by anyone
             return self.call("strftime", [fmt if fmt is not None else exp.Null(), value])
-        if isinstance(node, tuple(_CURRENT)) and not isinstance(node.parent, exp.TimeToStr):
+        if isinstance(node, tuple(_CURRENT)):
+            if self._time_value(node):
+                return None  # the date function it is given to reads it as 'now'
             return written(dates.current(_CURRENT[type(node)], self.target))
         if isinstance(node, exp.Glob):
             m = patterns.glob(string(node.expression), False, self.target)
@@ -189,6 +191,15 @@ class TreeRules:
             if n is not None and literals.no_limit(n):
                 return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
         return None
+
+    @staticmethod
+    def _time_value(node: exp.Expression) -> bool:
+        """The node is the time value of a date function (sqlglot's strftime may wrap it)."""
+        parent = node.parent
+        if isinstance(parent, exp.TsOrDsToTimestamp):
+            parent = parent.parent
+        return isinstance(parent, exp.TimeToStr | exp.Date) or \
+            isinstance(parent, exp.Anonymous) and parent.name.lower() in dates.DATE_FUNCTIONS
 
     def _text(self, node: exp.Expression) -> exp.Expression:
         new = self.as_text(node)
