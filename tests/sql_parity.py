@@ -9,6 +9,8 @@ and generated columns for an expression; views for a whole query).
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 
@@ -41,6 +43,7 @@ ROWS: list[Row] = [
     Row("date('2024-02-29', '+1.5 years')", "2025-08-30"),
     Row("date('2024-03-05', 'start of month')", "2024-03-01"),
     Row("date('2024-03-05', 'start of year')", "2024-01-01"),
+    Row("date('2024-03-05 10:11:12', 'start of month')", "2024-03-01"),
     Row("datetime('2024-03-05 10:11:12', 'start of day')", "2024-03-05 00:00:00"),
     Row("date('2024-03-05', 'start of year', '-1 day')", "2023-12-31"),
     Row("date('2024-01-31', '+1 month', 'start of month')", "2024-03-01"),
@@ -201,6 +204,9 @@ ROWS: list[Row] = [
     Row("SELECT sum(x) FROM (SELECT 1 AS x) AS q WHERE x > 1", None),
     Row("SELECT total(x) FROM (SELECT 1 AS x UNION ALL SELECT 2) AS q", 3.0),
     Row("SELECT group_concat(x) FROM (SELECT 'a' AS x) AS q", "a"),
+    Row("SELECT total(x) FROM (SELECT 1 AS x UNION ALL SELECT NULL) AS q", 1.0),
+    Row("SELECT group_concat(s, '-') FROM (SELECT 'a' AS s UNION ALL SELECT NULL) AS q", "a"),
+    Row("SELECT ifnull(sum(x), 0) FROM (SELECT 1 AS x) AS q WHERE x > 1", 0),
     Row("SELECT group_concat(x, '-') FROM (SELECT 7 AS x) AS q", "7"),
     Row("SELECT count(*) FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) AS q", 3),
     Row("SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) AS q ORDER BY x LIMIT 1 OFFSET 1", 2),
@@ -218,3 +224,16 @@ ROWS: list[Row] = [
 # application code keeps them with a note to look at.
 SQLITE_ONLY = ["typeof(1)", "printf('%d', 1)", "quote('a')", "zeroblob(2)", "randomblob(2)",
                "unicode('a')", "char(65)", "hex('a')", "last_insert_rowid()", "changes()"]
+
+
+def sqlite_form(v: Any) -> Any:
+    """A value read from PostgreSQL as SQLite would give it: booleans as 0/1, times as ISO text."""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, datetime):
+        return v.isoformat(" ")
+    if isinstance(v, date | time):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg2.extensions
 import pytest
+from sql_parity import sqlite_form as _pg_value
 
 from sqlite2pg_tui.core.plan.propose import plan
 from sqlite2pg_tui.core.source.inspection import inspect
@@ -268,18 +268,6 @@ def test_unparseable_sql_still_gets_its_placeholders() -> None:
 
 
 # --- the translations against PostgreSQL itself ------------------------------------------
-
-def _pg_value(v: Any) -> Any:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, date | time):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
-
 
 # Each expression: what SQLite answers must be what the translation answers in PostgreSQL.
 SAME_ANSWER = [

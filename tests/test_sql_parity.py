@@ -4,14 +4,12 @@ SQLite's answer is the row's, and so is PostgreSQL's for the SQL each translator
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 import pytest
-from sql_parity import ROWS, SQLITE_ONLY, Row
+from sql_parity import ROWS, SQLITE_ONLY, Row, sqlite_form
 
 from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.sql import query_translate, sql_translate
@@ -63,19 +61,6 @@ def sqlite_answer(sql: str) -> Any:
         lite.close()
 
 
-def _normal(v: Any) -> Any:
-    """A PostgreSQL value as SQLite would give it."""
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, date | time):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
 def _same(got: Any, expected: Any) -> bool:
     if isinstance(expected, float) and isinstance(got, int | float):
         return got == pytest.approx(expected)
@@ -98,7 +83,7 @@ def test_postgresql_gives_the_same_answer(row: Row, translator: str,
         with pg.cursor() as cur:
             cur.execute(f"SET TIME ZONE '{ZONES[translator]}'")
             cur.execute(written)
-            got = _normal(cur.fetchone()[0])
+            got = sqlite_form(cur.fetchone()[0])
     finally:
         pg.rollback()
     assert _same(got, row.expected), (written, got)
