@@ -235,7 +235,16 @@ def test_check_broken_by_old_rows_is_not_valid_and_reported(run: Migrated, pg: C
 def test_untranslatable_checks_listed(run: Migrated) -> None:
     listed = [n for n in run.ok().not_migrated if n.kind == "check"]
     assert any("typeof" in n.sql.lower() for n in listed), listed
-    assert any("glob" in n.sql.lower() for n in listed), listed
+    assert not any("glob" in n.sql.lower() for n in listed), listed
+
+
+def test_glob_check_is_a_case_sensitive_regular_expression(pg: Conn) -> None:
+    assert any("code2 ~ '^[a-z].*$'" in d for d, _ in _checks(pg).values()), _checks(pg)
+    _exec(pg, "INSERT INTO checks_demo (id, qty, status, email, code, code2) "
+              "VALUES (16, 1, 'new', 'a@b', 'abc', 'x1')")
+    for bad in ("'X1'", "'1x'", "''"):  # GLOB '[a-z]*' refuses these in SQLite too
+        _refused(pg, "INSERT INTO checks_demo (id, qty, status, email, code, code2) "
+                     f"VALUES (17, 1, 'new', 'a@b', 'abc', {bad})", psycopg2.errors.CheckViolation)
 
 
 # --- foreign keys -----------------------------------------------------------------------

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg2.extensions
 import pytest
+from sql_parity import sqlite_form as _pg_value
 
 from sqlite2pg_tui.core.plan.propose import plan
 from sqlite2pg_tui.core.source.inspection import inspect
+from sqlite2pg_tui.core.sql.rules.dates import NOW_UTC
 from sqlite2pg_tui.portcode.context import SqlContext
-from sqlite2pg_tui.portcode.sql_functions import NOW_UTC
-from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, rewrite_sql
+from sqlite2pg_tui.portcode.sql import SqlResult, rewrite_sql
 
 SCHEMA = """
 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, "Name" TEXT, active INTEGER,
@@ -269,18 +269,6 @@ def test_unparseable_sql_still_gets_its_placeholders() -> None:
 
 # --- the translations against PostgreSQL itself ------------------------------------------
 
-def _pg_value(v: Any) -> Any:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, date | time):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
-
-
 # Each expression: what SQLite answers must be what the translation answers in PostgreSQL.
 SAME_ANSWER = [
     "strftime('%Y-%m-%d %H:%M:%S', '2024-03-05 06:07:08')",
@@ -385,7 +373,7 @@ def test_columns_without_a_type(ctx: SqlContext) -> None:
 
 
 def test_results_are_checked_with_sqlglots_postgres_parser() -> None:
-    from sqlite2pg_tui.portcode.sql_rewrite import _parses_as_postgres
+    from sqlite2pg_tui.portcode.sql.rewrite import _parses_as_postgres
 
     assert _parses_as_postgres("SELECT a %% 2 FROM t WHERE b = %s AND c = %(c)s", True)
     assert not _parses_as_postgres("SELECT (a FROM", False)

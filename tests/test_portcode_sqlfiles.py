@@ -11,7 +11,7 @@ import pytest
 
 from sqlite2pg_tui.portcode.python_rewrite import port_source
 from sqlite2pg_tui.portcode.scan import scan_paths
-from sqlite2pg_tui.portcode.sql_files import port_sql_source
+from sqlite2pg_tui.portcode.sql.files import port_sql_source
 
 SCHEMA = """\
 -- The blog's schema (run by db.executescript)

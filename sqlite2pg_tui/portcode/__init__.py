@@ -10,7 +10,7 @@ from sqlite2pg_tui.portcode.diff import unified_diff
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
 from sqlite2pg_tui.portcode.python_rewrite import port_source
 from sqlite2pg_tui.portcode.scan import PortCodeError, scan_paths, write_results
-from sqlite2pg_tui.portcode.sql_rewrite import SqlResult, rewrite_sql
+from sqlite2pg_tui.portcode.sql import SqlResult, rewrite_sql
 
 __all__ = ["FileResult", "Finding", "PortCodeError", "SqlContext", "SqlResult", "load_context",
            "port_source", "rewrite_sql", "scan_paths", "unified_diff", "write_results"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from sqlite2pg_tui.portcode import framework_sql as fw
+from sqlite2pg_tui.portcode.sql import framework as fw
 
 if TYPE_CHECKING:
     from sqlite2pg_tui.portcode.context import SqlContext

@@ -7,11 +7,10 @@ from typing import Any
 
 from psycopg2 import sql
 
-from sqlite2pg_tui.core.sql.sql_translate import Untranslatable
+from sqlite2pg_tui.core.sql.rules import DEFAULT, Untranslatable, dates, same
 from sqlite2pg_tui.core.values import converters
 
-# SQLite's CURRENT_* are UTC; written so the column's type gets UTC too.
-_NOW_UTC = "(now() AT TIME ZONE 'utc')"
+# SQLite's CURRENT_* are UTC: the rulebook writes them so the column's type gets UTC too.
 _NOW_FORMS = re.compile(
     r"^\(?\s*(current_timestamp|datetime\s*\(\s*'now'\s*\)|strftime\s*\(\s*'%Y-%m-%d %H:%M:%S'\s*,\s*'now'\s*\))\s*\)?$",
     re.I)
@@ -50,32 +49,31 @@ def translate(default: str | None, pg_type: str, converter: str, options: dict[s
         return None
     base = converters.base_type(pg_type)
     d = default.strip()
+    now = dates.TimeValue(dates.now(DEFAULT), True)
     if _NOW_FORMS.match(d):
         if base == "timestamptz":
             return sql.SQL("now()")
-        if base == "timestamp":
-            return sql.SQL(_NOW_UTC)
-        if base == "date":
-            return sql.SQL(f"{_NOW_UTC}::date")
+        if base in ("timestamp", "date"):
+            return sql.SQL(dates.current(base, DEFAULT))
         if base in ("text", "varchar"):
-            return sql.SQL(f"to_char({_NOW_UTC}, 'YYYY-MM-DD HH24:MI:SS')")
+            return sql.SQL(dates.current("timestamp", DEFAULT, text=True))
         raise Untranslatable(d)
     if _DATE_FORMS.match(d):
         if base in ("date", "timestamp", "timestamptz"):
-            return sql.SQL(f"{_NOW_UTC}::date")
+            return sql.SQL(dates.current("date", DEFAULT))
         if base in ("text", "varchar"):
-            return sql.SQL(f"to_char({_NOW_UTC}, 'YYYY-MM-DD')")
+            return sql.SQL(dates.current("date", DEFAULT, text=True))
         raise Untranslatable(d)
     if _TIME_FORMS.match(d) and base in ("text", "varchar"):
-        return sql.SQL(f"to_char({_NOW_UTC}, 'HH24:MI:SS')")
+        return sql.SQL(dates.current("time", DEFAULT, text=True))
     if _EPOCH_FORMS.match(d):
         if base in ("bigint", "integer", "numeric", "double precision"):
-            return sql.SQL("extract(epoch FROM now())::bigint")
+            return sql.SQL(dates.epoch(now))  # whole seconds, cut as SQLite's %s cuts them
         if base == "timestamptz":
             return sql.SQL("now()")
         raise Untranslatable(d)
     if _ISO_MS_FORM.match(d) and base in ("text", "varchar"):
-        return sql.SQL("to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+        return sql.SQL(dates.strftime("%Y-%m-%dT%H:%M:%fZ", now, same))
     value = _literal(d)
     if value is None:
         return None

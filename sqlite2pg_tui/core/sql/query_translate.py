@@ -9,11 +9,10 @@ mapping and on SQLite's loose typing:
   TRUE``; ``SUM(flag)`` → ``SUM(flag::int)``), epoch/Julian numbers that became timestamps
   (compared and summed as numbers again), ISO texts that became timestamps (``substr(ts, 1,
   4)`` reads the text form ``ts::text``, the same 'YYYY-MM-DD HH:MM:SS' SQLite stored);
-* SQLite semantics PostgreSQL spells differently: ``LIKE`` is ASCII case-insensitive
-  (→ ``ILIKE`` with no escape character), ``GLOB`` (→ an anchored regex), ``LIMIT -1``
-  (no limit), integer division of integers, ``total()``, ``max(a, b)`` with NULL,
-  ``round(x, n)`` on a double, the date functions with their modifiers
-  (``datetime('now', '-1 day')``, ``strftime('%Y', ts)``, ``julianday``, ``unixepoch``);
+* what SQLite means and PostgreSQL spells differently (dates and their modifiers, LIKE,
+  GLOB, LIMIT -1, total(), max(a, b) with NULL, round()): the rulebook, :mod:`.rules`, for
+  the CHECK_QUERY target (SQLite's exact text answers), shared with every other translator;
+* integer division of what SQLite still held as integers;
 * text order: SQLite compares text byte-wise, so ORDER BY / MIN / MAX / ``<`` on text get
   ``COLLATE "C"``.
 
@@ -25,20 +24,21 @@ mapping's ``postgres`` field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.sql.sql_translate import Untranslatable
+from sqlite2pg_tui.core.sql.rules import CHECK_QUERY, Untranslatable, dates
+from sqlite2pg_tui.core.sql.rules.base import TEXT_TYPES
+from sqlite2pg_tui.core.sql.rules.tree import TYPED, TreeRules, literal_int, rewrite_tree, string
+from sqlite2pg_tui.core.sql.rules.tree import cast as _cast
+from sqlite2pg_tui.core.sql.rules.tree import wrap as _wrap
 from sqlite2pg_tui.core.values import converters
-from sqlite2pg_tui.core.values.converters import JULIAN_UNIX_EPOCH
 
 __all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
 
-_TEXT = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext"}
 _TIME = {"timestamp", "timestamptz", "date"}
 _INTEGRAL = {"bigint", "integer", "smallint", "int", "int2", "int4", "int8"}
 
@@ -77,7 +77,7 @@ class _Col:
 
     @property
     def is_text(self) -> bool:
-        return self.base in _TEXT
+        return self.base in TEXT_TYPES
 
     @property
     def is_time(self) -> bool:
@@ -181,75 +181,21 @@ class _Translator:
         return self.cols.get(id(node)) if isinstance(node, exp.Column) else None
 
 
-# --- helpers ----------------------------------------------------------------------------
-
-def _cast(node: exp.Expression, to: str) -> exp.Expression:
-    return exp.Cast(this=node, to=exp.DataType.build(to, dialect="postgres"))
-
-
-def _wrap(node: exp.Expression, build: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
-    """Put ``build(node)`` where ``node`` was, keeping the node itself (no copy), so what is
-    known about its columns (looked up by identity) still holds inside the new expression."""
-    holder = exp.Null()
-    node.replace(holder)
-    new = build(node)
-    holder.replace(new)
-    return new
-
-
-def _raw(text: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read="postgres")
-
-
-def _literal_int(node: exp.Expression) -> int | None:
-    if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", node.this):
-        return int(node.this)
-    if isinstance(node, exp.Neg):
-        inner = _literal_int(node.this)
-        return -inner if inner is not None else None
-    return None
-
-
-def _string(node: exp.Expression | None) -> str | None:
-    return node.this if isinstance(node, exp.Literal) and node.is_string else None
-
-
-_MOD_RE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s+(year|month|day|hour|minute|second)s?\s*$", re.I)
-_STRFTIME = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS",
-             "%j": "DDD", "%f": "SS.MS", "%%": "%"}
-
-
 # --- the pass ---------------------------------------------------------------------------
 
 class _Rewriter:
     def __init__(self, tr: _Translator) -> None:
         self.tr = tr
+        self.rules = TreeRules(CHECK_QUERY, self.column_info, self.as_text)
 
-    def run(self, tree: exp.Expression) -> exp.Expression:
-        # Children before parents (a reversed pre-order): each rule sees rewritten arguments.
-        for node in reversed(list(tree.walk())):
-            if node is tree and not isinstance(node, exp.Query):
-                continue
-            new = self.visit(node)
-            if new is not None and new is not node:
-                node.replace(new)
-                if node is tree:
-                    tree = new
-        return tree
+    def column_info(self, node: exp.Expression) -> tuple[str, str | None] | None:
+        c = self.tr.col(node)
+        return (c.cm.pg_type, c.number_stored) if c is not None else None
 
     def visit(self, node: exp.Expression) -> exp.Expression | None:
         tr = self.tr
-        if isinstance(node, exp.Anonymous):
-            return self.function(node)
-        if isinstance(node, exp.Typeof | exp.Hex | exp.Chr | exp.Unicode | exp.Format | exp.JSONType):
-            raise Untranslatable(f"{node.sql_name().lower()}() has no PostgreSQL equivalent here")
-        if isinstance(node, exp.Date) and not isinstance(node, exp.Anonymous):
-            return self.time_function("date", None, [node.this, *node.expressions])
-        if isinstance(node, exp.TimeToStr):
-            fmt = _string(node.args.get("format"))
-            if fmt is None:
-                raise Untranslatable("strftime() with a format that is not a literal")
-            return self.time_function("strftime", fmt, [node.this])
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "total":
+            return self.total(node)
         if isinstance(node, exp.EQ | exp.NEQ | exp.NullSafeEQ | exp.NullSafeNEQ):
             self.booleans_compared(node)
             return self.time_compared(node)
@@ -268,7 +214,7 @@ class _Rewriter:
             c = tr.col(node.this)
             if c is not None and c.is_bool:
                 for e in node.expressions:
-                    b = _literal_int(e)
+                    b = literal_int(e)
                     if b in (0, 1):
                         e.replace(exp.Boolean(this=b == 1))
             self.number_stored(node.this)
@@ -288,7 +234,7 @@ class _Rewriter:
             args = [node.this, *node.expressions]
             if any((c := tr.col(a)) is not None and c.is_bool for a in args):
                 for a in args:
-                    b = _literal_int(a)
+                    b = literal_int(a)
                     if b in (0, 1):
                         a.replace(exp.Boolean(this=b == 1))
             return None
@@ -297,70 +243,20 @@ class _Rewriter:
                 node.set(side, self.as_text(node.args[side]))
             node.set("safe", None)
             return None
-        if isinstance(node, exp.Like | exp.ILike):
-            return self.like(node)
-        if isinstance(node, exp.Escape):
-            return None
-        if isinstance(node, exp.Glob):
-            return self.glob(node)
         if isinstance(node, exp.Length | exp.Upper | exp.Lower | exp.StrPosition | exp.Substring
                       | exp.Trim):
             return self.string_function(node)
-        if isinstance(node, exp.GroupConcat):
-            arg = node.this
-            target = arg.expressions[0] if isinstance(arg, exp.Distinct) and arg.expressions else arg
-            _wrap(target, self.as_text)
-            return None
-        if isinstance(node, exp.Round):
-            node.set("this", _cast(node.this, "numeric"))  # halves away from zero, as SQLite
-            return None
         if isinstance(node, exp.Cast):
-            to = node.to.this
-            if to in (exp.DataType.Type.INT, exp.DataType.Type.BIGINT):
-                node.set("to", exp.DataType.build("bigint"))
             c = tr.col(node.this)
             if c is not None and c.is_bool:
                 node.set("this", _cast(node.this, "int"))
-            return None
-        if isinstance(node, exp.Greatest | exp.Least):
-            # SQLite's multi-argument max()/min() is NULL when any argument is NULL.
-            args = [node.this, *node.expressions]
-            nulls = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args])
-            _wrap(node, lambda n: exp.Case(ifs=[exp.If(this=nulls, true=exp.Null())], default=n))
-            return None
-        if isinstance(node, exp.Collate):
-            coll = node.expression.name.upper() if node.expression else ""
-            inner = node.this
-            if coll == "NOCASE":
-                return exp.Collate(this=exp.Lower(this=inner), expression=exp.to_identifier("C", quoted=True))
-            if coll == "RTRIM":
-                return exp.Collate(this=exp.Trim(this=inner, position="TRAILING"),
-                                   expression=exp.to_identifier("C", quoted=True))
-            if coll == "BINARY":
-                return exp.Collate(this=inner, expression=exp.to_identifier("C", quoted=True))
-            return None
+            return self.rules.visit(node)
         if isinstance(node, exp.Ordered):
             c = tr.col(node.this)
             if c is not None and c.is_text:
                 node.set("this", exp.Collate(this=node.this, expression=exp.to_identifier("C", quoted=True)))
             return None
-        if isinstance(node, exp.Limit):
-            n = _literal_int(node.expression)
-            if n is not None and n < 0:
-                return exp.Limit(expression=exp.Null())  # LIMIT NULL: PostgreSQL's "no limit"
-            return None
-        if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
-            c = tr.col(node.this)
-            if c is not None and c.base == "jsonb":
-                path = node.expression
-                keys = [k.name if isinstance(k, exp.JSONPathKey) else str(k.this)
-                        for k in (path.expressions if isinstance(path, exp.JSONPath) else [])
-                        if isinstance(k, exp.JSONPathKey | exp.JSONPathSubscript)]
-                fn = "jsonb_extract_path_text" if isinstance(node, exp.JSONExtractScalar) \
-                    else "jsonb_extract_path"
-                return exp.Anonymous(this=fn, expressions=[node.this, *[exp.Literal.string(k) for k in keys]])
-            return None
-        return None
+        return self.rules.visit(node)
 
     # --- rules ---
 
@@ -368,7 +264,7 @@ class _Rewriter:
         for col, lit in ((node.this, node.expression), (node.expression, node.this)):
             c = self.tr.col(col)
             if c is not None and c.is_bool:
-                b = _literal_int(lit)
+                b = literal_int(lit)
                 if b in (0, 1):
                     lit.replace(exp.Boolean(this=b == 1))
                 elif (other := self.tr.col(lit)) is None or not other.is_bool:
@@ -397,7 +293,7 @@ class _Rewriter:
             if c.number_stored == "julian":
                 return exp.Paren(this=exp.Add(
                     this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                    expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
+                    expression=exp.Literal.number(dates.JULIAN_EPOCH)))
             div = converters.EPOCH_DIVISOR.get(str(c.cm.options.get("unit", "s")), 1)
             return exp.Paren(this=exp.Mul(this=epoch, expression=exp.Literal.number(div))) \
                 if div != 1 else epoch
@@ -415,9 +311,8 @@ class _Rewriter:
         for mine, other in (("this", "expression"), ("expression", "this")):
             arg = node.args.get(mine)
             c = self.tr.col(node.args.get(other))
-            if isinstance(arg, exp.Anonymous) and arg.meta.get("s2p_time") is not None \
-                    and c is not None and c.is_time:
-                node.set(mine, arg.meta["s2p_time"])
+            if arg is not None and arg.meta.get(TYPED) is not None and c is not None and c.is_time:
+                node.set(mine, arg.meta[TYPED])
         return None
 
     def min_max(self, node: exp.Expression) -> exp.Expression | None:
@@ -440,7 +335,7 @@ class _Rewriter:
             return None
         lc = self.tr.col(left)
         if lc is not None and lc.cm.converter in ("numeric", "numeric_loose") and \
-                _literal_int(inner_right) is not None:
+                literal_int(inner_right) is not None:
             # NUMERIC affinity stores whole values as integers, which SQLite divides as such.
             whole = exp.EQ(this=left.copy(), expression=exp.Anonymous(this="TRUNC", expressions=[left.copy()]))
             truncated = exp.Anonymous(this="TRUNC", expressions=[node.copy()])
@@ -453,13 +348,13 @@ class _Rewriter:
         return None
 
     def sqlite_integer(self, node: exp.Expression) -> bool:
-        if _literal_int(node) is not None:
+        if literal_int(node) is not None:
             return True
         c = self.tr.col(node)
         return c is not None and c.cm.converter == "integer"
 
     def pg_integer(self, node: exp.Expression) -> bool:
-        if _literal_int(node) is not None:
+        if literal_int(node) is not None:
             return True
         c = self.tr.col(node)
         return c is not None and c.base in _INTEGRAL
@@ -477,9 +372,9 @@ class _Rewriter:
             return node
         if isinstance(node, exp.Literal) and not node.is_string:
             return _cast(node, "text")
-        if isinstance(node, exp.Anonymous) and node.meta.get("s2p_time") is not None:
+        if node.meta.get(TYPED) is not None:
             return node
-        if isinstance(node, exp.Binary | exp.Func) and not isinstance(
+        if isinstance(node, exp.Binary | exp.Func | exp.Var) and not isinstance(
                 node, exp.DPipe | exp.Concat | exp.Substring | exp.Upper | exp.Lower | exp.Trim
                 | exp.Coalesce | exp.GroupConcat | exp.Case):
             return _cast(node, "text")
@@ -493,192 +388,19 @@ class _Rewriter:
         text = self.as_text(arg)
         if text is not arg:
             node.set("this", text)
-        if isinstance(node, exp.Substring):
-            start = _literal_int(node.args.get("start")) if node.args.get("start") is not None else None
-            if start is not None and start < 0:
-                if node.args.get("length") is not None:
-                    raise Untranslatable("substr() with a negative start and a length")
-                return exp.Anonymous(this="RIGHT", expressions=[node.this, exp.Literal.number(-start)])
-            if start == 0:
-                raise Untranslatable("substr() from position 0 (SQLite counts it specially)")
-        return None
+        return self.rules.visit(node) if isinstance(node, exp.Substring) else None
 
-    def like(self, node: exp.Expression) -> exp.Expression:
-        text = self.as_text(node.this)
-        esc = node.parent if isinstance(node.parent, exp.Escape) else None
-        new = exp.ILike(this=text, expression=node.expression)
-        if node.args.get("negate"):
-            new = exp.Not(this=new)  # type: ignore[assignment]
-        if esc is None:
-            # SQLite's LIKE has no escape character unless one is given; PostgreSQL's is '\'.
-            return exp.Escape(this=new, expression=exp.Literal.string(""))
-        return new
-
-    def glob(self, node: exp.Glob) -> exp.Expression:
-        pattern = _string(node.expression)
-        if pattern is None:
-            raise Untranslatable("GLOB with a pattern that is not a literal")
-        return exp.RegexpLike(this=self.as_text(node.this), expression=exp.Literal.string(_glob_regex(pattern)))
-
-    # --- SQLite's date functions ---
-
-    def function(self, node: exp.Anonymous) -> exp.Expression | None:
-        name = node.name.lower()
-        args = list(node.expressions)
-        if name in ("datetime", "date", "time", "julianday", "unixepoch", "strftime"):
-            fmt = None
-            if name == "strftime":
-                if not args:
-                    raise Untranslatable("strftime() without a format")
-                fmt = _string(args[0])
-                if fmt is None:
-                    raise Untranslatable("strftime() with a format that is not a literal")
-                args = args[1:]
-            return self.time_function(name, fmt, args)
-        if name == "total":
-            if len(args) != 1:
-                raise Untranslatable("total() takes one argument")
-            arg = args[0]
-            c = self.tr.col(arg)
-            if c is not None and c.is_bool:
-                arg = _cast(arg, "int")
-            else:
-                self.number_stored(arg)
-                arg = node.expressions[0]
-            return _cast(exp.Coalesce(this=exp.Sum(this=arg), expressions=[exp.Literal.number(0)]),
-                         "double precision")
-        if name in ("typeof", "printf", "format", "quote", "zeroblob", "randomblob", "likelihood",
-                    "sqlite_version", "changes", "last_insert_rowid", "soundex", "unicode", "char",
-                    "hex", "unhex"):
-            raise Untranslatable(f"{name}() has no PostgreSQL equivalent here")
-        return None
-
-    def time_function(self, name: str, fmt: str | None, args: list[exp.Expression]) -> exp.Expression:
-        ts = self.timestamp_of(args[0] if args else exp.Literal.string("now"), args[1:])
-        return self.format_time(name, ts, fmt)
-
-    def timestamp_of(self, base: exp.Expression, mods: list[exp.Expression]) -> exp.Expression:
-        """A PostgreSQL timestamp (UTC, no zone) for a SQLite time value and its modifiers."""
-        text = _string(base)
-        c = self.tr.col(base)
-        rest = list(mods)
-        if text is not None and text.lower() == "now":
-            ts: exp.Expression = _raw("LOCALTIMESTAMP")  # the session runs in UTC, as SQLite's 'now'
-        elif c is not None and c.base == "timestamptz":
-            ts = _cast(base, "timestamp")
-            if c.number_stored and rest and (_string(rest[0]) or "").lower() == "unixepoch":
-                rest = rest[1:]
-        elif c is not None and c.base in ("timestamp", "date"):
-            ts = _cast(base, "timestamp")
-            if c.number_stored == "julian" and rest and (_string(rest[0]) or "").lower() == "julianday":
-                rest = rest[1:]
-        elif rest and (_string(rest[0]) or "").lower() == "unixepoch":
-            ts = exp.Anonymous(this="TO_TIMESTAMP", expressions=[_cast(base, "double precision")])
-            ts = exp.AtTimeZone(this=ts, zone=exp.Literal.string("UTC"))
-            rest = rest[1:]
-        elif _literal_int(base) is not None or (isinstance(base, exp.Literal) and not base.is_string):
-            # A bare number is a Julian day number to SQLite.
-            ts = exp.AtTimeZone(this=exp.Anonymous(this="TO_TIMESTAMP", expressions=[
-                exp.Mul(this=exp.Paren(this=exp.Sub(this=_cast(base, "double precision"),
-                                                     expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH)))),
-                        expression=exp.Literal.number(86400))]), zone=exp.Literal.string("UTC"))
+    def total(self, node: exp.Anonymous) -> exp.Expression | None:
+        """total(): SUM over booleans as integers and epoch/Julian columns as numbers."""
+        if len(node.expressions) != 1:
+            raise Untranslatable("total() takes one argument")
+        arg = node.expressions[0]
+        c = self.tr.col(arg)
+        if c is not None and c.is_bool:
+            _wrap(arg, lambda n: _cast(n, "int"))
         else:
-            ts = _cast(base, "timestamp")
-        for m in rest:
-            mod = _string(m)
-            if mod is None:
-                raise Untranslatable("a date modifier that is not a literal")
-            low = " ".join(mod.lower().split())
-            hit = _MOD_RE.match(low)
-            if hit and hit.group(2) in ("month", "year"):
-                # SQLite moves the month and lets a day past its end roll over (31 January
-                # + 1 month = 2 or 3 March); PostgreSQL clamps to the month's last day. So:
-                # the first of the month, moved, plus the offset into the month.
-                first = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("month"), ts])
-                moved = exp.Add(this=first, expression=exp.Interval(
-                    this=exp.Literal.string(f"{hit.group(1)} {hit.group(2)}")))
-                offset = exp.Paren(this=exp.Sub(this=ts.copy(), expression=first.copy()))
-                ts = exp.Add(this=moved, expression=offset)
-            elif hit:
-                ts = exp.Add(this=ts, expression=exp.Interval(
-                    this=exp.Literal.string(f"{hit.group(1)} {hit.group(2)}")))
-            elif low in ("start of day", "start of month", "start of year"):
-                ts = exp.Anonymous(this="DATE_TRUNC", expressions=[
-                    exp.Literal.string(low.split()[-1]), ts])
-            elif low == "utc":
-                continue  # already UTC
-            else:
-                raise Untranslatable(f"date modifier {mod!r}")
-        return ts
-
-    def format_time(self, name: str, ts: exp.Expression, fmt: str | None) -> exp.Expression:
-        def to_char(pattern: str) -> exp.Expression:
-            return exp.Anonymous(this="TO_CHAR", expressions=[ts.copy(), exp.Literal.string(pattern)])
-
-        seconds = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("second"), ts.copy()])
-        if name == "datetime":
-            out = to_char("YYYY-MM-DD HH24:MI:SS")
-            out.meta["s2p_time"] = seconds
-            return out
-        if name == "date":
-            out = to_char("YYYY-MM-DD")
-            out.meta["s2p_time"] = _cast(ts.copy(), "date")
-            return out
-        if name == "time":
-            return to_char("HH24:MI:SS")
-        epoch = exp.Extract(this=exp.var("EPOCH"), expression=ts.copy())
-        if name == "julianday":
-            return exp.Paren(this=exp.Add(this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                                          expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
-        if name == "unixepoch":
-            return _cast(exp.Floor(this=epoch), "bigint")
-        assert fmt is not None
-        if fmt == "%s":
-            return _cast(_cast(exp.Floor(this=epoch), "bigint"), "text")
-        if fmt == "%w":
-            return _cast(_cast(exp.Extract(this=exp.var("DOW"), expression=ts.copy()), "int"), "text")
-        pattern, i = [], 0
-        while i < len(fmt):
-            two = fmt[i:i + 2]
-            if two in _STRFTIME:
-                pattern.append(_STRFTIME[two])
-                i += 2
-            elif fmt[i] == "%":
-                raise Untranslatable(f"strftime format {two!r}")
-            else:
-                j = i
-                while j < len(fmt) and fmt[j] != "%":
-                    j += 1
-                literal = fmt[i:j]
-                # Separators pass through; letters would be read as to_char fields: quote them.
-                pattern.append(literal if re.fullmatch(r"[-:/ .,T]*", literal) and "T" not in literal
-                               else '"' + literal.replace('"', '\\"') + '"')
-                i = j
-        return to_char("".join(pattern))
-
-
-def _glob_regex(pattern: str) -> str:
-    out, i = ["^"], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            j = pattern.find("]", i + 2)
-            if j < 0:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:j]
-                if body.startswith("^"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = j
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return "".join(out) + "$"
+            self.number_stored(arg)
+        return self.rules.call("total", list(node.expressions))
 
 
 def _hints(tree: exp.Expression, tr: _Translator) -> list[OutputHint]:
@@ -706,7 +428,7 @@ def _hints(tree: exp.Expression, tr: _Translator) -> list[OutputHint]:
             hints.append(OutputHint(column=c.cm))
         elif isinstance(inner, exp.GroupConcat):
             sep = inner.args.get("separator")
-            hints.append(OutputHint(separator=_string(sep) if sep is not None else ","))
+            hints.append(OutputHint(separator=string(sep) if sep is not None else ","))
         else:
             hints.append(OutputHint())
     return hints
@@ -721,7 +443,7 @@ def translate(sqlite_sql: str, mapping: Mapping) -> Translation:
     ordered = tree.args.get("order") is not None
     tr.inline_aliases(tree)
     tr.rename_columns(tree)  # in place: the rules below still find columns by identity
-    tree = _Rewriter(tr).run(tree)
+    tree = rewrite_tree(tree, _Rewriter(tr).visit)
     try:
         text = tree.sql(dialect="postgres")
     except Exception as e:  # sqlglot's generator refuses some nodes for PostgreSQL

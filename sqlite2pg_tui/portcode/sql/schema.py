@@ -18,7 +18,7 @@ from sqlite2pg_tui.core.errors import MigrationError
 from sqlite2pg_tui.core.source.reader import read_schema
 from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
-from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word
+from sqlite2pg_tui.portcode.sql.tokens import split_statements, tokenize, word
 
 SQL_SUFFIXES = (".sql",)
 # A .sql file bigger than this is a data dump, not the application's schema or seed: it is
@@ -32,12 +32,12 @@ def is_sql_file(name: str) -> bool:
 
 def _definitions(text: str) -> list[str]:
     try:
-        statements = _split(_tokenize(text))
+        statements = split_statements(tokenize(text))
     except Exception:  # sqlglot's tokenizer errors: a file that is not SQL defines nothing
         return []
     out = []
     for toks in statements:
-        words = [_word(t) for t in toks[:4]]
+        words = [word(t) for t in toks[:4]]
         if words and words[0] == "CREATE" and ("TABLE" in words[1:3] or "INDEX" in words[1:3]) \
                 and "VIRTUAL" not in words:
             out.append(text[toks[0].start:toks[-1].end + 1])

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
-from sqlite2pg_tui.portcode.context import SqlContext, quote_ident
+from sqlite2pg_tui.core.sql.rules.identifiers import quote_ident
+from sqlite2pg_tui.portcode.context import SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
-from sqlite2pg_tui.portcode.sql_rewrite import _split, _tokenize, _word, rewrite_sql
-from sqlite2pg_tui.portcode.sql_schema import is_sql_file, schema_from_texts, with_schema
+from sqlite2pg_tui.portcode.sql.rewrite import rewrite_sql
+from sqlite2pg_tui.portcode.sql.schema import is_sql_file, schema_from_texts, with_schema
+from sqlite2pg_tui.portcode.sql.tokens import split_statements, tokenize, word
 from sqlite2pg_tui.portcode.textedit import Edit, LineIndex
 
 __all__ = ["is_sql_file", "port_sql_source"]
@@ -27,11 +29,11 @@ def _explicit_ids(source: str, ctx: SqlContext) -> dict[tuple[str, str], int]:
     """
     out: dict[tuple[str, str], int] = {}
     try:
-        statements = _split(_tokenize(source))
+        statements = split_statements(tokenize(source))
     except Exception:  # sqlglot's tokenizer errors: the rewriter reports those
         return out
     for toks in statements:
-        words = [_word(t) for t in toks]
+        words = [word(t) for t in toks]
         if not words or words[0] not in ("INSERT", "REPLACE") or "INTO" not in words:
             continue
         at = words.index("INTO") + 1
