@@ -786,9 +786,7 @@ on to Next steps (port the code, the production kit).
                 self.app.push_screen(TextModal("Not migrated", items[i]))
 
     def action_next_steps(self) -> None:
-        from sqlite2pg_tui.tui.screens.next_steps import NextStepsScreen
-
-        self.app.push_screen(NextStepsScreen())
+        self.advance()
 
     def action_save_report(self) -> None:
         stem = Path(self.state.source).stem or "report"

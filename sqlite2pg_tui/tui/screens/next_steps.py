@@ -18,7 +18,6 @@ from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import CodeScanned, KitBuilt
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
-from sqlite2pg_tui.tui.widgets.breadcrumb import STAGES
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.field import Field
 
@@ -45,16 +44,6 @@ def scan_summary(results: list[Any]) -> Text:
         text.append(f"; {unreadable} unreadable", style="red")
     if changed:
         text.append(" · d saves the diff")
-    return text
-
-
-def _crumb() -> Text:
-    text = Text(" sqlite2pg-tui ", style="bold")
-    text.append("│ ", style="dim")
-    for stage in STAGES:
-        text.append(stage)
-        text.append(" › ", style="dim")
-    text.append("[Next steps]", style="bold reverse")
     return text
 
 
@@ -123,7 +112,6 @@ is shown here once and is never written to a file.
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#breadcrumb", Static).update(_crumb())
         t = self.query_one("#ns-findings", DataTable)
         # Fixed widths: a snapshot must not depend on when auto-sizing runs.
         for label, key, width in (("Where", "where", 17), ("Kind", "kind", 14),

@@ -582,8 +582,6 @@ the report lists it as skipped by choice), `i` again builds it.
         self.app.push_screen(TextModal(f"{self.table_name}.{cm.source}", self.column_detail()))
 
     def action_next(self) -> None:
-        from sqlite2pg_tui.tui.screens.run import RunScreen
-
         st = self.state
         assert st.mapping is not None
         st.sync_mapping()
@@ -595,5 +593,5 @@ the report lists it as skipped by choice), `i` again builds it.
         if not st.mapping.included:
             self.notify("Every table is excluded: include one with space", severity="warning", markup=False)
             return
-        self.app.push_screen(RunScreen())
+        self.advance()
 

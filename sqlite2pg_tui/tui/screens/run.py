@@ -318,10 +318,8 @@ reject directory shown in the summary.
         self.tick()
 
     def action_next(self) -> None:
-        from sqlite2pg_tui.tui.screens.compare import CompareScreen
-
         if self.state.report is not None:
-            self.app.push_screen(CompareScreen())
+            self.advance()
 
     # --- the worker: never touches a widget ----------------------------------------------
 
