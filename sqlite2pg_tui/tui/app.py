@@ -23,6 +23,7 @@ from sqlite2pg_tui.core.errors import EXIT_OK
 from sqlite2pg_tui.core.plan.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
 from sqlite2pg_tui.tui.messages import Advance, GoBack
+from sqlite2pg_tui.tui.saving import save_or_say
 from sqlite2pg_tui.tui.screens.compare import CompareScreen
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
 from sqlite2pg_tui.tui.screens.modals import (
@@ -194,10 +195,9 @@ class WizardApp(App[int]):
             if not path or st.mapping is None:
                 return
             st.sync_mapping()
-            try:
-                saved = st.mapping.save(path)
-            except OSError as e:
-                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error", markup=False)
+            mapping = st.mapping
+            saved = save_or_say(self, path, lambda: mapping.save(path))
+            if saved is None:
                 return
             st.mapping_path = str(saved)
             st.mark_saved()

@@ -7,7 +7,7 @@ import re
 
 from sqlite2pg_tui.portcode import framework_sql as fw
 from sqlite2pg_tui.portcode.python.base import PorterBase
-from sqlite2pg_tui.portcode.python.model import EXEC_METHODS, Scope, dotted_name, last_name
+from sqlite2pg_tui.portcode.python.model import EXEC_METHODS, Scope, last_name
 
 _CONN_NAME = re.compile(r"^(conn|con|cnx|cx|connection|db|database|dbconn|sqlite_?db|.+_conn|.+_connection"
                         r"|.+_db|conn_.+|db_.+)$", re.I)
@@ -133,7 +133,7 @@ class Analysis(PorterBase):
         if isinstance(target, ast.Name):
             (sc.conns if kind == "conn" else sc.cursors).add(target.id)
         else:
-            dotted = dotted_name(target)
+            dotted = fw.dotted(target)
             if dotted:
                 (self.dotted_conns if kind == "conn" else self.dotted_cursors).add(dotted)
 
@@ -179,7 +179,7 @@ class Analysis(PorterBase):
                     return "cursor"
                 if recv.id in scope.conns:
                     return "conn"
-        dotted = dotted_name(recv)
+        dotted = fw.dotted(recv)
         if dotted in self.dotted_cursors:
             return "cursor"
         if dotted in self.dotted_conns:

@@ -7,7 +7,7 @@ import ast
 
 from sqlite2pg_tui.portcode import framework_sql as fw
 from sqlite2pg_tui.portcode.python.analysis import Analysis
-from sqlite2pg_tui.portcode.python.model import EXEC_METHODS, Exec, Literal, Scope, dotted_name
+from sqlite2pg_tui.portcode.python.model import EXEC_METHODS, Exec, Literal, Scope
 from sqlite2pg_tui.portcode.sql_rewrite import looks_like_sql, rewrite_sql
 
 
@@ -197,7 +197,7 @@ class Executes(Analysis):
         Walking back from the read: calls in branches (if/else, try) may or may not have
         run, so each INSERT among them counts; the first call that surely ran ends the walk.
         """
-        recv_text = dotted_name(node.value)
+        recv_text = fw.dotted(node.value)
         if recv_text is None:
             return []
         start = self.span(node)[0]
@@ -206,9 +206,9 @@ class Executes(Analysis):
         for ex in self.execs:
             if ex.scope is not sc or self.span(ex.call)[1] > start:
                 continue
-            if dotted_name(ex.recv) == recv_text or (
+            if fw.dotted(ex.recv) == recv_text or (
                     isinstance(ex.stmt, ast.Assign) and ex.stmt.value is ex.call
-                    and any(dotted_name(t) == recv_text for t in ex.stmt.targets)):
+                    and any(fw.dotted(t) == recv_text for t in ex.stmt.targets)):
                 candidates.append(ex)
         candidates.sort(key=lambda ex: self.span(ex.call)[1], reverse=True)
         out: list[Exec] = []

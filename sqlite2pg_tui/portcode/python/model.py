@@ -51,15 +51,6 @@ class Literal:
     uses: list[Exec] = field(default_factory=list)
 
 
-def dotted_name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def last_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return node.id

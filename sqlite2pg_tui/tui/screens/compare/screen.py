@@ -18,6 +18,7 @@ from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.core.verify.results import QueryComparison
 from sqlite2pg_tui.tui.backend import RejectLine, explain
 from sqlite2pg_tui.tui.messages import SampleLoaded
+from sqlite2pg_tui.tui.saving import save_or_say
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.compare.checks import ChecksPanel, check_detail
 from sqlite2pg_tui.tui.screens.compare.other import NotMigratedTable, other_rows
@@ -311,10 +312,8 @@ on to Next steps (port the code, the production kit).
         def chosen(path: str | None) -> None:
             if not path:
                 return
-            try:
-                saved = self.report.save(path)
-            except OSError as e:
-                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error", markup=False)
+            saved = save_or_say(self, path, lambda: self.report.save(path))
+            if saved is None:
                 return
             self.report_path = str(saved)
             self.notify(f"report saved to {saved}", title="Report saved", markup=False)
