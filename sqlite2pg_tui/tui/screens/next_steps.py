@@ -19,7 +19,7 @@ from sqlite2pg_tui.tui.messages import CodeScanned, KitBuilt
 from sqlite2pg_tui.tui.saving import save_or_say
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
-from sqlite2pg_tui.tui.widgets.cells import cut, plain
+from sqlite2pg_tui.tui.widgets.cells import cut_line, plain
 from sqlite2pg_tui.tui.widgets.field import Field
 
 SECTIONS = (("code", "Port the code"), ("kit", "Production kit"))
@@ -191,15 +191,16 @@ is shown here once and is never written to a file.
         self.scanned_folder = msg.folder
         for r in msg.results:
             if r.error:
-                t.add_row(*plain(cut(self._shown_path(r.path), 17), Text("error", style="red"),
-                                 cut(r.error, self.change_width())))
+                t.add_row(*plain(cut_line(self._shown_path(r.path), 17),
+                                 Text("error", style="red"), cut_line(r.error, self.change_width())))
                 self._findings.append(r)
                 continue
             for f in r.findings:
-                where = f"{cut(self._shown_path(f.path), 12)}:{f.line}"
+                where = f"{cut_line(self._shown_path(f.path), 12)}:{f.line}"
                 half = (self.change_width() - 3) // 2
-                change = f"{cut(f.original, half)} → {cut(f.replacement, half) or '(removed)'}"
-                kind = Text(cut(f.kind, 14), style="yellow bold" if f.needs_look else "")
+                change = (f"{cut_line(f.original, half)} → "
+                          f"{cut_line(f.replacement, half) or '(removed)'}")
+                kind = Text(cut_line(f.kind, 14), style="yellow bold" if f.needs_look else "")
                 t.add_row(*plain(where, kind, change))
                 self._findings.append(f)
         status.update(scan_summary(msg.results))
@@ -307,7 +308,7 @@ is shown here once and is never written to a file.
             return
         self.kit = kit = msg.result
         for i, f in enumerate(kit.files):
-            files.add_row(*plain(cut(str(f.path), 22), cut(f.title, 50)), key=str(i))
+            files.add_row(*plain(cut_line(str(f.path), 22), cut_line(f.title, 50)), key=str(i))
         text = Text.assemble((f"{len(kit.files)} file(s) for role {kit.role}", "bold"),
                              "; w writes them")
         if kit.password_generated and kit.password:

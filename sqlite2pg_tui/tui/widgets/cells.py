@@ -13,3 +13,8 @@ def plain(*cells: str | Text) -> list[Text]:
 def cut(s: str, n: int) -> str:
     """``s`` shortened to ``n`` characters, an ellipsis marking the cut."""
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def cut_line(s: str, n: int) -> str:
+    """``s`` on one line (each run of whitespace one space), then cut to ``n`` characters."""
+    return cut(" ".join(s.split()), n)
