@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -31,12 +30,11 @@ import psycopg2
 from psycopg2 import sql
 from textual.clock import MockClock
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from tui_snapshot_app import FakeClock, drifted_mapping, screen_text  # noqa: E402
+from tui_snapshot_app import FakeClock, WizardDriver, screen_text, until  # noqa: E402
 
 from sqlite2pg_tui.core.events import Event, OnEvent, TableFinished  # noqa: E402
 from sqlite2pg_tui.core.pipeline import RunOptions  # noqa: E402
@@ -142,179 +140,54 @@ def with_db(dsn: str, dbname: str) -> str:
     return psycopg2.extensions.make_dsn(**params)
 
 
-# --- getting to each screen -----------------------------------------------------------
+# --- getting to each screen: tests/tui_snapshot_app's driver, with a real run ----------
 
-async def settle(pilot: Pilot[Any]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+class RealRunDriver(WizardDriver):
+    """The snapshot tests' keys, with a real run (held part way for its picture), a query
+    PostgreSQL answers for real, and the copy of tests/sample_app beside shop.db."""
+
+    query = QUERY
+    check_name = None
+    code_folder = "app"  # type: ignore[assignment]
+
+    async def settle(self, pilot: Pilot[Any]) -> None:
+        for _ in range(3):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+    async def drift(self, pilot: Pilot[Any]) -> None:
+        await super().drift(pilot)
+        # Connect, under the question, has changed since the question came up: draw it again.
+        pilot.app.screen_stack[-2].refresh(layout=True)
+        await pilot.pause(0.2)
+
+    async def run_progress(self, pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, WizardApp)
+        held = HeldRun()
+        app.backend = held
+        await self.run(pilot)
+        await pilot.press("enter")
+        await until(pilot, held.held.is_set)
+        clock = app.clock
+        assert isinstance(clock, FakeClock)
+        clock.now += 2.0  # two seconds into the copy, on the wizard's own clock
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        screen.tick()
         await pilot.pause()
 
-
-async def until(pilot: Pilot[Any], cond: Callable[[], bool], tries: int = 400) -> None:
-    for _ in range(tries):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    raise RuntimeError("the wizard never got there")
-
-
-async def to_connect(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    async def run_done(self, pilot: Pilot[Any]) -> None:
+        await self.run(pilot)
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        await until(pilot, lambda: screen.status in ("done", "failed"))
+        await self.settle(pilot)
 
 
-async def to_drift(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-    app = pilot.app
-    assert isinstance(app, WizardApp)
-    app.state.pending_mapping = drifted_mapping()
-    app.state.mapping_path = "shop.toml"
-    await pilot.press("ctrl+t")
-    await until(pilot, lambda: app.state.target is not None or bool(app.state.target_error))
-    await settle(pilot)
-    # Connect, under the question, has changed since the question came up: draw it again.
-    app.screen_stack[-2].refresh(layout=True)
-    await pilot.pause(0.2)
-
-
-async def to_review(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def to_review_dirty(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("down", "tab", "down", "down")
-    await settle(pilot)
-
-
-async def to_converter(pilot: Pilot[Any]) -> None:
-    await to_review_dirty(pilot)
-    await pilot.press("c")
-    await settle(pilot)
-
-
-async def to_type(pilot: Pilot[Any]) -> None:
-    await to_review_dirty(pilot)
-    await pilot.press("t")
-    await settle(pilot)
-
-
-async def to_help(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("question_mark")
-    await settle(pilot)
-
-
-async def to_run(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def to_run_progress(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, WizardApp)
-    held = HeldRun()
-    app.backend = held
-    await to_run(pilot)
-    await pilot.press("enter")
-    await until(pilot, held.held.is_set)
-    clock = app.clock
-    assert isinstance(clock, FakeClock)
-    clock.now += 2.0  # two seconds into the copy, on the wizard's own clock
-    screen = app.screen
-    assert isinstance(screen, RunScreen)
-    screen.tick()
-    await pilot.pause()
-
-
-async def to_run_done(pilot: Pilot[Any]) -> None:
-    await to_run(pilot)
-    await pilot.press("enter")
-    screen = pilot.app.screen
-    assert isinstance(screen, RunScreen)
-    await until(pilot, lambda: screen.status in ("done", "failed"))
-    await settle(pilot)
-
-
-async def to_compare(pilot: Pilot[Any]) -> None:
-    await to_run_done(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def to_compare_orders(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("down")
-    await settle(pilot)
-
-
-async def to_compare_rejects(pilot: Pilot[Any]) -> None:
-    await to_compare_orders(pilot)
-    await pilot.press("2")
-    await settle(pilot)
-
-
-async def to_compare_other(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("3")
-    await settle(pilot)
-
-
-async def to_compare_checks(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("4")
-    await settle(pilot)
-    for _ in range(5):
-        await pilot.press("down")
-    await settle(pilot)
-
-
-async def to_compare_query(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("5")
-    await settle(pilot)
-    area = pilot.app.screen.query_one("#q-sql", TextArea)
-    area.text = QUERY
-    area.move_cursor(area.document.end)
-    await pilot.press("ctrl+r")
-    screen: Any = pilot.app.screen
-    await until(pilot, lambda: screen.comparison is not None or bool(screen.query_error))
-    await settle(pilot)
-
-
-async def to_next_steps(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-    folder = pilot.app.screen.query_one("#ns-folder", Input)
-    folder.value = "app"  # a copy of tests/sample_app, beside shop.db
-    folder.cursor_position = 0
-    await pilot.press("ctrl+r")
-    screen: Any = pilot.app.screen
-    await until(pilot, lambda: bool(screen.results))
-    await settle(pilot)
-
-
-STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
-    "connect": to_connect,
-    "drift": to_drift,
-    "review": to_review,
-    "review-dirty": to_review_dirty,
-    "converter": to_converter,
-    "type": to_type,
-    "help": to_help,
-    "run": to_run,
-    "run-progress": to_run_progress,
-    "run-done": to_run_done,
-    "compare": to_compare_orders,
-    "compare-rejects": to_compare_rejects,
-    "compare-other": to_compare_other,
-    "compare-checks": to_compare_checks,
-    "compare-query": to_compare_query,
-    "next-steps": to_next_steps,
-}
+DRIVER = RealRunDriver()
+STAGES = DRIVER.stages()
 
 
 async def shoot(stage: str, size: tuple[int, int], dsn: str, admin_dsn: str, path: Path) -> None:
@@ -327,7 +200,7 @@ async def shoot(stage: str, size: tuple[int, int], dsn: str, admin_dsn: str, pat
             await STAGES[stage](pilot)
             # Lists size their columns when idle, and screens behind a modal redraw late:
             # let both happen so the picture is the same every time.
-            await settle(pilot)
+            await DRIVER.settle(pilot)
             await pilot.pause(0.3)
             await pilot.pause()
             path.write_text(app.export_screenshot(title=f"sqlite2pg-tui: {stage}"),

@@ -1,3 +1,3 @@
-from sqlite2pg_tui.cli import main
+from sqlite2pg_tui.cli.main import main
 
 raise SystemExit(main())

@@ -24,7 +24,7 @@ import pytest
 import tomli_w
 from psycopg2 import sql
 
-from sqlite2pg_tui.cli import main
+from sqlite2pg_tui.cli.main import main
 
 ERROR_PREFIX = "sqlite2pg-tui: error:"
 # libpq reads these; a developer's own settings must not leak into the tests.

@@ -43,7 +43,8 @@ def test_core_module_list_is_not_empty() -> None:
     ["sqlite2pg_tui.core.pipeline", "sqlite2pg_tui.core.verify.samples"],
     CORE_MODULES,
     # The headless face too: `sqlite2pg-tui run` on a server must not need a terminal UI.
-    ["sqlite2pg_tui.cli", "sqlite2pg_tui.cli_output"],
+    ["sqlite2pg_tui.cli.main", "sqlite2pg_tui.cli.output", "sqlite2pg_tui.cli.migrate",
+     "sqlite2pg_tui.cli.source", "sqlite2pg_tui.cli.wizard", "sqlite2pg_tui.cli.locate"],
 ], ids=["core", "migrate+verify", "every-core-module", "cli"])
 def test_importing_core_does_not_import_textual(modules: list[str]) -> None:
     code = (
@@ -61,7 +62,7 @@ def test_building_the_cli_parser_does_not_import_textual() -> None:
     # `--help` builds every subcommand's parser; that path must stay Textual-free as well.
     code = (
         "import sys\n"
-        "from sqlite2pg_tui.cli import build_parser\n"
+        "from sqlite2pg_tui.cli.main import build_parser\n"
         "build_parser().format_help()\n"
         "print('textual' in sys.modules)\n"
     )

@@ -16,7 +16,7 @@ import psycopg2.extensions
 import pytest
 from helpers import make_sqlite, pg_all
 
-from sqlite2pg_tui.cli_output import format_report
+from sqlite2pg_tui.cli.output import format_report
 from sqlite2pg_tui.core.errors import MappingError, TargetError
 from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 from sqlite2pg_tui.core.verify.standalone import verify_only

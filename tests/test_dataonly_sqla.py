@@ -176,7 +176,7 @@ def test_a_table_that_fails_rolls_the_whole_load_back(
             INSERT INTO a (name) VALUES ('kept');
         """)
     pg_conn.commit()
-    from sqlite2pg_tui.cli_output import format_report
+    from sqlite2pg_tui.cli.output import format_report
     from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
 
     report = run_migration(str(src), pg_dsn, options=RunOptions(if_exists="truncate"))

@@ -501,7 +501,7 @@ def test_refuses_an_administrator_or_the_owner_as_app_role(
 def test_cli_entry_point_dispatches_to_kit(pg_dsn: str, db: psycopg2.extensions.connection,
                                           app_role: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from sqlite2pg_tui.cli import main
+    from sqlite2pg_tui.cli.main import main
 
     assert main(["kit", "--pg", pg_dsn, "--app-role", app_role, "-o", str(tmp_path / "k")]) == 0
     assert "Nothing applied" in capsys.readouterr().out

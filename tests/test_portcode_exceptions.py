@@ -14,8 +14,8 @@ from typing import Any
 import psycopg2
 import pytest
 
-from sqlite2pg_tui.portcode.exceptions import catch_classes
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
+from sqlite2pg_tui.portcode.python.exceptions import catch_classes
 
 
 def _closed(conn: Any) -> None:

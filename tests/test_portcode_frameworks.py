@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg2.extensions
 
 from sqlite2pg_tui.portcode.findings import FileResult
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 from sqlite2pg_tui.portcode.scan import scan_paths
 
 SQLA = '''\

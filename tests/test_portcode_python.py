@@ -7,7 +7,7 @@ import textwrap
 
 from sqlite2pg_tui.portcode.context import SqlContext, TableInfo
 from sqlite2pg_tui.portcode.findings import FileResult
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 
 
 def port(src: str, ctx: SqlContext | None = None) -> FileResult:

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg2.extensions
 import pytest
 
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 from sqlite2pg_tui.portcode.scan import scan_paths
 from sqlite2pg_tui.portcode.sql.files import port_sql_source
 

@@ -6,7 +6,7 @@ import ast
 import textwrap
 
 from sqlite2pg_tui.portcode.findings import FileResult
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 
 
 def port(src: str) -> FileResult:

@@ -20,7 +20,8 @@ from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.screens.converter import ConverterModal
 from sqlite2pg_tui.tui.screens.modals import HelpModal, PathModal
 from sqlite2pg_tui.tui.screens.review import ReviewScreen
-from sqlite2pg_tui.tui.screens.run import RunScreen, _bar_id
+from sqlite2pg_tui.tui.screens.run import RunScreen
+from sqlite2pg_tui.tui.widgets.run_progress import bar_id as _bar_id
 
 SMALL, LARGE = (80, 24), (120, 40)
 

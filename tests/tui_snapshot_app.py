@@ -7,6 +7,7 @@ timings, ports or paths.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 from textual.clock import MockClock
 from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
 
 from sqlite2pg_tui.core.events import (
     Log,
@@ -39,6 +41,9 @@ from sqlite2pg_tui.core.verify.results import QueryComparison
 from sqlite2pg_tui.core.verify.samples import CellPair, RowPair
 from sqlite2pg_tui.tui.app import WizardApp
 from sqlite2pg_tui.tui.backend import Backend, RejectLine
+from sqlite2pg_tui.tui.screens.compare import CompareScreen
+from sqlite2pg_tui.tui.screens.modals import PathModal
+from sqlite2pg_tui.tui.screens.run import RunScreen
 
 SHOWN_SOURCE = "shop.db"
 DSN = "host=db.example.com port=5432 dbname=shop user=app password=secret"
@@ -230,8 +235,12 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-async def to_connect(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+async def until(pilot: Pilot[Any], cond: Callable[[], bool], tries: int = 400) -> None:
+    for _ in range(tries):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    raise RuntimeError("the wizard never got there")
 
 
 def drifted_mapping() -> Mapping:
@@ -247,191 +256,196 @@ def drifted_mapping() -> Mapping:
     return m
 
 
-async def to_drift(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-    app = pilot.app
-    assert isinstance(app, WizardApp)
-    app.state.pending_mapping = drifted_mapping()
-    app.state.mapping_path = "shop.toml"
-    await pilot.press("ctrl+t")
-    await settle(pilot)
-
-
-async def to_review(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def to_review_dirty(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("down", "tab", "down", "down")
-    await settle(pilot)
-
-
-async def to_converter(pilot: Pilot[Any]) -> None:
-    await to_review_dirty(pilot)
-    await pilot.press("c")
-    await settle(pilot)
-
-
-async def to_type(pilot: Pilot[Any]) -> None:
-    await to_review_dirty(pilot)
-    await pilot.press("t")
-    await settle(pilot)
-
-
-async def to_help(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("question_mark")
-    await settle(pilot)
-
-
-async def to_run(pilot: Pilot[Any]) -> None:
-    await to_review(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-def _progress_events(app: WizardApp) -> None:
-    from sqlite2pg_tui.tui.screens.run import RunScreen
-
-    screen = app.screen
-    assert isinstance(screen, RunScreen)
-    clock = app.clock
-    assert isinstance(clock, FakeClock)
-    screen.begin()
-    for ev in (PhaseStarted("inspect"), PhaseStarted("schema"),
-               Log("dropping existing table public.customers"), PhaseStarted("data"),
-               TableStarted("order items", 342), TableStarted("audit_log", 300),
-               TableFinished("audit_log", 300, 0, 0.3), TableStarted("orders", 172),
-               RowsCopied("order items", 200, 342), RowsCopied("orders", 60, 172)):
-        screen.apply_event(ev)
-    clock.now += 2.0
-    screen.tick()
-
-
-async def to_run_progress(pilot: Pilot[Any]) -> None:
-    await to_run(pilot)
-    _progress_events(pilot.app)  # type: ignore[arg-type]
-    await pilot.pause()
-
-
-async def to_run_done(pilot: Pilot[Any]) -> None:
-    from sqlite2pg_tui.tui.screens.run import RunScreen
-
-    await to_run_progress(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, RunScreen)
-    for ev in (TableFinished("order items", 342, 0, 0.4), TableFinished("orders", 170, 2, 0.3),
-               TableStarted("customers", 115), TableFinished("customers", 115, 0, 0.1),
-               PhaseStarted("constraints"), PhaseStarted("foreign keys"),
-               Log("1 orphan row(s) in orders(customer_id) → customers", "warning"),
-               PhaseStarted("verify")):
-        screen.apply_event(ev)
-    screen.finish(canned_report())
-    await pilot.pause()
-
-
-async def to_compare(pilot: Pilot[Any]) -> None:
-    await to_run_done(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def to_compare_orders(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("down")
-    await settle(pilot)
-
-
-async def to_compare_rejects(pilot: Pilot[Any]) -> None:
-    await to_compare_orders(pilot)
-    await pilot.press("2")
-    await settle(pilot)
-
-
-async def to_compare_other(pilot: Pilot[Any]) -> None:
-    await to_compare(pilot)
-    await pilot.press("3")
-    await settle(pilot)
-
-
-async def to_compare_checks(pilot: Pilot[Any]) -> None:
-    """4 Checks, the failing default check highlighted."""
-    await to_compare(pilot)
-    await pilot.press("4")
-    await settle(pilot)
-    for _ in range(5):
-        await pilot.press("down")
-    await settle(pilot)
-
-
-async def to_compare_query(pilot: Pilot[Any]) -> None:
-    """5 Query: a query typed, run (canned answer: one timestamp differs), added to checks."""
-    from textual.widgets import TextArea
-
-    from sqlite2pg_tui.tui.screens.modals import PathModal
-
-    await to_compare(pilot)
-    await pilot.press("5")
-    await settle(pilot)
-    area = pilot.app.screen.query_one("#q-sql", TextArea)
-    area.text = CANNED_QUERY
-    area.move_cursor(area.document.end)
-    await pilot.press("ctrl+r")
-    await settle(pilot)
-    await pilot.press("ctrl+a")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, PathModal)
-    await pilot.press("ctrl+u", *"one hour off", "enter")  # ctrl+u clears the field
-    await settle(pilot)
-
-
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
+Stage = Callable[[Pilot[Any]], Awaitable[None]]
 
 
-async def to_next_steps(pilot: Pilot[Any]) -> None:
-    """Next steps after a scan of tests/sample_app (shown relative: no absolute paths)."""
-    import os
+class WizardDriver:
+    """The keys a person presses to reach each stage of the wizard: the one home for the
+    snapshot tests (this canned driver) and scripts/screenshots.py (which makes a real run
+    and types other text: see RealRunDriver there)."""
 
-    from textual.widgets import Input, Static
+    query = CANNED_QUERY  # typed in Compare's 5 Query
+    check_name: str | None = "one hour off"  # the query is added to the checks under it
 
-    await to_compare(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-    folder = pilot.app.screen.query_one("#ns-folder", Input)
-    folder.value = os.path.relpath(SAMPLE_APP)
-    folder.cursor_position = 0
-    await pilot.press("ctrl+r")
-    await settle(pilot)
-    status = pilot.app.screen.query_one("#ns-code-status", Static)
-    for _ in range(50):  # the scan's message may land a frame after its worker ends
-        if "finding(s)" in str(status.render()):
-            break
-        await pilot.pause(0.05)
-    await pilot.pause()
-    await pilot.pause()
+    @property
+    def code_folder(self) -> str:
+        """Scanned in Next steps; relative to where the test runs, so no absolute path shows."""
+        return os.path.relpath(SAMPLE_APP)
+
+    async def settle(self, pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+
+    async def connect(self, pilot: Pilot[Any]) -> None:
+        await self.settle(pilot)
+
+    async def drift(self, pilot: Pilot[Any]) -> None:
+        await self.settle(pilot)
+        app = pilot.app
+        assert isinstance(app, WizardApp)
+        app.state.pending_mapping = drifted_mapping()
+        app.state.mapping_path = "shop.toml"
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: app.state.target is not None or bool(app.state.target_error))
+        await self.settle(pilot)
+
+    async def review(self, pilot: Pilot[Any]) -> None:
+        await self.settle(pilot)
+        await pilot.press("ctrl+n")
+        await self.settle(pilot)
+
+    async def review_dirty(self, pilot: Pilot[Any]) -> None:
+        await self.review(pilot)
+        await pilot.press("down", "tab", "down", "down")
+        await self.settle(pilot)
+
+    async def converter(self, pilot: Pilot[Any]) -> None:
+        await self.review_dirty(pilot)
+        await pilot.press("c")
+        await self.settle(pilot)
+
+    async def type_(self, pilot: Pilot[Any]) -> None:
+        await self.review_dirty(pilot)
+        await pilot.press("t")
+        await self.settle(pilot)
+
+    async def help(self, pilot: Pilot[Any]) -> None:
+        await self.review(pilot)
+        await pilot.press("question_mark")
+        await self.settle(pilot)
+
+    async def run(self, pilot: Pilot[Any]) -> None:
+        await self.review(pilot)
+        await pilot.press("ctrl+n")
+        await self.settle(pilot)
+
+    async def run_progress(self, pilot: Pilot[Any]) -> None:
+        """Part way through a run: canned events, two seconds on the wizard's clock."""
+        await self.run(pilot)
+        app = pilot.app
+        assert isinstance(app, WizardApp)
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        clock = app.clock
+        assert isinstance(clock, FakeClock)
+        screen.begin()
+        for ev in (PhaseStarted("inspect"), PhaseStarted("schema"),
+                   Log("dropping existing table public.customers"), PhaseStarted("data"),
+                   TableStarted("order items", 342), TableStarted("audit_log", 300),
+                   TableFinished("audit_log", 300, 0, 0.3), TableStarted("orders", 172),
+                   RowsCopied("order items", 200, 342), RowsCopied("orders", 60, 172)):
+            screen.apply_event(ev)
+        clock.now += 2.0
+        screen.tick()
+        await pilot.pause()
+
+    async def run_done(self, pilot: Pilot[Any]) -> None:
+        await self.run_progress(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, RunScreen)
+        for ev in (TableFinished("order items", 342, 0, 0.4),
+                   TableFinished("orders", 170, 2, 0.3),
+                   TableStarted("customers", 115), TableFinished("customers", 115, 0, 0.1),
+                   PhaseStarted("constraints"), PhaseStarted("foreign keys"),
+                   Log("1 orphan row(s) in orders(customer_id) → customers", "warning"),
+                   PhaseStarted("verify")):
+            screen.apply_event(ev)
+        screen.finish(canned_report())
+        await pilot.pause()
+
+    async def compare(self, pilot: Pilot[Any]) -> None:
+        await self.run_done(pilot)
+        await pilot.press("ctrl+n")
+        await self.settle(pilot)
+
+    async def compare_orders(self, pilot: Pilot[Any]) -> None:
+        await self.compare(pilot)
+        await pilot.press("down")
+        await self.settle(pilot)
+
+    async def compare_rejects(self, pilot: Pilot[Any]) -> None:
+        await self.compare_orders(pilot)
+        await pilot.press("2")
+        await self.settle(pilot)
+
+    async def compare_other(self, pilot: Pilot[Any]) -> None:
+        await self.compare(pilot)
+        await pilot.press("3")
+        await self.settle(pilot)
+
+    async def compare_checks(self, pilot: Pilot[Any]) -> None:
+        """4 Checks, the failing default check highlighted."""
+        await self.compare(pilot)
+        await pilot.press("4")
+        await self.settle(pilot)
+        for _ in range(5):
+            await pilot.press("down")
+        await self.settle(pilot)
+
+    async def compare_query(self, pilot: Pilot[Any]) -> None:
+        """5 Query: a query typed and run (canned answer: one timestamp differs), then added
+        to the checks when check_name is set."""
+        await self.compare(pilot)
+        await pilot.press("5")
+        await self.settle(pilot)
+        area = pilot.app.screen.query_one("#q-sql", TextArea)
+        area.text = self.query
+        area.move_cursor(area.document.end)
+        await pilot.press("ctrl+r")
+        screen = pilot.app.screen
+        assert isinstance(screen, CompareScreen)
+        await until(pilot, lambda: screen.comparison is not None or bool(screen.query_error))
+        await self.settle(pilot)
+        if self.check_name is None:
+            return
+        await pilot.press("ctrl+a")
+        await self.settle(pilot)
+        assert isinstance(pilot.app.screen, PathModal)
+        await pilot.press("ctrl+u", *self.check_name, "enter")  # ctrl+u clears the field
+        await self.settle(pilot)
+
+    async def next_steps(self, pilot: Pilot[Any]) -> None:
+        """Next steps after a scan of code_folder."""
+        await self.compare(pilot)
+        await pilot.press("ctrl+n")
+        await self.settle(pilot)
+        folder = pilot.app.screen.query_one("#ns-folder", Input)
+        folder.value = self.code_folder
+        folder.cursor_position = 0
+        await pilot.press("ctrl+r")
+        await self.settle(pilot)
+        status = pilot.app.screen.query_one("#ns-code-status", Static)
+        # The scan's message may land a frame after its worker ends.
+        await until(pilot, lambda: "finding(s)" in str(status.render()))
+        await pilot.pause()
+        await pilot.pause()
+
+    def stages(self) -> dict[str, Stage]:
+        """Each picture's name and how to get there."""
+        return {
+            "connect": self.connect,
+            "drift": self.drift,
+            "review": self.review,
+            "review-dirty": self.review_dirty,
+            "converter": self.converter,
+            "type": self.type_,
+            "help": self.help,
+            "run": self.run,
+            "run-progress": self.run_progress,
+            "run-done": self.run_done,
+            "compare": self.compare_orders,
+            "compare-rejects": self.compare_rejects,
+            "compare-other": self.compare_other,
+            "compare-checks": self.compare_checks,
+            "compare-query": self.compare_query,
+            "next-steps": self.next_steps,
+        }
 
 
-STAGES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
-    "connect": to_connect,
-    "drift": to_drift,
-    "review": to_review,
-    "review-dirty": to_review_dirty,
-    "converter": to_converter,
-    "type": to_type,
-    "help": to_help,
-    "run": to_run,
-    "run-progress": to_run_progress,
-    "run-done": to_run_done,
-    "compare": to_compare_orders,
-    "compare-rejects": to_compare_rejects,
-    "compare-other": to_compare_other,
-    "compare-checks": to_compare_checks,
-    "compare-query": to_compare_query,
-    "next-steps": to_next_steps,
-}
+DRIVER = WizardDriver()
+STAGES: dict[str, Stage] = DRIVER.stages()
+# The steps other tests start from.
+to_review, to_run, to_compare = DRIVER.review, DRIVER.run, DRIVER.compare
 
 
 def screen_text(app: WizardApp) -> str:

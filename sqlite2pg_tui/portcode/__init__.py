@@ -8,7 +8,7 @@ Pure API (no terminal, no Textual): :func:`scan_paths` ports files in memory and
 from sqlite2pg_tui.portcode.context import SqlContext, load_context
 from sqlite2pg_tui.portcode.diff import unified_diff
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 from sqlite2pg_tui.portcode.scan import PortCodeError, scan_paths, write_results
 from sqlite2pg_tui.portcode.sql import SqlResult, rewrite_sql
 

@@ -17,7 +17,7 @@ from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
 from sqlite2pg_tui.portcode.findings import FileResult, Finding
-from sqlite2pg_tui.portcode.python_rewrite import port_source
+from sqlite2pg_tui.portcode.python import port_source
 from sqlite2pg_tui.portcode.sql.files import is_sql_file, port_sql_source
 from sqlite2pg_tui.portcode.sql.schema import (
     MAX_SQL_BYTES,

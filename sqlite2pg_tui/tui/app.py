@@ -1,4 +1,5 @@
-"""The wizard app: shared state, app-wide keys (save mapping, help, quit), and run_wizard."""
+"""The wizard app: the stages in order and the moves between them (advance, back), shared
+state, app-wide keys (save mapping, help, quit), and run_wizard."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.clock import Clock
@@ -19,6 +22,9 @@ from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.errors import EXIT_OK
 from sqlite2pg_tui.core.plan.mapping import IF_EXISTS
 from sqlite2pg_tui.tui.backend import Backend, split_dsn
+from sqlite2pg_tui.tui.messages import Advance, GoBack
+from sqlite2pg_tui.tui.saving import save_or_say
+from sqlite2pg_tui.tui.screens.compare import CompareScreen
 from sqlite2pg_tui.tui.screens.connect import ConnectScreen, read_mapping
 from sqlite2pg_tui.tui.screens.modals import (
     NOT_WIZARD_KEYS,
@@ -27,9 +33,30 @@ from sqlite2pg_tui.tui.screens.modals import (
     PathModal,
     TextModal,
 )
+from sqlite2pg_tui.tui.screens.next_steps import NextStepsScreen
+from sqlite2pg_tui.tui.screens.review import ReviewScreen
+from sqlite2pg_tui.tui.screens.run import RunScreen
 from sqlite2pg_tui.tui.state import WizardState
 
 QUIT_GRACE_S = 1.0  # how long quitting waits for a cancelled run to wind down
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # as the header shows it, and as the screen's STAGE says it
+    screen: Callable[[], Screen[Any]] | None  # None: opened as a modal of the stage before
+    listed: bool = True  # False: the header names it only once you are there
+
+
+# The wizard's stages in order: the one place that knows it (the header reads it too).
+STAGES: tuple[Stage, ...] = (
+    Stage("Connect", ConnectScreen),
+    Stage("Review", ReviewScreen),
+    Stage("Converters", None),  # a column's converter, picked from Review (c)
+    Stage("Run", RunScreen),
+    Stage("Compare", CompareScreen),
+    Stage("Next steps", NextStepsScreen, listed=False),
+)
 
 
 class WizardApp(App[int]):
@@ -76,7 +103,7 @@ class WizardApp(App[int]):
         self.run_thread: threading.Thread | None = None  # the migration, while it runs
 
     async def on_mount(self) -> None:
-        connect = ConnectScreen()
+        connect = ConnectScreen()  # STAGES[0]
         await self.push_screen(connect)
         if self.mapping_arg:
             self._load_mapping_arg(connect, self.mapping_arg)
@@ -94,6 +121,33 @@ class WizardApp(App[int]):
         st.if_exists = self.if_exists_arg if self.if_exists_arg in IF_EXISTS else loaded.if_exists
         loaded.if_exists = st.if_exists
         connect.set_fields()
+
+    # --- the stages --------------------------------------------------------------
+
+    def header_stages(self, current: str) -> list[str]:
+        """The stage names the header shows while ``current`` is open."""
+        return [s.name for s in STAGES if s.listed or s.name == current]
+
+    def advance(self, done: str) -> None:
+        """``done`` is finished: open the next stage that has a screen of its own."""
+        names = [s.name for s in STAGES]
+        for stage in STAGES[names.index(done) + 1:]:
+            if stage.screen is not None:
+                self.push_screen(stage.screen())
+                return
+
+    def back(self) -> None:
+        # The Connect screen sits on Textual's default screen; never pop down to that.
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    @on(Advance)
+    def _advance(self, msg: Advance) -> None:
+        self.advance(msg.stage)
+
+    @on(GoBack)
+    def _back(self, _msg: GoBack) -> None:
+        self.back()
 
     # --- app-wide actions -------------------------------------------------------
 
@@ -141,10 +195,9 @@ class WizardApp(App[int]):
             if not path or st.mapping is None:
                 return
             st.sync_mapping()
-            try:
-                saved = st.mapping.save(path)
-            except OSError as e:
-                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error", markup=False)
+            mapping = st.mapping
+            saved = save_or_say(self, path, lambda: mapping.save(path))
+            if saved is None:
                 return
             st.mapping_path = str(saved)
             st.mark_saved()

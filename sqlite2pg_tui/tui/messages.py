@@ -1,4 +1,5 @@
-"""Messages workers post to screens. Workers never touch widgets; handlers do."""
+"""Messages: workers post them to screens (workers never touch widgets; handlers do), and
+screens post Advance / GoBack to the app, which alone knows the order of the stages."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ from sqlite2pg_tui.core.target.postgres import TargetInfo
 from sqlite2pg_tui.core.verify.results import QueryComparison
 from sqlite2pg_tui.core.verify.samples import RowPair
 from sqlite2pg_tui.tui.backend import RejectLine
+
+
+class Advance(Message):
+    """The stage ``stage`` is done: the app opens the one after it (WizardApp.advance)."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__()
+        self.stage = stage
+
+
+class GoBack(Message):
+    """Back to the stage before (WizardApp.back)."""
 
 
 class SourceChecked(Message):

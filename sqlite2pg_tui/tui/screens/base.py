@@ -8,6 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from sqlite2pg_tui.tui.backend import Backend
+from sqlite2pg_tui.tui.messages import Advance, GoBack
 from sqlite2pg_tui.tui.state import WizardState
 from sqlite2pg_tui.tui.widgets.breadcrumb import Breadcrumb
 
@@ -35,9 +36,11 @@ class WizardScreen(Screen[None]):
         return self.wizard.backend
 
     def breadcrumb(self) -> Breadcrumb:
-        return Breadcrumb(self.STAGE, id="breadcrumb")
+        return Breadcrumb(self.STAGE, self.wizard.header_stages(self.STAGE), id="breadcrumb")
+
+    def advance(self) -> None:
+        """This stage is done: the app knows which comes next."""
+        self.post_message(Advance(self.STAGE))
 
     def action_back(self) -> None:
-        # The Connect screen sits on Textual's default screen; never pop down to that.
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
+        self.post_message(GoBack())

@@ -379,10 +379,8 @@ application's own migrations).
             yes="Keep what fits", no="Fresh plan"), answered)
 
     def _go_review(self) -> None:
-        from sqlite2pg_tui.tui.screens.review import ReviewScreen
-
         self.state.sync_mapping()
-        self.app.push_screen(ReviewScreen())
+        self.advance()
 
     # --- what the check found ----------------------------------------------------------
 

@@ -4,7 +4,7 @@ preview on the column's own samples and dirty values. Also the target-type picke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -24,6 +24,9 @@ from sqlite2pg_tui.tui.widgets.breadcrumb import Breadcrumb
 from sqlite2pg_tui.tui.widgets.cells import plain
 from sqlite2pg_tui.tui.widgets.choice import Choice
 from sqlite2pg_tui.tui.widgets.field import Field
+
+if TYPE_CHECKING:
+    from sqlite2pg_tui.tui.app import WizardApp
 
 POLICY_LABELS = {"reject": "reject row", "null": "set NULL", "abort": "abort"}
 UNITS = [(u, u) for u in converters.EPOCH_DIVISOR]
@@ -113,7 +116,7 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
 
     def compose(self) -> ComposeResult:
         cm, p = self.cm, self.profile
-        yield Breadcrumb(self.STAGE)
+        yield Breadcrumb(self.STAGE, cast("WizardApp", self.app).header_stages(self.STAGE))
         holds = p.storage_mix() if p else "?"
         yield Label(Text.assemble((f"{self.table}.{cm.source}", "bold"),
                                   f"  declared {cm.declared or '(none)'} · holds {holds} · now "

@@ -16,20 +16,15 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, St
 
 from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import CodeScanned, KitBuilt
+from sqlite2pg_tui.tui.saving import save_or_say
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
-from sqlite2pg_tui.tui.widgets.breadcrumb import STAGES
-from sqlite2pg_tui.tui.widgets.cells import plain
+from sqlite2pg_tui.tui.widgets.cells import cut_line, plain
 from sqlite2pg_tui.tui.widgets.field import Field
 
 SECTIONS = (("code", "Port the code"), ("kit", "Production kit"))
 DIFF_NAME = "sqlite2pg-port.diff"
 KIT_DIR = "sqlite2pg-kit"
-
-
-def _cut(s: str, n: int) -> str:
-    s = " ".join(s.split())
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def scan_summary(results: list[Any]) -> Text:
@@ -45,16 +40,6 @@ def scan_summary(results: list[Any]) -> Text:
         text.append(f"; {unreadable} unreadable", style="red")
     if changed:
         text.append(" · d saves the diff")
-    return text
-
-
-def _crumb() -> Text:
-    text = Text(" sqlite2pg-tui ", style="bold")
-    text.append("│ ", style="dim")
-    for stage in STAGES:
-        text.append(stage)
-        text.append(" › ", style="dim")
-    text.append("[Next steps]", style="bold reverse")
     return text
 
 
@@ -123,7 +108,6 @@ is shown here once and is never written to a file.
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#breadcrumb", Static).update(_crumb())
         t = self.query_one("#ns-findings", DataTable)
         # Fixed widths: a snapshot must not depend on when auto-sizing runs.
         for label, key, width in (("Where", "where", 17), ("Kind", "kind", 14),
@@ -207,15 +191,16 @@ is shown here once and is never written to a file.
         self.scanned_folder = msg.folder
         for r in msg.results:
             if r.error:
-                t.add_row(*plain(_cut(self._shown_path(r.path), 17), Text("error", style="red"),
-                                 _cut(r.error, self.change_width())))
+                t.add_row(*plain(cut_line(self._shown_path(r.path), 17),
+                                 Text("error", style="red"), cut_line(r.error, self.change_width())))
                 self._findings.append(r)
                 continue
             for f in r.findings:
-                where = f"{_cut(self._shown_path(f.path), 12)}:{f.line}"
+                where = f"{cut_line(self._shown_path(f.path), 12)}:{f.line}"
                 half = (self.change_width() - 3) // 2
-                change = f"{_cut(f.original, half)} → {_cut(f.replacement, half) or '(removed)'}"
-                kind = Text(_cut(f.kind, 14), style="yellow bold" if f.needs_look else "")
+                change = (f"{cut_line(f.original, half)} → "
+                          f"{cut_line(f.replacement, half) or '(removed)'}")
+                kind = Text(cut_line(f.kind, 14), style="yellow bold" if f.needs_look else "")
                 t.add_row(*plain(where, kind, change))
                 self._findings.append(f)
         status.update(scan_summary(msg.results))
@@ -259,12 +244,13 @@ is shown here once and is never written to a file.
             if not folder:
                 return
             path = Path(os.path.expanduser(folder)) / DIFF_NAME
-            try:
+
+            def write() -> Path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(diff, encoding="utf-8")
-            except OSError as e:
-                self.notify(f"cannot write {path}: {e.strerror or e}", severity="error",
-                            markup=False)
+                return path
+
+            if save_or_say(self, path, write) is None:
                 return
             self.diff_path = str(path)
             self.query_one("#ns-code-status", Static).update(
@@ -322,7 +308,7 @@ is shown here once and is never written to a file.
             return
         self.kit = kit = msg.result
         for i, f in enumerate(kit.files):
-            files.add_row(*plain(_cut(str(f.path), 22), _cut(f.title, 50)), key=str(i))
+            files.add_row(*plain(cut_line(str(f.path), 22), cut_line(f.title, 50)), key=str(i))
         text = Text.assemble((f"{len(kit.files)} file(s) for role {kit.role}", "bold"),
                              "; w writes them")
         if kit.password_generated and kit.password:

@@ -33,14 +33,10 @@ from sqlite2pg_tui.tui.screens.converter import (
 )
 from sqlite2pg_tui.tui.screens.modals import PathModal, TextModal
 from sqlite2pg_tui.tui.widgets.bars import storage_bar
-from sqlite2pg_tui.tui.widgets.cells import plain
+from sqlite2pg_tui.tui.widgets.cells import cut, plain
 from sqlite2pg_tui.tui.widgets.table import FitTable
 
 BAR_CELLS = 4  # the storage-class bar in front of "Holds"
-
-
-def _cut(s: str, n: int) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def name_problem(name: str, taken: set[str]) -> str:
@@ -169,7 +165,7 @@ the report lists it as skipped by choice), `i` again builds it.
         table = st.table(tm.source)
         dirty = st.dirty_columns(tm.source)
         return [
-            _cut(tm.source if tm.target == tm.source else f"{tm.source}→{tm.target}",
+            cut(tm.source if tm.target == tm.source else f"{tm.source}→{tm.target}",
                  self.width_of("table")),
             Text(f"{table.row_count:,}", justify="right"),
             Text(str(len(tm.columns)), justify="right"),
@@ -250,12 +246,12 @@ the report lists it as skipped by choice), `i` again builds it.
         w = self.width_of
         if p:  # the mix as a stacked bar first: a mixed column stands out at a glance
             holds = storage_bar(p.storage, p.nulls, BAR_CELLS)
-            holds.append(" " + _cut(p.storage_mix(), w("holds") - BAR_CELLS - 1))
+            holds.append(" " + cut(p.storage_mix(), w("holds") - BAR_CELLS - 1))
         else:
-            holds = Text(_cut("generated", w("holds")))
+            holds = Text(cut("generated", w("holds")))
         name = cm.source if cm.target == cm.source else f"{cm.source}→{cm.target}"
-        return [_cut(name, w("column")), _cut(cm.declared or "-", w("declared")), holds,
-                _cut(cm.pg_type + (" ◆" if cm.suggestion else ""), w("pg_type")), _cut(cm.converter, w("converter")), dirty]
+        return [cut(name, w("column")), cut(cm.declared or "-", w("declared")), holds,
+                cut(cm.pg_type + (" ◆" if cm.suggestion else ""), w("pg_type")), cut(cm.converter, w("converter")), dirty]
 
     # Cell widths at 80 columns, and each one's share of the columns a wider terminal adds.
     _WIDTHS: ClassVar[dict[str, tuple[int, float]]] = {
@@ -582,8 +578,6 @@ the report lists it as skipped by choice), `i` again builds it.
         self.app.push_screen(TextModal(f"{self.table_name}.{cm.source}", self.column_detail()))
 
     def action_next(self) -> None:
-        from sqlite2pg_tui.tui.screens.run import RunScreen
-
         st = self.state
         assert st.mapping is not None
         st.sync_mapping()
@@ -595,5 +589,5 @@ the report lists it as skipped by choice), `i` again builds it.
         if not st.mapping.included:
             self.notify("Every table is excluded: include one with space", severity="warning", markup=False)
             return
-        self.app.push_screen(RunScreen())
+        self.advance()
 

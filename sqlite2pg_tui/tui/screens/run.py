@@ -7,14 +7,12 @@ import threading
 from typing import ClassVar
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Label, ProgressBar, RichLog, Static
+from textual.widgets import Footer, Static
 
 from sqlite2pg_tui import locations
 from sqlite2pg_tui.core.events import (
@@ -33,19 +31,12 @@ from sqlite2pg_tui.tui.backend import explain
 from sqlite2pg_tui.tui.messages import RunEvent, RunFinished, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.modals import ChoiceModal, ConfirmModal
+from sqlite2pg_tui.tui.screens.run_summary import run_summary
 from sqlite2pg_tui.tui.widgets.bars import sparkline
+from sqlite2pg_tui.tui.widgets.run_progress import RunProgress, duration
 
 REFRESH_S = 0.25  # progress bars redraw at most 4 times a second, however fast rows come
 RATE_SAMPLES = 12  # rows/s samples in the sparkline (3 s at REFRESH_S)
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds + 0.5)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-def _bar_id(table: str) -> str:
-    return "bar-" + "".join(c if c.isalnum() else f"_{ord(c):x}" for c in table)
 
 
 class RunScreen(WizardScreen):
@@ -89,23 +80,10 @@ reject directory shown in the summary.
     def compose(self) -> ComposeResult:
         yield self.breadcrumb()
         yield Static(self.summary(), id="run-summary", markup=False)
-        with Vertical(id="run-progress"):
-            yield Label("", id="run-status", markup=False)
-            with Horizontal(classes="bar-row", id="overall-row"):
-                yield Label(Text("Overall", style="bold"), classes="bar-name")
-                yield ProgressBar(total=self.total_rows(), show_eta=False, id="overall",
-                                  clock=self.wizard.bar_clock)
-                yield Label("", id="overall-count", classes="bar-count", markup=False)
-            with VerticalScroll(id="table-bars"):
-                for tm in self.state.mapping.included if self.state.mapping else []:
-                    with Horizontal(classes="bar-row"):
-                        yield Label(tm.source, classes="bar-name", markup=False)
-                        yield ProgressBar(total=self.state.table(tm.source).row_count,
-                                          show_eta=False, id=_bar_id(tm.source),
-                                          clock=self.wizard.bar_clock)
-                        yield Label("waiting", id=_bar_id(tm.source) + "-n", classes="bar-count",
-                                    markup=False)
-            yield RichLog(id="run-log", wrap=True, markup=False, max_lines=2000)
+        st = self.state
+        tables = [(tm.source, st.table(tm.source).row_count)
+                  for tm in (st.mapping.included if st.mapping else [])]
+        yield RunProgress(tables, clock=self.wizard.bar_clock, id="run-progress")
         yield Static("", id="run-result", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -157,56 +135,8 @@ reject directory shown in the summary.
         return self.state.reject_dir or str(locations.default_rejects_dir(self.state.source))
 
     def summary(self) -> Group:
-        st = self.state
-        assert st.mapping is not None
-        included = st.mapping.included
-        excluded = [tm.source for tm in st.mapping.tables if not tm.include]
-        # A grid, so a long line (the DSN, many table names) wraps under its own column.
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style="bold", no_wrap=True, min_width=11)
-        grid.add_column(overflow="fold")
-
-        def row(head: str, body: str | Text) -> None:
-            grid.add_row(f" {head}", body)
-
-        if st.target_error:
-            head = Text("Cannot migrate: PostgreSQL did not answer\n", style="bold red")
-        else:
-            head = Text("Ready to migrate\n", style="bold")
-        row("from", f"{st.source}")
-        row("into", f"{redact(st.dsn)}")
-        row("schema", st.schema or "public")
-        names = ", ".join(tm.source for tm in included)
-        row("tables", f"{len(included)} ({self.total_rows():,} rows): {names}")
-        if excluded:
-            row("skipped", ", ".join(excluded))
-        existing = self.existing_targets()
-        effect = {"fail": "enter asks what to do with them",
-                  "replace": "they are dropped and created again",
-                  "append": "rows are added to them (they must be empty)",
-                  "truncate": "they are kept and their rows replaced"}[st.if_exists]
-        if st.target_error:
-            row("target", Text(f"✗ {st.target_error}", style="red"))
-        elif self.probing and st.target is None:
-            row("if exists", f"{st.if_exists} (asking PostgreSQL which tables exist…)")
-        elif existing:
-            row("if exists", Text(f"{st.if_exists}: {', '.join(existing)} exist; {effect}",
-                                  style="yellow" if st.if_exists != "fail" else "red"))
-        else:
-            row("if exists", f"{st.if_exists} (no target table exists yet)"
-                if st.target is not None else f"{st.if_exists}: {effect}")
-        dirty = [(tm.source, cm) for tm in included for cm in tm.columns
-                 if (d := st.column_dirt(tm.source, cm.source)) and d.rejected]
-        if dirty:
-            values = sum(st.dirt[t_][cm.source].rejected for t_, cm in dirty)
-            row("dirty", f"{values:,} value(s) in {len(dirty)} column(s) go through their "
-                         "on-error policy")
-        row("rejects", self.reject_dir())
-        if st.target_error:
-            keys = Text("\nescape: back to Review (^t on Connect tests again)", style="bold")
-        else:
-            keys = Text("\nenter: start   escape: back to Review", style="bold")
-        return Group(head, grid, keys)
+        return run_summary(self.state, self.existing_targets(), self.total_rows(),
+                           self.reject_dir(), probing=self.probing)
 
     # --- start / cancel ------------------------------------------------------------
 
@@ -302,7 +232,7 @@ reject directory shown in the summary.
         self.query_one("#run-summary").display = False
         self.query_one("#run-progress").display = True
         self.query_one("#run-result").display = False
-        self.query_one("#run-log", RichLog).clear()
+        self.progress.clear_log()
         self.log_line(f"migrating into {redact(st.dsn)}, schema {st.schema}", "info")
         st.running = True
         self.refresh_bindings()
@@ -318,10 +248,8 @@ reject directory shown in the summary.
         self.tick()
 
     def action_next(self) -> None:
-        from sqlite2pg_tui.tui.screens.compare import CompareScreen
-
         if self.state.report is not None:
-            self.app.push_screen(CompareScreen())
+            self.advance()
 
     # --- the worker: never touches a widget ----------------------------------------------
 
@@ -390,22 +318,15 @@ reject directory shown in the summary.
             self.log_line(ev.text, ev.level)
         self.tick()
 
+    @property
+    def progress(self) -> RunProgress:
+        return self.query_one("#run-progress", RunProgress)
+
     def follow(self, table: str) -> None:
-        """Scroll the bars so the table just started is in view (more tables than rows)."""
-        try:
-            row = self.query_one("#" + _bar_id(table), ProgressBar).parent
-        except Exception:
-            return
-        if row is not None:
-            self.query_one("#table-bars", VerticalScroll).scroll_to_widget(row, animate=False)
+        self.progress.follow(table)
 
     def _set_bar(self, table: str, done: int, total: int, label: str) -> None:
-        try:
-            bar = self.query_one("#" + _bar_id(table), ProgressBar)
-        except Exception:
-            return
-        bar.update(total=total, progress=done)
-        self.query_one("#" + _bar_id(table) + "-n", Label).update(label)
+        self.progress.set_bar(table, done, total, label)
 
     def done_rows(self) -> int:
         with self._lock:
@@ -427,9 +348,6 @@ reject directory shown in the summary.
                 self._set_bar(table, done, total, f"{done:,}/{total:,}")
         total = sum(self.totals.values())
         done = self.done_rows()
-        overall = self.query_one("#overall", ProgressBar)
-        overall.update(total=total, progress=done)
-        self.query_one("#overall-count", Label).update(f"{done:,}/{total:,}")
         parts = [f"Phase: {self.phase or 'starting'}"]
         if self.started_at is not None and self.status in ("running", "cancelling"):
             now = self.wizard.clock()
@@ -441,24 +359,17 @@ reject directory shown in the summary.
             self._last_tick = (now, done)
             parts.append(f"{rate:,.0f} rows/s" + (f" {sparkline(self.rates)}" if self.rates else ""))
             if rate > 0 and done < total and self.phase == "data":
-                parts.append(f"ETA {_duration((total - done) / rate)}")
-            parts.append(f"elapsed {_duration(elapsed)}")
+                parts.append(f"ETA {duration((total - done) / rate)}")
+            parts.append(f"elapsed {duration(elapsed)}")
         if self.status == "cancelling":
             parts.append("cancelling…")
         if self.status == "done" and self.state.report is not None:
             took = sum(self.state.report.phases_s.values())
-            parts.append(f"in {_duration(took)}")
-        self.query_one("#run-status", Label).update("   ".join(parts))
+            parts.append(f"in {duration(took)}")
+        self.progress.set_overall(done, total, "   ".join(parts))
 
     def log_line(self, text: str, level: str) -> None:
-        style = {"error": "red bold", "warning": "yellow", "phase": "bold"}.get(level, "")
-        prefix = {"error": "✗ ", "warning": "! "}.get(level, "  ")
-        # The mark in a column of its own: a wrapped line continues under the text, not at 0.
-        line = Table.grid()
-        line.add_column(width=2, no_wrap=True)
-        line.add_column(overflow="fold")
-        line.add_row(Text(prefix, style=style), Text(text, style=style))
-        self.query_one("#run-log", RichLog).write(line)
+        self.progress.log_line(text, level)
 
     # --- the end ---------------------------------------------------------------------
 

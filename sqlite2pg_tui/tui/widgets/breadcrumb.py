@@ -1,24 +1,25 @@
-"""The one-line header: where you are among the wizard's stages."""
+"""The one-line header: where you are among the wizard's stages (the app's list, read
+through WizardApp.header_stages)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widgets import Static
 
-STAGES = ("Connect", "Review", "Converters", "Run", "Compare")
 
-
-def breadcrumb_text(current: str, title: str = "sqlite2pg-tui") -> Text:
+def breadcrumb_text(current: str, stages: Sequence[str], title: str = "sqlite2pg-tui") -> Text:
     text = Text(f" {title} ", style="bold")
     text.append("│ ", style="dim")
-    for i, stage in enumerate(STAGES):
+    for i, stage in enumerate(stages):
         if i:
             text.append(" › ", style="dim")
         if stage == current:
             # Brackets as well as colour, so the current stage reads on a monochrome terminal.
             text.append(f"[{stage}]", style="bold reverse")
         else:
-            done = STAGES.index(current) > i if current in STAGES else False
+            done = stages.index(current) > i if current in stages else False
             text.append(stage, style="" if done else "dim")
     return text
 
@@ -34,6 +35,6 @@ class Breadcrumb(Static):
     }
     """
 
-    def __init__(self, current: str, *, id: str | None = None) -> None:
-        super().__init__(breadcrumb_text(current), id=id)
+    def __init__(self, current: str, stages: Sequence[str], *, id: str | None = None) -> None:
+        super().__init__(breadcrumb_text(current, stages), id=id)
         self.current = current

@@ -1,6 +1,6 @@
 """The Python side of framework code: expressions and settings, not SQL strings.
 
-A mixin of the porter (python_rewrite._Porter), which provides the source positions, the
+A mixin of the porter (portcode.python.porter.Porter), which provides the source positions, the
 edit buffer and the findings; kept apart so the DB-API porter stays readable.
 """
 
