@@ -328,9 +328,37 @@ def _sample_where(table: Table, rows: int, limit: int | None) -> str:
 def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                   on_rows: Callable[[int], None] | None = None,
                   cancel: threading.Event | None = None) -> TableProfile:
-    """Profile one table. Exact counts over every row; then ``limit`` rows spread over the
-    table (None: all) are classified by SQLite (profile_sql), and only the values it cannot
-    decide go through the Python converters."""
+    """Profile one table, every row of it. A rowid table is read as Arrow batches
+    (profile_columnar); a WITHOUT ROWID table is classified by SQLite (``limit`` is kept
+    for callers and ignored: nothing is sampled any more)."""
+    if table.without_rowid:
+        return _profile_table_sql(conn, table, limit=None, on_rows=on_rows, cancel=cancel)
+    from sqlite2pg_tui.core.source.profile_columnar import profile_table_columnar
+
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    own = conn.text_factory is str
+    lossless = open_readonly(path, lossless_text=True) if own else conn
+    stop = _interrupt_on(lossless, cancel)
+    try:
+        return profile_table_columnar(path, lossless, table, cancel=cancel, on_rows=on_rows)
+    except sqlite3.OperationalError as e:
+        if stop.is_set():
+            raise Cancelled(f"profiling of {table.name} cancelled") from None
+        raise SourceError(f"cannot read table {table.name}: {e}") from e
+    except sqlite3.DatabaseError as e:
+        raise SourceError(f"cannot read table {table.name}: {e}") from e
+    finally:
+        lossless.set_progress_handler(None, 0)
+        if own:
+            lossless.close()
+
+
+def _profile_table_sql(conn: sqlite3.Connection, table: Table, *, limit: int | None,
+                       on_rows: Callable[[int], None] | None = None,
+                       cancel: threading.Event | None = None) -> TableProfile:
+    """Exact counts over every row; then ``limit`` rows spread over the table (None: all)
+    are classified by SQLite (profile_sql), and only the values it cannot decide go
+    through the Python converters."""
     names = [c.name for c in table.columns if not c.generated]
     if on_rows:
         on_rows(0)
@@ -353,8 +381,6 @@ def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None =
     except sqlite3.OperationalError as e:
         if stop.is_set():
             raise Cancelled(f"profiling of {table.name} cancelled") from None
-        if "decode" in str(e).lower() and conn.text_factory is str:
-            raise _NeedsLossless from e
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     except sqlite3.DatabaseError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
@@ -464,28 +490,35 @@ def _samples(conn: sqlite3.Connection, sample: str, loc: str,
         tracker.distinct = distinct if len(distinct) <= 20 else None
 
 
-class _NeedsLossless(Exception):
-    pass
-
-
 def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                    on_table: Callable[[str, int, int], None] | None = None,
-                   cancel: threading.Event | None = None) -> dict[str, TableProfile]:
-    """Profile every table; text that is not valid UTF-8 is read losslessly, never dropped."""
-    out: dict[str, TableProfile] = {}
-    conn = open_readonly(path)
-    lossless: sqlite3.Connection | None = None
-    try:
-        for t in schema.tables:
-            total = min(t.row_count, limit) if limit else t.row_count
-            cb = (lambda n, name=t.name, total=total: on_table(name, n, total)) if on_table else None
-            try:
-                out[t.name] = profile_table(conn, t, limit=limit, on_rows=cb, cancel=cancel)
-            except _NeedsLossless:
-                lossless = lossless or open_readonly(path, lossless_text=True)
-                out[t.name] = profile_table(lossless, t, limit=limit, on_rows=cb, cancel=cancel)
-    finally:
-        conn.close()
-        if lossless:
-            lossless.close()
-    return out
+                   cancel: threading.Event | None = None,
+                   on_profile: Callable[[TableProfile], None] | None = None,
+                   workers: int = 2) -> dict[str, TableProfile]:
+    """Profile every table, ``workers`` at a time (each on its own connections; SQLite and
+    Arrow release the GIL). ``on_profile`` hears each table's profile as soon as it is done;
+    the result is in schema order. Text that is not valid UTF-8 is read losslessly."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(t: Table) -> TableProfile:
+        cb = (lambda n, name=t.name, total=t.row_count: on_table(name, n, total)) if on_table else None
+        conn = open_readonly(path, lossless_text=True)
+        try:
+            prof = profile_table(conn, t, limit=limit, on_rows=cb, cancel=cancel)
+        finally:
+            conn.close()
+        if on_profile is not None:
+            on_profile(prof)
+        return prof
+
+    # Largest first: the long table starts at once and the small ones fill the other worker.
+    order = sorted(schema.tables, key=lambda t: -t.row_count)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {t.name: pool.submit(one, t) for t in order}
+        try:
+            done = {name: f.result() for name, f in futures.items()}
+        except BaseException:
+            for f in futures.values():
+                f.cancel()
+            raise
+    return {t.name: done[t.name] for t in schema.tables}

@@ -22,6 +22,11 @@ from sqlite2pg_tui.core.source.reader import qi
 
 UNDECIDED = 9
 PLAIN_TEXT = 1
+BOOL_ONLY = 33  # a yes/no word other than JSON's true/false
+BOOL_AND_JSON = 34  # exactly 'true' or 'false'
+JSON_ONLY = 40  # JSON text no other candidate reads (objects, arrays, strings, null)
+JSON_PENDING = 41  # looks like JSON; json_valid() makes it JSON_ONLY or PLAIN_TEXT
+BLOB_NOTHING = 51  # a blob no candidate reads
 # Python's str.strip() removes these from ASCII text (and more Unicode, which is undecided).
 _WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _FLOAT_WORDS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
@@ -45,6 +50,10 @@ EFFECTS: dict[int, tuple[tuple[str, ...], bool]] = {
     30: (_NUMBER_ALL, False),  # text '0' or '1'
     31: (("real", "integer", "json"), False),  # digits only, no leading zero, up to 18
     32: (("real", "integer"), False),  # digits only with a leading zero (not JSON), up to 18
+    BOOL_ONLY: (("boolean",), False),
+    BOOL_AND_JSON: (("boolean", "json"), False),
+    JSON_ONLY: (("json",), False),
+    BLOB_NOTHING: ((), False),
 }
 
 
