@@ -50,6 +50,10 @@ class _Redo(Exception):  # noqa: N818 - control flow: read the table split by cl
     pass
 
 
+class _DriverError(Exception):
+    pass
+
+
 def _lossless(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
@@ -260,11 +264,21 @@ def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
     try:
         cur = conn.cursor()
         cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
-        cur.execute(query)
+        try:
+            cur.execute(query)
+            reader = cur.fetch_record_batch()
+        except Exception as e:  # the driver's errors carry no stable type
+            raise _DriverError(str(e)) from e
         first, done = skip_first, 0
-        for batch in cur.fetch_record_batch():
+        while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("profiling cancelled")
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except Exception as e:
+                raise _DriverError(str(e)) from e
             if first:
                 batch, first = batch.slice(1), False
             if batch.num_rows:
@@ -314,9 +328,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
     sel = ", ".join(["rowid"] + [qi(n) for n in names])
     try:
         _read(path, f"SELECT {sel} FROM {qi(table.name)}", on_batch, cancel, on_rows=on_rows)
-    except (Cancelled, _Redo):
-        raise
-    except Exception as e:  # the driver's type guesses fail on some mixes: split instead
+    except _DriverError as e:  # the driver's type guesses fail on some mixes: split instead
         raise _Redo(str(e)) from e
     return cols
 
@@ -333,9 +345,7 @@ def _scan_split(path: str, table: Table, names: list[str],
 
     try:
         _read(path, _split_sql(table.name, names), on_batch, cancel, skip_first=True)
-    except Cancelled:
-        raise
-    except Exception as e:
+    except _DriverError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     return cols
 
@@ -352,31 +362,55 @@ def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
         return TableProfile(table.name, table.row_count, {})
     try:
         cols = _scan_raw(path, table, names, cancel, on_rows)
-        mixed = _impure(conn, table, cols)
+        mixed, invalid_json = _check(conn, table, cols)
         if mixed:
-            again = _scan_split(path, table, mixed, cancel)
-            cols.update(again)
+            cols.update(_scan_split(path, table, mixed, cancel))
     except _Redo:
         cols = _scan_split(path, table, names, cancel)
-    rows = conn.execute(f"SELECT count(*) FROM {qi(table.name)}").fetchone()[0]
-    _settle_json(conn, table, cols)
+        invalid_json = {}
+    rows = cols[names[0]].rows
+    _settle_json(conn, table, cols, invalid_json)
     _sql_lengths(conn, table, cols)
     return TableProfile(table.name, rows, {n: cols[n].finish(rows) for n in names})
 
 
-def _impure(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]) -> list[str]:
-    """The columns whose Arrow type hides other storage classes (one aggregate query)."""
-    check = [(n, c) for n, c in cols.items() if c.arrow_class not in ("", "integer")]
-    if not check:
-        return []
-    parts = [f"count(CASE typeof({qi(n)}) WHEN '{c.arrow_class}' THEN 1 END), count({qi(n)})"
-             for n, c in check]
+def _json_suspect(c: str) -> str:
+    """Rows json_valid() must judge: text starting like JSON that is not JSON (the Arrow
+    side knows which of them it left pending)."""
+    return (f"substr({c}, 1, 1) IN ('\"', '{{', '[') AND NOT json_valid({c}) "
+            f"AND typeof({c}) = 'text'")
+
+
+def _check(conn: sqlite3.Connection, table: Table,
+           cols: dict[str, _Column]) -> tuple[list[str], dict[str, int]]:
+    """One aggregate query: the columns whose Arrow type hides other storage classes (the
+    driver's type is checked against typeof()), and per column with JSON pending how many
+    rows json_valid() refuses (0: no second look needed)."""
+    parts: list[str] = []
+    asks: list[tuple[str, str]] = []
+    for n, c in cols.items():
+        q = qi(n)
+        if c.arrow_class not in ("", "integer"):
+            parts.append(f"count(CASE typeof({q}) WHEN '{c.arrow_class}' THEN 1 END)")
+            asks.append(("class", n))
+        if c.counts.get(profile_sql.JSON_PENDING):
+            parts.append(f"count(CASE WHEN {_json_suspect(q)} THEN 1 END)")
+            asks.append(("json", n))
+    if not parts:
+        return [], {}
     got = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
-    return [n for i, (n, c) in enumerate(check)
-            if got[2 * i] != got[2 * i + 1] or got[2 * i] != c.storage[c.arrow_class]]
+    mixed, invalid = [], {}
+    for (what, n), v in zip(asks, got, strict=True):
+        c = cols[n]
+        if what == "class" and v != sum(c.storage.values()):
+            mixed.append(n)
+        elif what == "json":
+            invalid[n] = v
+    return mixed, {n: v for n, v in invalid.items() if n not in mixed}
 
 
-def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]) -> None:
+def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column],
+                 invalid_count: dict[str, int]) -> None:
     """JSON_PENDING rows become JSON_ONLY or PLAIN_TEXT by SQLite's json_valid()."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -387,12 +421,11 @@ def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column
         if not pending:
             continue
         c = qi(n)
-        where = (f"typeof({c}) = 'text' AND substr({c}, 1, 1) IN ('\"', '{{', '[') "
-                 f"AND length({c}) < {profile_vector.JSON_TRUSTED_LEN}")
-        invalid = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} WHERE {where} "
-                               f"AND NOT json_valid({c})").fetchall()
-        locs = pa.chunked_array(col.pending, pa.int64()) if col.pending else pa.chunked_array(
-            [], pa.int64())
+        locs = pa.chunked_array(col.pending, pa.int64())
+        invalid: list[tuple[Any, Any]] = []
+        if invalid_count.get(n, 1):
+            invalid = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} "
+                                   f"WHERE {_json_suspect(c)}").fetchall()
         if invalid:
             inv_locs = pa.array([r[0] for r in invalid], pa.int64())
             member = pc.is_in(inv_locs, value_set=locs).to_pylist()
@@ -405,8 +438,9 @@ def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column
             col.firsts[profile_sql.PLAIN_TEXT] = plain[:EXAMPLES_KEPT]
         valid = [r for r in kept if r[0] not in bad][:EXAMPLES_KEPT]
         if len(valid) < min(EXAMPLES_KEPT, pending - len(invalid)):
-            cur = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} WHERE {where} "
-                               f"AND json_valid({c}) ORDER BY rowid")
+            # Most of the first pending rows were refused: read on to the first valid ones.
+            cur = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} WHERE "
+                               f"typeof({c}) = 'text' AND json_valid({c}) ORDER BY rowid")
             valid = []
             for loc, v in cur:
                 if pc.is_in(pa.array([loc], pa.int64()), value_set=locs)[0].as_py():

@@ -85,8 +85,95 @@ def blob_codes(a: pa.Array) -> pa.Array:
     return _keep_nulls(a, pc.if_else(nothing, BLOB_NOTHING, UNDECIDED).cast(pa.int8()))
 
 
+# Whole shapes most text columns are made of, each decided by one or two kernels; the
+# rest of a batch goes through every rule (_text_codes_general). Each shape is a subset of
+# what the general rules decide the same way (no whitespace at either end, so the
+# trimmed value is the value; ASCII without NUL).
+_PLAIN_LONG = r"^[A-Za-z!#$%&'()*,/:;<=>?@\\\]^_`|}~](?:[\x01-\x7f]*[\x21-\x7e])?$"
+_DATED = f"^{_DAY}$|^{_DAY}[Tt ]{_TIME}$"
+_JSON_SHAPE = r'^["{\[][\x01-\x7f]*[\x21-\x7e]$'
+_DIGITS = "^[0-9]{1,18}$"
+_UUID_LENGTHS = (32, 36, 38)
+_WORDS = _BOOL_ONLY_WORDS + _FLOAT_WORDS + ["true", "false", "null"]
+
+
 def text_codes(a: pa.Array, json_ok: bool) -> pa.Array:
     """Codes of valid UTF-8 text (``a`` a string array; invalid rows must be NULL here)."""
+    pa, pc = _pa()
+    n = len(a)
+    code = pa.nulls(n, pa.int8()).fill_null(UNDECIDED)
+    todo = pc.is_valid(a)
+    nothing = pa.repeat(False, n)
+    rules = [_plain_long, _dated, *([_json_shaped] if json_ok else []), _digits,
+             lambda sub: (_text_codes_general(sub, json_ok), None)]
+    for rule in rules:
+        if not pc.any(todo).as_py():
+            break
+        sub = a.filter(todo)
+        sub_code, decided = rule(sub)
+        if decided is None:  # every row
+            code = pc.replace_with_mask(code, todo, sub_code.fill_null(UNDECIDED))
+            break
+        if not pc.any(decided).as_py():
+            continue
+        full = pc.replace_with_mask(nothing, todo, decided)
+        code = pc.replace_with_mask(code, full, sub_code.filter(decided))
+        todo = pc.and_(todo, pc.invert(full))
+    return _keep_nulls(a, code)
+
+
+def _lengths(a: pa.Array) -> pa.Array:
+    _, pc = _pa()
+    return pc.utf8_length(a)
+
+
+def _plain_long(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Plain ASCII: no yes/no, float or JSON word, not UUID-long."""
+    pa, pc = _pa()
+    n = _lengths(a)
+    ok = pc.and_(pc.match_substring_regex(a, _PLAIN_LONG),
+                 pc.invert(pc.is_in(n, value_set=pa.array(_UUID_LENGTHS, pa.int32()))))
+    short = pc.and_(ok, pc.less_equal(n, 9))
+    if pc.any(short).as_py():  # (no space at either end: the value is its own word)
+        ok = pc.and_(ok, pc.invert(pc.is_in(pc.utf8_lower(a), value_set=pa.array(_WORDS))))
+    return pa.repeat(pa.scalar(PLAIN_TEXT, pa.int8()), len(a)), ok
+
+
+def _dated(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    pa, pc = _pa()
+    dated = pc.match_substring_regex(a, _DATED)
+    if not pc.any(dated).as_py():
+        return pa.nulls(len(a), pa.int8()), dated
+    real = _real_day(a, dated)
+    stamp = pc.greater(_lengths(a), 10)
+    midnight = pc.equal(pc.utf8_slice_codeunits(a, 11, 19), "00:00:00")
+    code = pc.if_else(pc.invert(real), UNDECIDED,
+                      pc.if_else(stamp, pc.if_else(midnight, 21, 22), 20)).cast(pa.int8())
+    return code, dated
+
+
+def _json_shaped(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    pa, pc = _pa()
+    n = _lengths(a)
+    ok = pc.and_(pc.and_(pc.match_substring_regex(a, _JSON_SHAPE),
+                         pc.less(n, JSON_TRUSTED_LEN)),
+                 pc.and_(pc.invert(pc.is_in(n, value_set=pa.array(_UUID_LENGTHS, pa.int32()))),
+                         pc.invert(pc.match_substring(a, "\\u0000"))))
+    return pa.repeat(pa.scalar(JSON_PENDING, pa.int8()), len(a)), ok
+
+
+def _digits(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    pa, pc = _pa()
+    ok = pc.match_substring_regex(a, _DIGITS)
+    if not pc.any(ok).as_py():
+        return pa.nulls(len(a), pa.int8()), ok
+    code = pc.if_else(pc.is_in(a, value_set=pa.array(["0", "1"])), 30,
+                      pc.if_else(pc.starts_with(a, "0"), 32, 31)).cast(pa.int8())
+    return code, ok
+
+
+def _text_codes_general(a: pa.Array, json_ok: bool) -> pa.Array:
+    """Every rule, on whatever the shapes above left."""
     pa, pc = _pa()
     code = pa.nulls(len(a), pa.int8()).fill_null(UNDECIDED)
     if len(a) == 0:
@@ -145,7 +232,7 @@ def text_codes(a: pa.Array, json_ok: bool) -> pa.Array:
 def _keep_nulls(a: pa.Array, code: pa.Array) -> pa.Array:
     """NULL where ``a`` is NULL (is_in and friends say False there)."""
     pa, pc = _pa()
-    return pc.if_else(pc.is_valid(a), code, pa.scalar(None, pa.int8()))
+    return pc.if_else(pc.is_valid(a), code.cast(pa.int8()), pa.scalar(None, pa.int8()))
 
 
 def _real_day(a: pa.Array, dated: pa.Array) -> pa.Array:
