@@ -74,6 +74,7 @@ class _Column:
         self.distinct: set[Any] | None = set()
         self.pending: list[pa.Array] = []  # locators of JSON_PENDING rows
         self.exact_length = True  # False: SQLite's length() must say (mixed, NUL, bad UTF-8)
+        self.shape_order: list[int] = []  # profile_vector.text_codes keeps it
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
@@ -97,7 +98,8 @@ class _Column:
                     values["bad"] = bad
                     bad_rows = pc.is_valid(bad)
                     self.exact_length = False
-                codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted())
+                codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
+                                                  self.shape_order)
                 self._extremes(cls, raw, pc.max(pc.utf8_length(text)).as_py())
             elif cls == "blob":
                 values["blob"] = arr

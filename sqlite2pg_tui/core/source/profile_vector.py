@@ -97,28 +97,44 @@ _UUID_LENGTHS = (32, 36, 38)
 _WORDS = _BOOL_ONLY_WORDS + _FLOAT_WORDS + ["true", "false", "null"]
 
 
-def text_codes(a: pa.Array, json_ok: bool) -> pa.Array:
-    """Codes of valid UTF-8 text (``a`` a string array; invalid rows must be NULL here)."""
+def text_codes(a: pa.Array, json_ok: bool, order: list[int] | None = None) -> pa.Array:
+    """Codes of valid UTF-8 text (``a`` a string array; invalid rows must be NULL here).
+    ``order``: the shapes' indexes, most useful first; kept up to date for the next batch
+    of the same column (a column is mostly one shape)."""
     pa, pc = _pa()
     n = len(a)
     code = pa.nulls(n, pa.int8()).fill_null(UNDECIDED)
     todo = pc.is_valid(a)
+    left = n - a.null_count
     nothing = pa.repeat(False, n)
-    rules = [_plain_long, _dated, *([_json_shaped] if json_ok else []), _digits,
-             lambda sub: (_text_codes_general(sub, json_ok), None)]
-    for rule in rules:
-        if not pc.any(todo).as_py():
+    shapes = _SHAPES if json_ok else [s for s in _SHAPES if s is not _json_shaped]
+    if order is None:
+        order = list(range(len(shapes)))
+    elif sorted(order) != list(range(len(shapes))):
+        order[:] = range(len(shapes))
+    gains = []
+    for k in order:
+        if not left:
             break
-        sub = a.filter(todo)
-        sub_code, decided = rule(sub)
-        if decided is None:  # every row
-            code = pc.replace_with_mask(code, todo, sub_code.fill_null(UNDECIDED))
-            break
-        if not pc.any(decided).as_py():
+        whole = left == n
+        sub = a if whole else a.filter(todo)
+        sub_code, decided = shapes[k](sub)
+        got = pc.sum(decided).as_py() or 0
+        gains.append((got, k))
+        if not got:
             continue
-        full = pc.replace_with_mask(nothing, todo, decided)
-        code = pc.replace_with_mask(code, full, sub_code.filter(decided))
-        todo = pc.and_(todo, pc.invert(full))
+        if whole and got == n:
+            code = sub_code
+        else:
+            full = decided if whole else pc.replace_with_mask(nothing, todo, decided)
+            code = pc.replace_with_mask(code, full, sub_code.filter(decided))
+            todo = pc.and_(todo, pc.invert(full))
+        left -= got
+    if left:
+        sub = a.filter(todo)
+        code = pc.replace_with_mask(code, todo, _text_codes_general(sub, json_ok).fill_null(UNDECIDED))
+    tried = [k for _, k in sorted(gains, key=lambda g: -g[0])]
+    order[:] = tried + [k for k in order if k not in tried]
     return _keep_nulls(a, code)
 
 
@@ -170,6 +186,17 @@ def _digits(a: pa.Array) -> tuple[pa.Array, pa.Array]:
     code = pc.if_else(pc.is_in(a, value_set=pa.array(["0", "1"])), 30,
                       pc.if_else(pc.starts_with(a, "0"), 32, 31)).cast(pa.int8())
     return code, ok
+
+
+def _odd_plain(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Non-ASCII holding a letter or symbol, not starting like JSON, no NUL, not UUID-long."""
+    pa, pc = _pa()
+    n = pc.utf8_length(pc.utf8_trim(a, WS))
+    ok = pc.and_(pc.and_(pc.invert(pc.string_is_ascii(a)), pc.match_substring_regex(a, _ODD)),
+                 pc.and_(pc.invert(pc.match_substring_regex(a, r'^[ \t\n\r]*["{\[]')),
+                         pc.invert(pc.match_substring(a, "\x00"))))
+    ok = pc.and_(ok, pc.invert(pc.is_in(n, value_set=pa.array(_UUID_LENGTHS, pa.int32()))))
+    return pa.repeat(pa.scalar(PLAIN_TEXT, pa.int8()), len(a)), ok
 
 
 def _text_codes_general(a: pa.Array, json_ok: bool) -> pa.Array:
@@ -227,6 +254,9 @@ def _text_codes_general(a: pa.Array, json_ok: bool) -> pa.Array:
     put(pc.match_substring(a, "\x00"), UNDECIDED)
     put(uuid_long, UNDECIDED)
     return _keep_nulls(a, code)
+
+
+_SHAPES = [_plain_long, _dated, _json_shaped, _digits, _odd_plain]
 
 
 def _keep_nulls(a: pa.Array, code: pa.Array) -> pa.Array:
