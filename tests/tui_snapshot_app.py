@@ -32,7 +32,8 @@ from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.report import Mismatch, NotMigrated, Orphans, Report, TableReport
 from sqlite2pg_tui.core.source import dirty
 from sqlite2pg_tui.core.source.dirty import ColumnDirt
-from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect, read_source
+from sqlite2pg_tui.core.source.profile import TableProfile
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import TargetInfo
 from sqlite2pg_tui.core.verify.results import QueryComparison
@@ -181,6 +182,15 @@ class FakeBackend(Backend):
         ins = inspect(self._real(path), on_table=on_table)
         ins.schema.path = path
         return ins
+
+    def read_source(self, path: str) -> Inspection:
+        ins = read_source(self._real(path))
+        ins.schema.path = path
+        return ins
+
+    def profile_tables(self, path: str, ins: Inspection, on_profile: Callable[[TableProfile], None],
+                       cancel: threading.Event | None = None) -> None:
+        super().profile_tables(self._real(path), ins, on_profile, cancel)
 
     def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
         return TargetInfo("16.4", "app", "shop", schema, True, True,

@@ -275,14 +275,10 @@ application's own migrations).
     def _check(self, source: str, dsn: str, schema: str, targets: list[str] | None,
                dsn_error: str = "") -> None:
         worker = get_current_worker()
-
-        def progress(table: str, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(SourceProgress(table, done, total))
-
         ins: Inspection | None = None
         try:
-            ins = self.backend.inspect(source, on_table=progress)
+            # The schema alone: Review lists the tables at once and reads their data itself.
+            ins = self.backend.read_source(source)
             planned = self.backend.plan(ins)
         except Exception as e:  # shown on the screen; see backend.explain
             result = SourceChecked(source, None, explain(e))
