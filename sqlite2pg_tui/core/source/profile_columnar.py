@@ -435,7 +435,8 @@ def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column
         bad = {r[0] for r in invalid}
         col.counts[profile_sql.PLAIN_TEXT] += len(invalid)
         col.counts[profile_sql.JSON_ONLY] += pending - len(invalid)
-        plain = sorted(col.firsts.get(profile_sql.PLAIN_TEXT, []) + invalid[:EXAMPLES_KEPT])
+        plain = sorted(col.firsts.get(profile_sql.PLAIN_TEXT, []) + invalid[:EXAMPLES_KEPT],
+                       key=lambda r: (str(type(r[0])), r[0]))
         if plain:
             col.firsts[profile_sql.PLAIN_TEXT] = plain[:EXAMPLES_KEPT]
         valid = [r for r in kept if r[0] not in bad][:EXAMPLES_KEPT]
@@ -450,17 +451,36 @@ def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column
                     if len(valid) == EXAMPLES_KEPT:
                         break
             cur.close()
-        col.firsts[profile_sql.JSON_ONLY] = valid
+        # ('null' is JSON_ONLY without json_valid: its rows are there already)
+        ordered = sorted(col.firsts.get(profile_sql.JSON_ONLY, []) + valid,
+                         key=lambda r: (str(type(r[0])), r[0]))
+        col.firsts[profile_sql.JSON_ONLY] = ordered[:EXAMPLES_KEPT]
         col.pending = []
 
 
 def _sql_lengths(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]) -> None:
-    """max(length(c)) by SQLite where Arrow's count of characters would differ from it."""
-    todo = [n for n, c in cols.items()
-            if not c.exact_length or sum(1 for k in _CLASSES if c.storage[k]) > 1]
-    if not todo:
+    """What SQLite must say itself: max(length(c)) where Arrow's count of characters would
+    differ (mixed classes, NUL, bad UTF-8), and min/max of text under a column's own
+    collation (NOCASE, RTRIM…), which is not byte order."""
+    collated = {c.name for c in table.columns
+                if c.collation and c.collation.upper() != "BINARY"}
+    parts: list[str] = []
+    asks: list[tuple[str, str]] = []
+    for n, c in cols.items():
+        if not c.exact_length or sum(1 for k in _CLASSES if c.storage[k]) > 1:
+            parts.append(f"max(length({qi(n)}))")
+            asks.append(("length", n))
+        if n in collated and c.storage["text"]:
+            parts += [f"min({qi(n)})", f"max({qi(n)})"]
+            asks += [("min", n), ("max", n)]
+    if not parts:
         return
-    got = conn.execute("SELECT " + ", ".join(f"max(length({qi(n)}))" for n in todo)
-                       + f" FROM {qi(table.name)}").fetchone()
-    for n, longest in zip(todo, got, strict=True):
-        cols[n].longest = longest or 0
+    got = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
+    for (what, n), v in zip(asks, got, strict=True):
+        col = cols[n]
+        if what == "length":
+            col.longest = v or 0
+        elif what == "min":
+            col.lo = (None, v)
+        else:
+            col.hi = (None, v)
