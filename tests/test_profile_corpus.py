@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from corpus import build_corpus
+
 from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.source.demo_data import build_demo
 from sqlite2pg_tui.core.source.inspection import inspect, profile_into, read_source
