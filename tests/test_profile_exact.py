@@ -106,6 +106,14 @@ def edge_db(tmp_path: Path) -> Path:
         (k + 1, *(v[k] if k < len(v) else None for v in by_class.values()),
          7 if k == width - 1 else by_class[str][k % len(by_class[str])])
         for k in range(width)])
+    # Declared types: TEXT and DATETIME columns are read through CASE typeof (a blob and an
+    # integer far down must surface); j, untyped, holds reals and one integer at the end.
+    texts = by_class[str]
+    conn.execute("CREATE TABLE typed(id INTEGER PRIMARY KEY, s TEXT, d DATETIME, j)")
+    conn.executemany("INSERT INTO typed VALUES (?,?,?,?)", [
+        (k + 1, b"\x01blob" if k == 2 * len(texts) - 1 else texts[k % len(texts)],
+         5 if k == 2 * len(texts) - 2 else f"2024-01-{1 + k % 28:02d} 10:00:00",
+         7 if k == 2 * len(texts) - 1 else k / 3) for k in range(2 * len(texts))])
     conn.execute("CREATE TABLE bad(id INTEGER PRIMARY KEY, s)")
     conn.execute("INSERT INTO bad VALUES (1, 'ok'), (2, CAST(x'41ff42' AS TEXT)), (3, '2024-01-05')")
     conn.commit()
@@ -139,6 +147,18 @@ def test_columns_of_one_class_equal_the_converters(edge_db: Path, column: str) -
         assert (got.min, got.max) == (lo, hi)
         if column in "ehi":  # (numbers have no text length in the profile)
             assert max(got.max_text_len, got.max_blob_len) == longest
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("column", ["s", "d", "j"])
+def test_a_class_hiding_in_a_typed_column_is_found(edge_db: Path, column: str) -> None:
+    conn = open_readonly(str(edge_db), lossless_text=True)
+    try:
+        table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == "typed")
+        got = profile_table(conn, table, limit=None).columns[column]
+        _same(got, _reference(conn, "typed", column))
+        assert got.storage == ref_storage(conn, "typed", column) and len(got.storage) == 2
     finally:
         conn.close()
 

@@ -33,7 +33,7 @@ from sqlite2pg_tui.core.source.profile import (
     _ColumnTracker,
 )
 from sqlite2pg_tui.core.source.reader import qi, readonly_uri
-from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.source.schema import Column, Table
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,6 +75,8 @@ class _Column:
         self.pending: list[pa.Array] = []  # locators of JSON_PENDING rows
         self.exact_length = True  # False: SQLite's length() must say (mixed, NUL, bad UTF-8)
         self.shape_order: list[int] = []  # profile_vector.text_codes keeps it
+        self.impure = False  # raw read: another storage class hides in this column
+        self.checked = False  # raw read: its storage class needs no counting in SQL
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
@@ -307,29 +309,59 @@ def _split_sql(table: str, names: list[str]) -> str:
     return f"SELECT {', '.join(witness)} UNION ALL SELECT {', '.join(parts)} FROM {qi(table)}"
 
 
+# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <this> END``:
+# a value of another class shows as this (no text holds it in practice; if one does, the
+# column is only read again split by class), so no second scan has to count classes.
+_OTHER = "\x00\x01s2p\x01\x00"
+_OTHER_SQL = "char(0, 1, 115, 50, 112, 1, 0)"
+
+
+def _text_likely(col: Column) -> bool:
+    """TEXT affinity, or a date/time type (NUMERIC affinity, yet mostly ISO text)."""
+    t = col.declared_type.upper()
+    if "INT" in t:
+        return False
+    return any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME"))
+
+
 def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
               on_rows: Callable[[int], None] | None) -> dict[str, _Column]:
+    import pyarrow.compute as pc
+
     cols = {n: _Column(n) for n in names}
+    wrapped = {c.name for c in table.columns if c.name in cols and _text_likely(c)}
 
     def on_batch(batch: pa.RecordBatch) -> None:
         locs = batch.column(0)
         for i, n in enumerate(names):
+            col = cols[n]
+            if col.impure:
+                continue
             a = batch.column(i + 1)
             cls = _ARROW_CLASS.get(str(a.type))
             if cls is None:
                 if a.null_count != len(a):
                     raise _Redo(f"{n}: {a.type}")
-                cols[n].add(locs, {})
+                col.add(locs, {})
                 continue
-            col = cols[n]
             if col.arrow_class and col.arrow_class != cls:
                 raise _Redo(n)
             col.arrow_class = cls
+            if n in wrapped and pc.any(pc.equal(a, _OTHER)).as_py():
+                col.impure = True  # another class in a text column: read it split
+                continue
             col.add(locs, {cls: a})
 
-    sel = ", ".join(["rowid"] + [qi(n) for n in names])
+    sel = ["rowid"]
+    for n in names:
+        c = qi(n)
+        sel.append(f"CASE typeof({c}) WHEN 'text' THEN {c} WHEN 'null' THEN NULL "
+                   f"ELSE {_OTHER_SQL} END" if n in wrapped else c)
+    for n in wrapped:
+        cols[n].checked = True
     try:
-        _read(path, f"SELECT {sel} FROM {qi(table.name)}", on_batch, cancel, on_rows=on_rows)
+        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel,
+              on_rows=on_rows)
     except _DriverError as e:  # the driver's type guesses fail on some mixes: split instead
         raise _Redo(str(e)) from e
     return cols
@@ -392,16 +424,23 @@ def _check(conn: sqlite3.Connection, table: Table,
     asks: list[tuple[str, str]] = []
     for n, c in cols.items():
         q = qi(n)
-        if c.arrow_class not in ("", "integer"):
+        if c.impure:
+            continue
+        # int64: the driver fails on anything else; double hides integers as whole values
+        # only; a wrapped text column said so itself.
+        whole = c.counts.get(12, 0) + c.counts.get(13, 0)
+        if c.arrow_class not in ("", "integer") and not c.checked and not (
+                c.arrow_class == "real" and not whole):
             parts.append(f"count(CASE typeof({q}) WHEN '{c.arrow_class}' THEN 1 END)")
             asks.append(("class", n))
         if c.counts.get(profile_sql.JSON_PENDING):
             parts.append(f"count(CASE WHEN {_json_suspect(q)} THEN 1 END)")
             asks.append(("json", n))
+    mixed = [n for n, c in cols.items() if c.impure]
     if not parts:
-        return [], {}
+        return mixed, {}
     got = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
-    mixed, invalid = [], {}
+    invalid = {}
     for (what, n), v in zip(asks, got, strict=True):
         c = cols[n]
         if what == "class" and v != sum(c.storage.values()):
