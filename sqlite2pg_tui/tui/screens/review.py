@@ -441,6 +441,7 @@ the report lists it as skipped by choice), `i` again builds it.
         blank = self.blank_choices.pop(msg.table)
         tm = self.mapping.table(msg.table)
         if st.mapping_path is None:  # a loaded or saved mapping keeps its choices
+            as_planned = not st.unsaved()  # the data's proposals are part of the plan
             fresh = self.backend.plan(st.inspection).table(msg.table)
             for cm in tm.columns:
                 if blank.get(cm.source) != signature(cm):
@@ -448,6 +449,8 @@ the report lists it as skipped by choice), `i` again builds it.
                 new = fresh.column(cm.source)
                 cm.pg_type, cm.converter, cm.options = new.pg_type, new.converter, new.options
                 cm.note, cm.suggestion = new.note, new.suggestion
+            if as_planned:
+                st.mark_saved()
         st.dirt.pop(msg.table, None)
         self.update_table_row(msg.table)
         if msg.table == self.table_name:
