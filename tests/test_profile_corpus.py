@@ -12,7 +12,8 @@ from corpus import build_corpus
 from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.source.demo_data import build_demo
 from sqlite2pg_tui.core.source.inspection import inspect, profile_into, read_source
-from sqlite2pg_tui.core.source.profile import _profile_table_sql, profile_table
+from sqlite2pg_tui.core.source.profile import profile_table
+from sqlite2pg_tui.core.source.profile_sqlite import profile_table_sql
 from sqlite2pg_tui.core.source.reader import open_readonly, qi, read_schema
 
 
@@ -33,7 +34,7 @@ def test_arrow_profile_equals_the_sql_engine_on_every_row(tmp_path: Path, build:
         assert tables
         for t in tables:
             new = profile_table(conn, t, limit=None)
-            old = _profile_table_sql(conn, t, limit=None)
+            old = profile_table_sql(conn, t, limit=None)
             assert new.rows == old.rows, t.name
             for name, p in old.columns.items():
                 got = new.columns[name]

@@ -11,7 +11,7 @@ Classify: each value gets its class code (profile_vector) a whole batch at a tim
 counts per code give the candidates' counts; the first rows of each code, fed to the Python
 converters, give the failure examples in row order; the undecided values go through the
 Python converters one by one, as before. JSON-looking text is settled by SQLite's
-json_valid() in one query over the rows that fail it.
+json_valid() in one query over the rows that fail it (profile_settle).
 
 Tables run two at a time: SQLite steps and pyarrow kernels release the GIL.
 """
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.errors import Cancelled, SourceError
-from sqlite2pg_tui.core.source import profile_sql, profile_vector
+from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_vector
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
     ColumnProfile,
@@ -396,130 +396,13 @@ def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
         return TableProfile(table.name, table.row_count, {})
     try:
         cols = _scan_raw(path, table, names, cancel, on_rows)
-        mixed, invalid_json = _check(conn, table, cols)
+        mixed, invalid_json = profile_settle.check(conn, table, cols)
         if mixed:
             cols.update(_scan_split(path, table, mixed, cancel))
     except _Redo:
         cols = _scan_split(path, table, names, cancel)
         invalid_json = {}
     rows = cols[names[0]].rows
-    _settle_json(conn, table, cols, invalid_json)
-    _sql_lengths(conn, table, cols)
+    profile_settle.settle_json(conn, table, cols, invalid_json)
+    profile_settle.sql_lengths(conn, table, cols)
     return TableProfile(table.name, rows, {n: cols[n].finish(rows) for n in names})
-
-
-def _json_suspect(c: str) -> str:
-    """Rows json_valid() must judge: text starting like JSON that is not JSON (the Arrow
-    side knows which of them it left pending)."""
-    return (f"substr({c}, 1, 1) IN ('\"', '{{', '[') AND NOT json_valid({c}) "
-            f"AND typeof({c}) = 'text'")
-
-
-def _check(conn: sqlite3.Connection, table: Table,
-           cols: dict[str, _Column]) -> tuple[list[str], dict[str, int]]:
-    """One aggregate query: the columns whose Arrow type hides other storage classes (the
-    driver's type is checked against typeof()), and per column with JSON pending how many
-    rows json_valid() refuses (0: no second look needed)."""
-    parts: list[str] = []
-    asks: list[tuple[str, str]] = []
-    for n, c in cols.items():
-        q = qi(n)
-        if c.impure:
-            continue
-        # int64: the driver fails on anything else; double hides integers as whole values
-        # only; a wrapped text column said so itself.
-        whole = c.counts.get(12, 0) + c.counts.get(13, 0)
-        if c.arrow_class not in ("", "integer") and not c.checked and not (
-                c.arrow_class == "real" and not whole):
-            parts.append(f"count(CASE typeof({q}) WHEN '{c.arrow_class}' THEN 1 END)")
-            asks.append(("class", n))
-        if c.counts.get(profile_sql.JSON_PENDING):
-            parts.append(f"count(CASE WHEN {_json_suspect(q)} THEN 1 END)")
-            asks.append(("json", n))
-    mixed = [n for n, c in cols.items() if c.impure]
-    if not parts:
-        return mixed, {}
-    got = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
-    invalid = {}
-    for (what, n), v in zip(asks, got, strict=True):
-        c = cols[n]
-        if what == "class" and v != sum(c.storage.values()):
-            mixed.append(n)
-        elif what == "json":
-            invalid[n] = v
-    return mixed, {n: v for n, v in invalid.items() if n not in mixed}
-
-
-def _settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column],
-                 invalid_count: dict[str, int]) -> None:
-    """JSON_PENDING rows become JSON_ONLY or PLAIN_TEXT by SQLite's json_valid()."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for n, col in cols.items():
-        pending = col.counts.pop(profile_sql.JSON_PENDING, 0)
-        kept = col.firsts.pop(profile_sql.JSON_PENDING, [])
-        if not pending:
-            continue
-        c = qi(n)
-        locs = pa.chunked_array(col.pending, pa.int64())
-        invalid: list[tuple[Any, Any]] = []
-        if invalid_count.get(n, 1):
-            invalid = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} "
-                                   f"WHERE {_json_suspect(c)}").fetchall()
-        if invalid:
-            inv_locs = pa.array([r[0] for r in invalid], pa.int64())
-            member = pc.is_in(inv_locs, value_set=locs).to_pylist()
-            invalid = [r for r, m in zip(invalid, member, strict=True) if m]
-        bad = {r[0] for r in invalid}
-        col.counts[profile_sql.PLAIN_TEXT] += len(invalid)
-        col.counts[profile_sql.JSON_ONLY] += pending - len(invalid)
-        plain = sorted(col.firsts.get(profile_sql.PLAIN_TEXT, []) + invalid[:EXAMPLES_KEPT],
-                       key=lambda r: (str(type(r[0])), r[0]))
-        if plain:
-            col.firsts[profile_sql.PLAIN_TEXT] = plain[:EXAMPLES_KEPT]
-        valid = [r for r in kept if r[0] not in bad][:EXAMPLES_KEPT]
-        if len(valid) < min(EXAMPLES_KEPT, pending - len(invalid)):
-            # Most of the first pending rows were refused: read on to the first valid ones.
-            cur = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} WHERE "
-                               f"typeof({c}) = 'text' AND json_valid({c}) ORDER BY rowid")
-            valid = []
-            for loc, v in cur:
-                if pc.is_in(pa.array([loc], pa.int64()), value_set=locs)[0].as_py():
-                    valid.append((loc, v))
-                    if len(valid) == EXAMPLES_KEPT:
-                        break
-            cur.close()
-        # ('null' is JSON_ONLY without json_valid: its rows are there already)
-        ordered = sorted(col.firsts.get(profile_sql.JSON_ONLY, []) + valid,
-                         key=lambda r: (str(type(r[0])), r[0]))
-        col.firsts[profile_sql.JSON_ONLY] = ordered[:EXAMPLES_KEPT]
-        col.pending = []
-
-
-def _sql_lengths(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]) -> None:
-    """What SQLite must say itself: max(length(c)) where Arrow's count of characters would
-    differ (mixed classes, NUL, bad UTF-8), and min/max of text under a column's own
-    collation (NOCASE, RTRIM…), which is not byte order."""
-    collated = {c.name for c in table.columns
-                if c.collation and c.collation.upper() != "BINARY"}
-    parts: list[str] = []
-    asks: list[tuple[str, str]] = []
-    for n, c in cols.items():
-        if not c.exact_length or sum(1 for k in _CLASSES if c.storage[k]) > 1:
-            parts.append(f"max(length({qi(n)}))")
-            asks.append(("length", n))
-        if n in collated and c.storage["text"]:
-            parts += [f"min({qi(n)})", f"max({qi(n)})"]
-            asks += [("min", n), ("max", n)]
-    if not parts:
-        return
-    got = conn.execute(f"SELECT {', '.join(parts)} FROM {qi(table.name)}").fetchone()
-    for (what, n), v in zip(asks, got, strict=True):
-        col = cols[n]
-        if what == "length":
-            col.longest = v or 0
-        elif what == "min":
-            col.lo = (None, v)
-        else:
-            col.hi = (None, v)

@@ -7,8 +7,9 @@ by SQLite's own calendar (``date(x, '+0 days')`` normalises 2024-02-30, so compa
 it with the text tells a real day), and "plain text" (ASCII that no candidate can read: no number
 alphabet, no yes/no word, not JSON by ``json_valid``, no UUID shape, no date shape).
 
-Only the rows the profile samples are classified (all of them with --full); the exact
-counts, storage classes and min/max of every row come from profile._exact_stats.
+The codes are shared by both engines: profile_vector computes them over Arrow arrays
+(the columnar profile), ``class_sql`` in SQLite (profile_sqlite, for WITHOUT ROWID tables).
+Codes 33 and above are given only by profile_vector.
 
 Everything else, code ``UNDECIDED`` (non-ASCII text, NUL, blobs, offsets, fractions,
 float words…), goes through the Python converters exactly as before. The conditions here
