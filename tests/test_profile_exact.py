@@ -226,3 +226,24 @@ def test_cancel_interrupts_the_scan(edge_db: Path) -> None:
             profile_table(conn, table, limit=None, cancel=cancel)
     finally:
         conn.close()
+
+
+def test_json_examples_past_many_refused_ones(tmp_path: Path) -> None:
+    """json_valid() refuses the first 70 JSON-looking values: the examples of the valid
+    ones further down are still the first ones, as the converters one by one find them."""
+    path = tmp_path / "js.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE js(id INTEGER PRIMARY KEY, v TEXT)")
+    conn.executemany("INSERT INTO js VALUES (?, ?)", [
+        (k, f'{{"a": {k}' if k <= 70 else (f'{{"a": {k}}}' if k % 2 else f'["{k}", null]'))
+        for k in range(1, 90)])
+    conn.commit()
+    conn.close()
+    ro = open_readonly(str(path), lossless_text=True)
+    try:
+        table = read_schema(ro, str(path)).tables[0]
+        got = profile_table(ro, table, limit=None).columns["v"]
+        _same(got, _reference(ro, "js", "v"))
+        assert got.parses["json"] == 19
+    finally:
+        ro.close()

@@ -38,7 +38,7 @@ from sqlite2pg_tui.core.source.schema import Column, Table
 if TYPE_CHECKING:
     import pyarrow as pa
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
 PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
 SAMPLES_KEPT = 8
 DISTINCT_KEPT = 20
@@ -72,7 +72,6 @@ class _Column:
         self.hi: tuple[Any, Any] | None = None
         self.samples: list[tuple[Any, Any]] = []
         self.distinct: set[Any] | None = set()
-        self.pending: list[pa.Array] = []  # locators of JSON_PENDING rows
         self.exact_length = True  # False: SQLite's length() must say (mixed, NUL, bad UTF-8)
         self.shape_order: list[int] = []  # profile_vector.text_codes keeps it
         self.impure = False  # raw read: another storage class hides in this column
@@ -161,17 +160,10 @@ class _Column:
                 for i in pc.indices_nonzero(pc.equal(merged, code)).to_pylist():
                     self.tracker.collect(locs[i].as_py(), value_at(i))
                 continue
-            if code == profile_sql.JSON_PENDING:
-                rows = pc.equal(merged, code)
-                self.pending.append(locs.filter(rows))
-                want = PENDING_KEPT
-            else:
-                rows = None
-                want = EXAMPLES_KEPT
+            want = PENDING_KEPT if code == profile_sql.JSON_PENDING else EXAMPLES_KEPT
             kept = self.firsts.setdefault(code, [])
             if len(kept) < want:
-                mask = rows if rows is not None else pc.equal(merged, code)
-                for i in pc.indices_nonzero(mask)[: want - len(kept)].to_pylist():
+                for i in pc.indices_nonzero(pc.equal(merged, code))[: want - len(kept)].to_pylist():
                     kept.append((locs[i].as_py(), value_at(i)))
         if len(self.samples) < SAMPLES_KEPT:
             for i in pc.indices_nonzero(pc.is_valid(merged))[: SAMPLES_KEPT - len(self.samples)].to_pylist():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from sqlite2pg_tui.core.source import profile_sql
+from sqlite2pg_tui.core.source import profile_sql, profile_vector
 from sqlite2pg_tui.core.source.profile import EXAMPLES_KEPT
 from sqlite2pg_tui.core.source.reader import qi
 from sqlite2pg_tui.core.source.schema import Table
@@ -65,24 +65,16 @@ def check(conn: sqlite3.Connection, table: Table,
 def settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column],
                  invalid_count: dict[str, int]) -> None:
     """JSON_PENDING rows become JSON_ONLY or PLAIN_TEXT by SQLite's json_valid()."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     for n, col in cols.items():
         pending = col.counts.pop(profile_sql.JSON_PENDING, 0)
         kept = col.firsts.pop(profile_sql.JSON_PENDING, [])
         if not pending:
             continue
         c = qi(n)
-        locs = pa.chunked_array(col.pending, pa.int64())
         invalid: list[tuple[Any, Any]] = []
         if invalid_count.get(n, 1):
-            invalid = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} "
-                                   f"WHERE {_json_suspect(c)}").fetchall()
-        if invalid:
-            inv_locs = pa.array([r[0] for r in invalid], pa.int64())
-            member = pc.is_in(inv_locs, value_set=locs).to_pylist()
-            invalid = [r for r, m in zip(invalid, member, strict=True) if m]
+            invalid = _pending(conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} "
+                                            f"WHERE {_json_suspect(c)}").fetchall())
         bad = {r[0] for r in invalid}
         col.counts[profile_sql.PLAIN_TEXT] += len(invalid)
         col.counts[profile_sql.JSON_ONLY] += pending - len(invalid)
@@ -96,17 +88,27 @@ def settle_json(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]
             cur = conn.execute(f"SELECT rowid, {c} FROM {qi(table.name)} WHERE "
                                f"typeof({c}) = 'text' AND json_valid({c}) ORDER BY rowid")
             valid = []
-            for loc, v in cur:
-                if pc.is_in(pa.array([loc], pa.int64()), value_set=locs)[0].as_py():
-                    valid.append((loc, v))
-                    if len(valid) == EXAMPLES_KEPT:
-                        break
+            while len(valid) < EXAMPLES_KEPT and (got := cur.fetchmany(256)):
+                valid += _pending(got)
+            valid = valid[:EXAMPLES_KEPT]
             cur.close()
         # ('null' is JSON_ONLY without json_valid: its rows are there already)
         ordered = sorted(col.firsts.get(profile_sql.JSON_ONLY, []) + valid,
                          key=lambda r: (str(type(r[0])), r[0]))
         col.firsts[profile_sql.JSON_ONLY] = ordered[:EXAMPLES_KEPT]
-        col.pending = []
+
+
+def _pending(rows: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The rows the Arrow scan left JSON_PENDING: a value's code depends on the value alone,
+    so it is computed again here rather than every pending locator kept (memory)."""
+    import pyarrow as pa
+
+    ascii_rows = [r for r in rows if isinstance(r[1], str) and r[1].isascii()]
+    if not ascii_rows:
+        return []
+    codes = profile_vector.text_codes(pa.array([r[1] for r in ascii_rows], pa.string()), True)
+    return [r for r, k in zip(ascii_rows, codes.to_pylist(), strict=True)
+            if k == profile_sql.JSON_PENDING]
 
 
 def sql_lengths(conn: sqlite3.Connection, table: Table, cols: dict[str, _Column]) -> None:
