@@ -196,11 +196,13 @@ class FakeBackend(Backend):
         return TargetInfo("16.4", "app", "shop", schema, True, True,
                           [t for t in tables if t in self.existing])
 
-    def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
-        return dirty.scan_table(self._real(path), table, tm)
+    def scan_table(self, path: str, table: Table, tm: TableMapping,
+                   profile: TableProfile | None = None) -> dict[str, ColumnDirt]:
+        return dirty.scan_table(self._real(path), table, tm, profile=profile)
 
-    def scan_column(self, path: str, table: Table, cm: ColumnMapping) -> ColumnDirt:
-        return dirty.scan_column(self._real(path), table, cm)
+    def scan_column(self, path: str, table: Table, cm: ColumnMapping,
+                    profile: TableProfile | None = None) -> ColumnDirt:
+        return dirty.scan_column(self._real(path), table, cm, profile=profile)
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:

@@ -164,11 +164,14 @@ class Backend:
     def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
         return postgres.probe(dsn, schema=schema, tables=tables)
 
-    def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
-        return dirty.scan_table(path, table, tm)
+    def scan_table(self, path: str, table: Table, tm: TableMapping,
+                   profile: TableProfile | None = None) -> dict[str, ColumnDirt]:
+        """Exact dirt; the columns the table's profile answers for are not read again."""
+        return dirty.scan_table(path, table, tm, profile=profile)
 
-    def scan_column(self, path: str, table: Table, cm: ColumnMapping) -> ColumnDirt:
-        return dirty.scan_column(path, table, cm)
+    def scan_column(self, path: str, table: Table, cm: ColumnMapping,
+                    profile: TableProfile | None = None) -> ColumnDirt:
+        return dirty.scan_column(path, table, cm, profile=profile)
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:

@@ -70,6 +70,8 @@ class ColumnProfile:
     parses: dict[str, int] = field(default_factory=dict)  # candidate → values it accepts
     failures: dict[str, list[DirtyExample]] = field(default_factory=dict)  # candidate → examples
     with_offset: int = 0  # ISO timestamps carrying a UTC offset (Z included)
+    # candidate → values it accepts but changes (digits past microseconds are rounded)
+    altered: dict[str, int] = field(default_factory=dict)
     with_time: int = 0  # ISO values with a time of day
     nul_bytes: int = 0
     invalid_utf8: int = 0
@@ -247,12 +249,17 @@ class _ColumnTracker:
                 self._fail(cand, rowid, v, reason)
             return
         p.parses["timestamptz"] += 1
+        rounded = converters.sub_microsecond(v)
+        if rounded:
+            p.altered["timestamptz"] = p.altered.get("timestamptz", 0) + 1
         p.with_time += has_time
         p.with_offset += has_off
         if has_off and dt.utcoffset():
             self._fail("timestamp", rowid, v, "has a UTC offset; the column would need timestamptz")
         else:
             p.parses["timestamp"] += 1
+            if rounded:
+                p.altered["timestamp"] = p.altered.get("timestamp", 0) + 1
         if has_time and (dt.hour, dt.minute, dt.second, dt.microsecond) != (0, 0, 0, 0):
             self._fail("date", rowid, v, "has a time of day; the column would need timestamp")
         else:

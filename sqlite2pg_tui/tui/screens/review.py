@@ -470,7 +470,8 @@ the report lists it as skipped by choice), `i` again builds it.
             snapshot = TableMapping(tm.source, tm.target, tm.include, cms)
             sigs = {cm.source: signature(cm) for cm in cms}
             try:
-                dirt = self.backend.scan_table(st.inspection.path, table, snapshot)
+                dirt = self.backend.scan_table(st.inspection.path, table, snapshot,
+                                               st.inspection.profiles.get(name))
             except Exception as e:  # shown as a notification; see backend.explain
                 self.post_message(TableScanned(name, {}, explain(e)))
                 continue
@@ -481,7 +482,8 @@ the report lists it as skipped by choice), `i` again builds it.
         st = self.state
         assert st.inspection is not None
         try:
-            d = self.backend.scan_column(st.inspection.path, st.table(table_name), cm)
+            d = self.backend.scan_column(st.inspection.path, st.table(table_name), cm,
+                                         st.inspection.profiles.get(table_name))
         except Exception as e:
             self.post_message(TableScanned(table_name, {}, explain(e)))
             return
