@@ -2,10 +2,12 @@
 
 Read: ``adbc-driver-sqlite`` reads the table as it is (one SELECT, in C). The driver
 guesses each column's Arrow type from its first rows and, when a column mixes storage
-classes, may silently print numbers as text or widen integers to doubles. So only int64
-columns are taken at their word; for every other column one aggregate query counts its
-storage class, and a column whose count disagrees is read again split by class
-(``CASE typeof(c) WHEN … END``, text as bytes), exactly.
+classes, may silently print numbers or blobs as text or widen integers to doubles. So:
+int64 columns are taken at their word (the driver fails on anything else); text-looking
+columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …``, another class
+showing as a marker; doubles holding whole values and any other column get their storage
+class counted by one aggregate query (profile_settle). A column found mixed is read again
+split by class (``CASE typeof(c) WHEN … END``, text as bytes), exactly.
 
 Classify: each value gets its class code (profile_vector) a whole batch at a time. The
 counts per code give the candidates' counts; the first rows of each code, fed to the Python
