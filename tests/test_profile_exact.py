@@ -247,3 +247,27 @@ def test_json_examples_past_many_refused_ones(tmp_path: Path) -> None:
         assert got.parses["json"] == 19
     finally:
         ro.close()
+
+
+def test_columns_null_in_the_first_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver types an all-NULL batch as it pleases; later batches still count."""
+    from sqlite2pg_tui.core.source import profile_columnar
+
+    monkeypatch.setattr(profile_columnar, "BATCH_ROWS", 4)
+    path = tmp_path / "late.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT, u, n INTEGER)")
+    conn.executemany("INSERT INTO t VALUES (?,?,?,?)", [
+        (k, None if k <= 9 else f"2024-01-{k:02d}", None if k <= 5 else k / 2,
+         None if k <= 13 else k) for k in range(1, 21)])
+    conn.commit()
+    conn.close()
+    ro = open_readonly(str(path), lossless_text=True)
+    try:
+        table = read_schema(ro, str(path)).tables[0]
+        prof = profile_table(ro, table, limit=None)
+        for column in ("s", "u", "n"):
+            _same(prof.columns[column], _reference(ro, "t", column))
+            assert prof.columns[column].storage == ref_storage(ro, "t", column)
+    finally:
+        ro.close()

@@ -332,14 +332,13 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
             if col.impure:
                 continue
             a = batch.column(i + 1)
-            cls = _ARROW_CLASS.get(str(a.type))
-            if cls is None:
-                if a.null_count != len(a):
-                    raise _Redo(f"{n}: {a.type}")
+            if a.null_count == len(a):  # (typed as the driver pleases: nothing to read)
                 col.add(locs, {})
                 continue
-            if col.arrow_class and col.arrow_class != cls:
-                raise _Redo(n)
+            cls = _ARROW_CLASS.get(str(a.type))
+            if cls is None or (col.arrow_class and col.arrow_class != cls) or (
+                    n in wrapped and cls != "text"):
+                raise _Redo(f"{n}: {a.type}")
             col.arrow_class = cls
             if n in wrapped and pc.any(pc.equal(a, _OTHER)).as_py():
                 col.impure = True  # another class in a text column: read it split
