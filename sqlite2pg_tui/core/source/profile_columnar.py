@@ -325,9 +325,16 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
     cols = {n: _Column(n) for n in names}
     wrapped = {c.name for c in table.columns if c.name in cols and _text_likely(c)}
 
+    # INTEGER PRIMARY KEY is the rowid itself: read once, as the locator.
+    alias = table.rowid_alias if table.rowid_alias in cols else None
+    read = [n for n in names if n != alias]
+
     def on_batch(batch: pa.RecordBatch) -> None:
         locs = batch.column(0)
-        for i, n in enumerate(names):
+        if alias is not None:
+            cols[alias].arrow_class = "integer"
+            cols[alias].add(locs, {"integer": locs})
+        for i, n in enumerate(read):
             col = cols[n]
             if col.impure:
                 continue
@@ -346,7 +353,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
             col.add(locs, {cls: a})
 
     sel = ["rowid"]
-    for n in names:
+    for n in read:
         c = qi(n)
         sel.append(f"CASE typeof({c}) WHEN 'text' THEN {c} WHEN 'null' THEN NULL "
                    f"ELSE {_OTHER_SQL} END" if n in wrapped else c)
