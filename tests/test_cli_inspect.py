@@ -157,19 +157,20 @@ def test_profile_dirty_examples_carry_rowids(inspected: dict[str, Any]) -> None:
     assert created["timestamptz"][0]["reason"]
 
 
-def test_inspect_sample_limits_the_converter_pass(src: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_inspect_profiles_every_row_whatever_the_sample(src: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """--sample is still accepted; the profile reads every row all the same (exact counts)."""
     res = run_cli(capsys, "inspect", src, "--json", "--sample", "2")
     assert res.code == 0, res.err
     doc = json.loads(res.out)
     name = _col(doc, "users", "name")["profile"]
-    assert name["sampled_rows"] == 2  # the candidate converters saw two rows...
-    assert sum(name["storage"].values()) + name["nulls"] == 4  # ...the exact counts all four
+    assert name["sampled_rows"] == 4
+    assert sum(name["storage"].values()) + name["nulls"] == 4
     assert (name["rows"], name["nulls"]) == (4, 1)
-    assert all(n <= 2 for n in _col(doc, "users", "id")["profile"]["parses"].values())
+    assert _col(doc, "users", "id")["profile"]["parses"]["integer"] == 4
     assert _table(doc, "users")["rows"] == 4
     full = json.loads(run_cli(capsys, "inspect", src, "--json", "--full").out)
-    assert _col(full, "users", "name")["profile"]["sampled_rows"] == 4
+    assert _col(full, "users", "name")["profile"] == name
 
 
 def test_inspect_human_output(src: Path, capsys: pytest.CaptureFixture[str]) -> None:

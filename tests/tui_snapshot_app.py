@@ -34,7 +34,8 @@ from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.report import Mismatch, NotMigrated, Orphans, Report, TableReport
 from sqlite2pg_tui.core.source import dirty
 from sqlite2pg_tui.core.source.dirty import ColumnDirt
-from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect, read_source
+from sqlite2pg_tui.core.source.profile import TableProfile
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import TargetInfo
 from sqlite2pg_tui.core.verify.results import QueryComparison
@@ -187,15 +188,26 @@ class FakeBackend(Backend):
         ins.schema.path = path
         return ins
 
+    def read_source(self, path: str) -> Inspection:
+        ins = read_source(self._real(path))
+        ins.schema.path = path
+        return ins
+
+    def profile_tables(self, path: str, ins: Inspection, on_profile: Callable[[TableProfile], None],
+                       cancel: threading.Event | None = None) -> None:
+        super().profile_tables(self._real(path), ins, on_profile, cancel)
+
     def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
         return TargetInfo("16.4", "app", "shop", schema, True, True,
                           [t for t in tables if t in self.existing])
 
-    def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
-        return dirty.scan_table(self._real(path), table, tm)
+    def scan_table(self, path: str, table: Table, tm: TableMapping,
+                   profile: TableProfile | None = None) -> dict[str, ColumnDirt]:
+        return dirty.scan_table(self._real(path), table, tm, profile=profile)
 
-    def scan_column(self, path: str, table: Table, cm: ColumnMapping) -> ColumnDirt:
-        return dirty.scan_column(self._real(path), table, cm)
+    def scan_column(self, path: str, table: Table, cm: ColumnMapping,
+                    profile: TableProfile | None = None) -> ColumnDirt:
+        return dirty.scan_column(self._real(path), table, cm, profile=profile)
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:

@@ -41,9 +41,8 @@ def _add_checks(p: argparse.ArgumentParser) -> None:
 
 def _add_sampling(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=int, default=DEFAULT_SAMPLE_ROWS, metavar="N",
-                   help="rows per table (spread evenly) the type detection reads; counts, "
-                        "storage classes and min/max always cover every row")
-    p.add_argument("--full", action="store_true", help="type detection reads every row")
+                   help="kept for old scripts: the type detection reads every row now")
+    p.add_argument("--full", action="store_true", help="kept for old scripts (every row is read)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,8 @@ from sqlite2pg_tui.core.plan.propose import plan
 from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.core.source import dirty
 from sqlite2pg_tui.core.source.dirty import ColumnDirt
-from sqlite2pg_tui.core.source.inspection import Inspection, inspect
+from sqlite2pg_tui.core.source.inspection import Inspection, inspect, profile_into, read_source
+from sqlite2pg_tui.core.source.profile import TableProfile
 from sqlite2pg_tui.core.source.reader import open_readonly
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target import ddl, postgres
@@ -146,17 +147,31 @@ class Backend:
                 on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
         return inspect(path, on_table=on_table)
 
+    def read_source(self, path: str) -> Inspection:
+        """The schema alone, at once; profile_tables fills the profiles afterwards."""
+        return read_source(path)
+
+    def profile_tables(self, path: str, ins: Inspection,
+                       on_profile: Callable[[TableProfile], None],
+                       cancel: threading.Event | None = None) -> None:
+        """Profile the tables ``ins`` lacks (two at a time), each told as it lands."""
+        profile_into(ins, path=path, on_profile=on_profile, cancel=cancel)
+
     def plan(self, ins: Inspection) -> Mapping:
-        return plan(ins.schema, ins.profiles)
+        """Tables not profiled yet are planned from their declared types."""
+        return plan(ins.schema, ins.profiles_or_blank())
 
     def probe(self, dsn: str, schema: str, tables: list[str]) -> TargetInfo:
         return postgres.probe(dsn, schema=schema, tables=tables)
 
-    def scan_table(self, path: str, table: Table, tm: TableMapping) -> dict[str, ColumnDirt]:
-        return dirty.scan_table(path, table, tm)
+    def scan_table(self, path: str, table: Table, tm: TableMapping,
+                   profile: TableProfile | None = None) -> dict[str, ColumnDirt]:
+        """Exact dirt; the columns the table's profile answers for are not read again."""
+        return dirty.scan_table(path, table, tm, profile=profile)
 
-    def scan_column(self, path: str, table: Table, cm: ColumnMapping) -> ColumnDirt:
-        return dirty.scan_column(path, table, cm)
+    def scan_column(self, path: str, table: Table, cm: ColumnMapping,
+                    profile: TableProfile | None = None) -> ColumnDirt:
+        return dirty.scan_column(path, table, cm, profile=profile)
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:

@@ -42,14 +42,6 @@ class SourceChecked(Message):
         self.planned = planned  # the planner's proposal for this file
 
 
-class SourceProgress(Message):
-    def __init__(self, table: str, done: int, total: int) -> None:
-        super().__init__()
-        self.table = table
-        self.done = done
-        self.total = total
-
-
 class TargetChecked(Message):
     def __init__(self, info: TargetInfo | None, error: str = "") -> None:
         super().__init__()

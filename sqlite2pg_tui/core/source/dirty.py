@@ -1,6 +1,9 @@
 """Dirty values: the ones a column's chosen converter would refuse, with rowids.
 
 Runs the very converter the copy will run, so what the review shows is what the copy does.
+Where the profile tried that very converter (same options) on every row already, its counts
+are the answer and the first refused values are only run through the converter again for
+their reasons; clean text needs no scan either. Only the other columns are read.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlite2pg_tui.core.errors import Cancelled, SourceError
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, TableMapping
-from sqlite2pg_tui.core.source.profile import EXAMPLES_KEPT, DirtyExample
+from sqlite2pg_tui.core.source.profile import (
+    EXAMPLES_KEPT,
+    ColumnProfile,
+    DirtyExample,
+    TableProfile,
+)
 from sqlite2pg_tui.core.source.reader import iter_rows, open_readonly
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.values import converters
@@ -26,22 +34,70 @@ class ColumnDirt:
     examples: list[DirtyExample] = field(default_factory=list)
 
 
+# Candidates whose profile verdicts are the converter's own (uuid is not: the profile tries
+# it only at UUID lengths, the converter also reads urn:uuid:…).
+_PROFILED = {"integer", "real", "boolean", "timestamp", "timestamptz", "date", "json",
+             "date_dmy", "date_mdy"}
+
+
+def from_profile(cm: ColumnMapping, p: ColumnProfile | None,
+                 examples: int = EXAMPLES_KEPT) -> ColumnDirt | None:
+    """The column's dirt as the profile of every row knows it, or None (scan it)."""
+    if p is None or not p.complete:
+        return None
+    conv = converters.get(cm.converter)
+    if {**conv.options, **cm.options} != conv.options:
+        return None
+    if cm.converter in _PROFILED and cm.converter in p.parses:
+        rejected = p.non_null - p.parses[cm.converter]
+        fn = converters.build(cm.converter, cm.options)
+        found = []
+        for e in p.failures.get(cm.converter, [])[:examples]:
+            try:
+                fn(e.value)
+            except converters.Reject as r:  # the converter's own words for the reason
+                found.append(DirtyExample(e.rowid, e.value, r.reason))
+        if len(found) != min(examples, rejected):
+            return None
+        return ColumnDirt(cm.source, rejected, p.altered.get(cm.converter, 0), found)
+    clean = (p.nul_bytes == 0 and p.invalid_utf8 == 0 and "blob" not in p.storage)
+    if cm.converter == "text" and clean:
+        return ColumnDirt(cm.source)
+    if cm.converter in ("text_clean", "varchar") and clean and set(p.storage) <= {"text"}:
+        if cm.converter == "varchar" and p.max_text_len > int(cm.options.get("length", 255)):
+            return None
+        return ColumnDirt(cm.source)
+    return None
+
+
 def scan_table(path: str, table: Table, tm: TableMapping, *,
                examples: int = EXAMPLES_KEPT, cancel: threading.Event | None = None,
-               on_rows: Callable[[int, int], None] | None = None) -> dict[str, ColumnDirt]:
+               on_rows: Callable[[int, int], None] | None = None,
+               profile: TableProfile | None = None) -> dict[str, ColumnDirt]:
     """Run each column's converter over every value; count rejects and alterations.
-    ``cancel`` stops it between batches (Cancelled); ``on_rows(done, total)`` reports progress."""
-    cms = list(tm.columns)
+    ``cancel`` stops it between batches (Cancelled); ``on_rows(done, total)`` reports progress.
+    With the table's ``profile``, the columns it answers for are not read (from_profile)."""
+    known = {}
+    if profile is not None and not table.without_rowid:  # (examples in rowid order)
+        for cm in tm.columns:
+            d = from_profile(cm, profile.columns.get(cm.source), examples)
+            if d is not None:
+                known[cm.source] = d
+    cms = [cm for cm in tm.columns if cm.source not in known]
+    if not cms:
+        return {cm.source: known[cm.source] for cm in tm.columns}
     fns = [converters.build(c.converter, c.options) for c in cms]
     altered = [converters.get(c.converter).altered if converters.get(c.converter).alters else None
                for c in cms]
-    out = {c.source: ColumnDirt(c.source) for c in cms}
+    out = {c.source: known.get(c.source) or ColumnDirt(c.source) for c in tm.columns}
     dirts = [out[c.source] for c in cms]
     for lossless in (False, True):
         conn = open_readonly(path, lossless_text=lossless)
         try:
             done = 0
-            for batch in iter_rows(conn, table, [c.source for c in cms]):
+            # Row order, not a covering index's: the first refused values are the first rows.
+            order = "" if table.without_rowid else "ORDER BY rowid"
+            for batch in iter_rows(conn, table, [c.source for c in cms], where=order):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"scan of {table.name} cancelled")
                 done += len(batch)
@@ -75,6 +131,6 @@ def scan_table(path: str, table: Table, tm: TableMapping, *,
 
 
 def scan_column(path: str, table: Table, cm: ColumnMapping, *,
-                examples: int = EXAMPLES_KEPT) -> ColumnDirt:
+                examples: int = EXAMPLES_KEPT, profile: TableProfile | None = None) -> ColumnDirt:
     tm = TableMapping(source=table.name, target=table.name, columns=[cm])
-    return scan_table(path, table, tm, examples=examples)[cm.source]
+    return scan_table(path, table, tm, examples=examples, profile=profile)[cm.source]

@@ -8,7 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite2pg_tui.core.source.profile import DEFAULT_SAMPLE_ROWS, TableProfile, profile_schema
+from sqlite2pg_tui.core.source.profile import (
+    DEFAULT_SAMPLE_ROWS,
+    ColumnProfile,
+    TableProfile,
+    profile_schema,
+)
 from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 from sqlite2pg_tui.core.source.schema import SourceSchema
 
@@ -16,26 +21,64 @@ from sqlite2pg_tui.core.source.schema import SourceSchema
 @dataclass
 class Inspection:
     schema: SourceSchema
-    profiles: dict[str, TableProfile]
+    profiles: dict[str, TableProfile]  # filled table by table (see profile_into)
 
     @property
     def path(self) -> str:
         return self.schema.path
 
+    @property
+    def complete(self) -> bool:
+        return all(t.name in self.profiles for t in self.schema.tables)
+
+    def profiles_or_blank(self) -> dict[str, TableProfile]:
+        """Every table's profile, a blank one (no values seen) for those not read yet: the
+        planner then goes by the declared types until the data is in."""
+        out = {}
+        for t in self.schema.tables:
+            out[t.name] = self.profiles.get(t.name) or TableProfile(t.name, t.row_count, {
+                c.name: ColumnProfile(c.name, rows=t.row_count, nulls=t.row_count)
+                for c in t.columns})
+        return out
+
+
+def read_source(path: str | os.PathLike[str]) -> Inspection:
+    """The schema alone (a few milliseconds): what the wizard lists before the data is read."""
+    path = str(path)
+    conn = open_readonly(path)
+    try:
+        return Inspection(read_schema(conn, path), {})
+    finally:
+        conn.close()
+
+
+def profile_into(ins: Inspection, *, path: str | None = None,
+                 on_profile: Callable[[TableProfile], None] | None = None,
+                 on_table: Callable[[str, int, int], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+    """Profile the tables ``ins`` has no profile for (read from ``path``, by default the
+    inspection's); each lands in ``ins.profiles`` (and is told to ``on_profile``) as soon
+    as it is done."""
+    todo = SourceSchema(path=path or ins.path, tables=[t for t in ins.schema.tables
+                                               if t.name not in ins.profiles])
+
+    def landed(p: TableProfile) -> None:
+        ins.profiles[p.name] = p
+        if on_profile is not None:
+            on_profile(p)
+
+    profile_schema(path or ins.path, todo, on_table=on_table, cancel=cancel, on_profile=landed)
+
 
 def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_ROWS,
             on_table: Callable[[str, int, int], None] | None = None,
             cancel: threading.Event | None = None) -> Inspection:
-    """Read the schema and profile each table (converters tried on ``limit`` rows spread
-    over each table; None for every row)."""
-    path = str(path)
-    conn = open_readonly(path)
-    try:
-        schema = read_schema(conn, path)
-    finally:
-        conn.close()
-    return Inspection(schema, profile_schema(path, schema, limit=limit, on_table=on_table,
-                                             cancel=cancel))
+    """Read the schema and profile every row of each table (``limit`` is kept for callers;
+    nothing is sampled any more)."""
+    ins = read_source(path)
+    ins.profiles = profile_schema(ins.path, ins.schema, limit=limit, on_table=on_table,
+                                  cancel=cancel)
+    return ins
 
 
 def inspection_to_dict(ins: Inspection) -> dict[str, Any]:

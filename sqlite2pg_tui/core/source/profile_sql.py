@@ -7,8 +7,9 @@ by SQLite's own calendar (``date(x, '+0 days')`` normalises 2024-02-30, so compa
 it with the text tells a real day), and "plain text" (ASCII that no candidate can read: no number
 alphabet, no yes/no word, not JSON by ``json_valid``, no UUID shape, no date shape).
 
-Only the rows the profile samples are classified (all of them with --full); the exact
-counts, storage classes and min/max of every row come from profile._exact_stats.
+The codes are shared by both engines: profile_vector computes them over Arrow arrays
+(the columnar profile), ``class_sql`` in SQLite (profile_sqlite, for WITHOUT ROWID tables).
+Codes 33 and above are given only by profile_vector.
 
 Everything else, code ``UNDECIDED`` (non-ASCII text, NUL, blobs, offsets, fractions,
 float words…), goes through the Python converters exactly as before. The conditions here
@@ -22,6 +23,11 @@ from sqlite2pg_tui.core.source.reader import qi
 
 UNDECIDED = 9
 PLAIN_TEXT = 1
+BOOL_ONLY = 33  # a yes/no word other than JSON's true/false
+BOOL_AND_JSON = 34  # exactly 'true' or 'false'
+JSON_ONLY = 40  # JSON text no other candidate reads (objects, arrays, strings, null)
+JSON_PENDING = 41  # looks like JSON; json_valid() makes it JSON_ONLY or PLAIN_TEXT
+BLOB_NOTHING = 51  # a blob no candidate reads
 # Python's str.strip() removes these from ASCII text (and more Unicode, which is undecided).
 _WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _FLOAT_WORDS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
@@ -45,6 +51,10 @@ EFFECTS: dict[int, tuple[tuple[str, ...], bool]] = {
     30: (_NUMBER_ALL, False),  # text '0' or '1'
     31: (("real", "integer", "json"), False),  # digits only, no leading zero, up to 18
     32: (("real", "integer"), False),  # digits only with a leading zero (not JSON), up to 18
+    BOOL_ONLY: (("boolean",), False),
+    BOOL_AND_JSON: (("boolean", "json"), False),
+    JSON_ONLY: (("json",), False),
+    BLOB_NOTHING: ((), False),
 }
 
 

@@ -23,7 +23,7 @@ from sqlite2pg_tui.core.plan.recase import recase
 from sqlite2pg_tui.core.source.inspection import Inspection
 from sqlite2pg_tui.core.target import postgres
 from sqlite2pg_tui.tui.backend import explain
-from sqlite2pg_tui.tui.messages import SourceChecked, SourceProgress, TargetChecked
+from sqlite2pg_tui.tui.messages import SourceChecked, TargetChecked
 from sqlite2pg_tui.tui.screens.base import WizardScreen
 from sqlite2pg_tui.tui.screens.file_picker import FilePickerModal
 from sqlite2pg_tui.tui.screens.modals import ConfirmModal, PathModal
@@ -275,14 +275,10 @@ application's own migrations).
     def _check(self, source: str, dsn: str, schema: str, targets: list[str] | None,
                dsn_error: str = "") -> None:
         worker = get_current_worker()
-
-        def progress(table: str, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(SourceProgress(table, done, total))
-
         ins: Inspection | None = None
         try:
-            ins = self.backend.inspect(source, on_table=progress)
+            # The schema alone: Review lists the tables at once and reads their data itself.
+            ins = self.backend.read_source(source)
             planned = self.backend.plan(ins)
         except Exception as e:  # shown on the screen; see backend.explain
             result = SourceChecked(source, None, explain(e))
@@ -303,11 +299,6 @@ application's own migrations).
             target = TargetChecked(None, explain(e))
         if not worker.is_cancelled:
             self.post_message(target)
-
-    @on(SourceProgress)
-    def _source_progress(self, msg: SourceProgress) -> None:
-        self._progress = f"reading {msg.table}: {msg.done:,} of {msg.total:,} rows…"
-        self._show_check()
 
     @on(SourceChecked)
     def _source_checked(self, msg: SourceChecked) -> None:

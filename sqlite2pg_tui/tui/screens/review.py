@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -18,6 +19,7 @@ from sqlite2pg_tui.core.plan.naming import MAX_IDENT_BYTES
 from sqlite2pg_tui.core.plan.redundant import redundant_indexes
 from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.dirty import ColumnDirt
+from sqlite2pg_tui.core.source.inspection import Inspection
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.tui.backend import explain
@@ -50,6 +52,16 @@ def name_problem(name: str, taken: set[str]) -> str:
     if name in taken:
         return "another one has that name already"
     return ""
+
+
+class TableProfiled(Message):
+    """One more table's profile landed in ``inspection`` (the worker's, maybe an old one)."""
+
+    def __init__(self, inspection: object, table: str, error: str = "") -> None:
+        super().__init__()
+        self.inspection = inspection
+        self.table = table
+        self.error = error
 
 
 def signature(cm: ColumnMapping) -> str:
@@ -109,6 +121,9 @@ the report lists it as skipped by choice), `i` again builds it.
         self.only_problems = False
         self.table_name = ""
         self.column_name = ""
+        # Per table still being profiled: each column's choice as planned from its declared
+        # type. A column still so when its profile lands takes the data's proposal.
+        self.blank_choices: dict[str, dict[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield self.breadcrumb()
@@ -139,7 +154,15 @@ the report lists it as skipped by choice), `i` again builds it.
                         "schema on PostgreSQL, then load the data into it (Run: truncate). "
                         + " · ".join(fw.data_only_steps(self.state.source or "app.db")),
                         title=f"{fw.name} database", timeout=12, markup=False)
-        missing = [tm.source for tm in self.mapping.tables if tm.source not in self.state.dirt]
+        ins = self.state.inspection
+        unread = [] if ins is None else [t.name for t in ins.schema.tables
+                                         if t.name not in ins.profiles]
+        if unread and ins is not None:
+            self.blank_choices = {tm.source: {cm.source: signature(cm) for cm in tm.columns}
+                                  for tm in self.mapping.tables if tm.source in unread}
+            self._profile_tables(ins)
+        missing = [tm.source for tm in self.mapping.tables
+                   if tm.source not in self.state.dirt and tm.source not in unread]
         if missing:
             self._scan_tables(missing)
 
@@ -179,6 +202,8 @@ the report lists it as skipped by choice), `i` again builds it.
         st = self.state
         if not tm.include:
             return Text("skipped", style="dim")
+        if tm.source in self.blank_choices:
+            return Text("reading…", style="dim")
         exists = st.target is not None and tm.target in st.target.existing_tables
         if exists:
             if st.if_exists == "fail":
@@ -247,6 +272,8 @@ the report lists it as skipped by choice), `i` again builds it.
         if p:  # the mix as a stacked bar first: a mixed column stands out at a glance
             holds = storage_bar(p.storage, p.nulls, BAR_CELLS)
             holds.append(" " + cut(p.storage_mix(), w("holds") - BAR_CELLS - 1))
+        elif self.table_name in self.blank_choices:
+            holds = Text(cut("reading…", w("holds")), style="dim")
         else:
             holds = Text(cut("generated", w("holds")))
         name = cm.source if cm.target == cm.source else f"{cm.source}→{cm.target}"
@@ -387,7 +414,45 @@ the report lists it as skipped by choice), `i` again builds it.
             d_table.add_row(*plain(str(ex.rowid), converters.describe(ex.value, 34)),
                             Text(ex.reason, style="red"), key=str(i))
 
-    # --- dirt scans, in workers ----------------------------------------------------
+    # --- profiles and dirt scans, in workers ---------------------------------------
+
+    @work(thread=True, group="profile")
+    def _profile_tables(self, ins: Inspection) -> None:
+        """Read the data of the tables listed from the schema alone, and say each as it lands."""
+        try:
+            self.backend.profile_tables(
+                self.state.source or ins.path, ins,
+                lambda p: self.post_message(TableProfiled(ins, p.name)))
+        except Exception as e:  # shown as a notification; see backend.explain
+            self.post_message(TableProfiled(ins, "", explain(e)))
+
+    @on(TableProfiled)
+    def _profiled(self, msg: TableProfiled) -> None:
+        st = self.state
+        if msg.error:
+            self.notify(msg.error, title="Cannot read the data", severity="error", markup=False)
+            return
+        if msg.inspection is not st.inspection or msg.table not in self.blank_choices:
+            return  # an older file's, or already in
+        blank = self.blank_choices.pop(msg.table)
+        tm = self.mapping.table(msg.table)
+        if st.mapping_path is None:  # a loaded or saved mapping keeps its choices
+            as_planned = not st.unsaved()  # the data's proposals are part of the plan
+            fresh = self.backend.plan(st.inspection).table(msg.table)
+            for cm in tm.columns:
+                if blank.get(cm.source) != signature(cm):
+                    continue  # the user chose already
+                new = fresh.column(cm.source)
+                cm.pg_type, cm.converter, cm.options = new.pg_type, new.converter, new.options
+                cm.note, cm.suggestion = new.note, new.suggestion
+            if as_planned:
+                st.mark_saved()
+        st.dirt.pop(msg.table, None)
+        self.update_table_row(msg.table)
+        if msg.table == self.table_name:
+            self.fill_columns()
+        self._scan_tables([msg.table])
+
 
     @work(thread=True, group="scan")
     def _scan_tables(self, names: list[str]) -> None:
@@ -401,7 +466,8 @@ the report lists it as skipped by choice), `i` again builds it.
             snapshot = TableMapping(tm.source, tm.target, tm.include, cms)
             sigs = {cm.source: signature(cm) for cm in cms}
             try:
-                dirt = self.backend.scan_table(st.inspection.path, table, snapshot)
+                dirt = self.backend.scan_table(st.inspection.path, table, snapshot,
+                                               st.inspection.profiles.get(name))
             except Exception as e:  # shown as a notification; see backend.explain
                 self.post_message(TableScanned(name, {}, explain(e)))
                 continue
@@ -412,7 +478,8 @@ the report lists it as skipped by choice), `i` again builds it.
         st = self.state
         assert st.inspection is not None
         try:
-            d = self.backend.scan_column(st.inspection.path, st.table(table_name), cm)
+            d = self.backend.scan_column(st.inspection.path, st.table(table_name), cm,
+                                         st.inspection.profiles.get(table_name))
         except Exception as e:
             self.post_message(TableScanned(table_name, {}, explain(e)))
             return
@@ -580,6 +647,11 @@ the report lists it as skipped by choice), `i` again builds it.
     def action_next(self) -> None:
         st = self.state
         assert st.mapping is not None
+        if self.blank_choices:
+            self.notify(f"Still reading the data of {', '.join(sorted(self.blank_choices))}: the "
+                        "proposals there follow it once it is in", title="One moment",
+                        severity="warning", markup=False)
+            return
         st.sync_mapping()
         try:
             st.mapping.validate()

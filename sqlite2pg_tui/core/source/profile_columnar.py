@@ -1,0 +1,408 @@
+"""The exact profile of a table from Arrow record batches: every row, no sampling.
+
+Read: ``adbc-driver-sqlite`` reads the table as it is (one SELECT, in C). The driver
+guesses each column's Arrow type from its first rows and, when a column mixes storage
+classes, may silently print numbers or blobs as text or widen integers to doubles. So:
+int64 columns are taken at their word (the driver fails on anything else); text-looking
+columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …``, another class
+showing as a marker; doubles holding whole values and any other column get their storage
+class counted by one aggregate query (profile_settle). A column found mixed is read again
+split by class (``CASE typeof(c) WHEN … END``, text as bytes), exactly.
+
+Classify: each value gets its class code (profile_vector) a whole batch at a time. The
+counts per code give the candidates' counts; the first rows of each code, fed to the Python
+converters, give the failure examples in row order; the undecided values go through the
+Python converters one by one, as before. JSON-looking text is settled by SQLite's
+json_valid() in one query over the rows that fail it (profile_settle).
+
+Tables run two at a time: SQLite steps and pyarrow kernels release the GIL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlite2pg_tui.core.errors import Cancelled, SourceError
+from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_vector
+from sqlite2pg_tui.core.source.profile import (
+    EXAMPLES_KEPT,
+    ColumnProfile,
+    TableProfile,
+    _ColumnTracker,
+)
+from sqlite2pg_tui.core.source.reader import qi, readonly_uri
+from sqlite2pg_tui.core.source.schema import Column, Table
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
+PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
+SAMPLES_KEPT = 8
+DISTINCT_KEPT = 20
+_CLASSES = ("integer", "real", "text", "blob")
+_RANK = {"integer": 0, "real": 0, "text": 1, "blob": 2}  # SQLite's order between classes
+
+
+class _Redo(Exception):  # noqa: N818 - control flow: read the table split by class
+    pass
+
+
+class _DriverError(Exception):
+    pass
+
+
+def _lossless(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+class _Column:
+    """What one column's batches add up to."""
+
+    def __init__(self, name: str) -> None:
+        self.tracker = _ColumnTracker(ColumnProfile(name))
+        self.examples = _ColumnTracker(ColumnProfile(name))
+        self.counts: Counter[int] = Counter()
+        self.firsts: dict[int, list[tuple[Any, Any]]] = {}
+        self.storage: Counter[str] = Counter()
+        self.rows = self.nuls = self.longest = 0
+        self.lo: tuple[Any, Any] | None = None  # (order key, value)
+        self.hi: tuple[Any, Any] | None = None
+        self.samples: list[tuple[Any, Any]] = []
+        self.distinct: set[Any] | None = set()
+        self.exact_length = True  # False: SQLite's length() must say (mixed, NUL, bad UTF-8)
+        self.shape_order: list[int] = []  # profile_vector.text_codes keeps it
+        self.impure = False  # raw read: another storage class hides in this column
+        self.checked = False  # raw read: its storage class needs no counting in SQL
+        self.arrow_class = ""  # raw read: the storage class the driver's type stands for
+
+    def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(locs)
+        self.rows += n
+        merged = pa.nulls(n, pa.int8())
+        values: dict[str, pa.Array] = {}  # per class, what value_at reads from
+        bad_rows = None
+        for cls, arr in parts.items():
+            if arr.null_count == len(arr):
+                continue
+            self.storage[cls] += len(arr) - arr.null_count
+            if cls == "text":
+                raw = arr.cast(pa.binary()) if pa.types.is_string(arr.type) else arr
+                text, bad = _valid_text(raw)
+                values["text"] = text
+                if bad is not None:
+                    values["bad"] = bad
+                    bad_rows = pc.is_valid(bad)
+                    self.exact_length = False
+                codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
+                                                  self.shape_order)
+                self._extremes(cls, raw, pc.max(pc.utf8_length(text)).as_py())
+            elif cls == "blob":
+                values["blob"] = arr
+                codes = profile_vector.blob_codes(arr)
+                self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py())
+            else:
+                values[cls] = arr
+                codes = (profile_vector.integer_codes(arr) if cls == "integer"
+                         else profile_vector.real_codes(arr))
+                self._extremes(cls, arr, 0)
+            merged = pc.coalesce(merged, codes)
+        if bad_rows is not None:
+            merged = pc.if_else(bad_rows, pa.scalar(profile_sql.UNDECIDED, pa.int8()), merged)
+        if merged.null_count < n:
+            self._tally(locs, merged, values)
+
+    def _extremes(self, cls: str, arr: pa.Array, longest: int | None) -> None:
+        """min/max in SQLite's order (text as its bytes), NULs, the longest value."""
+        import pyarrow.compute as pc
+
+        if cls in ("text", "blob"):
+            nuls = pc.sum(pc.match_substring(arr, "\x00")).as_py() or 0
+            self.nuls += nuls
+            if nuls and cls == "text":
+                self.exact_length = False  # SQLite's length() stops at a NUL
+            self.longest = max(self.longest, longest or 0)
+        mm = pc.min_max(arr)
+        lo, hi = mm["min"].as_py(), mm["max"].as_py()
+        if lo is None:
+            return
+        if cls == "text":
+            lo, hi = _lossless(lo), _lossless(hi)
+        klo, khi = _order_key(cls, lo), _order_key(cls, hi)
+        if self.lo is None or klo < self.lo[0]:
+            self.lo = (klo, lo)
+        if self.hi is None or khi > self.hi[0]:
+            self.hi = (khi, hi)
+
+    def _tally(self, locs: pa.Array, merged: pa.Array, values: dict[str, pa.Array]) -> None:
+        import pyarrow.compute as pc
+
+        def value_at(i: int) -> Any:
+            bad = values.get("bad")
+            if bad is not None and bad[i].is_valid:
+                return _lossless(bad[i].as_py())
+            for cls in _CLASSES:
+                a = values.get(cls)
+                if a is not None and a[i].is_valid:
+                    return a[i].as_py()
+            return None
+
+        vc = pc.value_counts(merged.drop_null())
+        for item in vc:
+            code, count = item["values"].as_py(), item["counts"].as_py()
+            self.counts[code] += count
+            if code == profile_sql.UNDECIDED:
+                for i in pc.indices_nonzero(pc.equal(merged, code)).to_pylist():
+                    self.tracker.collect(locs[i].as_py(), value_at(i))
+                continue
+            want = PENDING_KEPT if code == profile_sql.JSON_PENDING else EXAMPLES_KEPT
+            kept = self.firsts.setdefault(code, [])
+            if len(kept) < want:
+                for i in pc.indices_nonzero(pc.equal(merged, code))[: want - len(kept)].to_pylist():
+                    kept.append((locs[i].as_py(), value_at(i)))
+        if len(self.samples) < SAMPLES_KEPT:
+            for i in pc.indices_nonzero(pc.is_valid(merged))[: SAMPLES_KEPT - len(self.samples)].to_pylist():
+                self.samples.append((locs[i].as_py(), value_at(i)))
+        if self.distinct is not None:
+            for cls in (*_CLASSES, "bad"):
+                a = values.get(cls)
+                if a is None:
+                    continue
+                u = pc.unique(a.drop_null())
+                if len(u) > DISTINCT_KEPT:
+                    self.distinct = None
+                    return
+                got = u.to_pylist()
+                self.distinct.update(_lossless(b) for b in got) if cls == "bad" else (
+                    self.distinct.update(got))
+                if len(self.distinct) > DISTINCT_KEPT:
+                    self.distinct = None
+                    return
+
+    def finish(self, rows: int) -> ColumnProfile:
+        p = self.tracker.p
+        p.rows = p.sampled = rows
+        p.nulls = p.sample_nulls = rows - sum(self.storage.values())
+        p.storage = {k: self.storage[k] for k in _CLASSES if self.storage[k]}
+        p.nul_bytes = self.nuls
+        if self.lo is not None and self.hi is not None:
+            p.min, p.max = self.lo[1], self.hi[1]
+        texts, blobs = self.storage["text"], self.storage["blob"]
+        p.max_text_len = self.longest if texts else 0
+        p.max_blob_len = self.longest if blobs else 0
+        for code, n in self.counts.items():
+            if code in (profile_sql.UNDECIDED, profile_sql.JSON_PENDING):
+                continue
+            accepted, timed = profile_sql.EFFECTS[code]
+            for cand in accepted:
+                p.parses[cand] += n
+            p.with_time += n if timed else 0
+        found = sorted((r for code, kept in self.firsts.items() if code != profile_sql.JSON_PENDING
+                        for r in kept[:EXAMPLES_KEPT]), key=lambda r: (str(type(r[0])), r[0]))
+        for loc, v in found:
+            self.examples.collect(loc, v)
+        for cand, ex in self.examples.p.failures.items():
+            merged = p.failures[cand] + ex
+            merged.sort(key=lambda e: (str(type(e.rowid)), e.rowid))
+            p.failures[cand] = merged[:EXAMPLES_KEPT]
+        p.samples = [v for _, v in self.samples]
+        p.sample_rowids = [loc for loc, _ in self.samples]
+        self.tracker.distinct = self.distinct
+        return self.tracker.finish()
+
+
+def _order_key(cls: str, v: Any) -> tuple[int, Any]:
+    if cls == "text":
+        return (1, v.encode("utf-8", "surrogateescape"))
+    return (_RANK[cls], v)
+
+
+def _valid_text(raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """(the valid UTF-8 text as strings, NULL elsewhere; the invalid values as bytes or None).
+    The driver hands text over unchecked, and a binary read (split mode) is bytes anyway."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return raw.cast(pa.string()), None
+    except pa.ArrowInvalid:
+        pass
+    ok = []
+    for b in raw.to_pylist():
+        if b is None:
+            ok.append(None)
+            continue
+        try:
+            b.decode("utf-8")
+            ok.append(True)
+        except UnicodeDecodeError:
+            ok.append(False)
+    good = pa.array(ok, pa.bool_())
+    text = pc.if_else(good, raw, None).cast(pa.string())
+    bad = pc.if_else(pc.invert(good), raw, None)
+    return text, bad
+
+
+_ARROW_CLASS = {"int64": "integer", "double": "real", "string": "text", "binary": "blob"}
+
+
+def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
+          cancel: threading.Event | None, skip_first: bool = False,
+          on_rows: Callable[[int], None] | None = None) -> None:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    conn = adbc.connect(readonly_uri(path))
+    try:
+        cur = conn.cursor()
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+        try:
+            cur.execute(query)
+            reader = cur.fetch_record_batch()
+        except Exception as e:  # the driver's errors carry no stable type
+            raise _DriverError(str(e)) from e
+        first, done = skip_first, 0
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("profiling cancelled")
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except Exception as e:
+                raise _DriverError(str(e)) from e
+            if first:
+                batch, first = batch.slice(1), False
+            if batch.num_rows:
+                on_batch(batch)
+                done += batch.num_rows
+                if on_rows is not None:
+                    on_rows(done)
+        cur.close()
+    finally:
+        conn.close()
+
+
+def _split_sql(table: str, names: list[str]) -> str:
+    """Each column split by storage class, after a row of typed constants (the driver
+    takes each column's type from its first rows)."""
+    witness = [f"{w} AS w{i}" for i, w in enumerate(["0"] + ["0", "0.0", "x''", "x''"] * len(names))]
+    parts = ["rowid"]
+    for n in names:
+        c = qi(n)
+        parts += [f"CASE typeof({c}) WHEN 'integer' THEN {c} END",
+                  f"CASE typeof({c}) WHEN 'real' THEN {c} END",
+                  f"CASE typeof({c}) WHEN 'text' THEN CAST({c} AS BLOB) END",
+                  f"CASE typeof({c}) WHEN 'blob' THEN {c} END"]
+    return f"SELECT {', '.join(witness)} UNION ALL SELECT {', '.join(parts)} FROM {qi(table)}"
+
+
+# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <this> END``:
+# a value of another class shows as this (no text holds it in practice; if one does, the
+# column is only read again split by class), so no second scan has to count classes.
+_OTHER = "\x00\x01s2p\x01\x00"
+_OTHER_SQL = "char(0, 1, 115, 50, 112, 1, 0)"
+
+
+def _text_likely(col: Column) -> bool:
+    """TEXT affinity, or a date/time type (NUMERIC affinity, yet mostly ISO text)."""
+    t = col.declared_type.upper()
+    if "INT" in t:
+        return False
+    return any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME"))
+
+
+def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
+              on_rows: Callable[[int], None] | None) -> dict[str, _Column]:
+    import pyarrow.compute as pc
+
+    cols = {n: _Column(n) for n in names}
+    wrapped = {c.name for c in table.columns if c.name in cols and _text_likely(c)}
+
+    # INTEGER PRIMARY KEY is the rowid itself: read once, as the locator.
+    alias = table.rowid_alias if table.rowid_alias in cols else None
+    read = [n for n in names if n != alias]
+
+    def on_batch(batch: pa.RecordBatch) -> None:
+        locs = batch.column(0)
+        if alias is not None:
+            cols[alias].arrow_class = "integer"
+            cols[alias].add(locs, {"integer": locs})
+        for i, n in enumerate(read):
+            col = cols[n]
+            if col.impure:
+                continue
+            a = batch.column(i + 1)
+            if a.null_count == len(a):  # (typed as the driver pleases: nothing to read)
+                col.add(locs, {})
+                continue
+            cls = _ARROW_CLASS.get(str(a.type))
+            if cls is None or (col.arrow_class and col.arrow_class != cls) or (
+                    n in wrapped and cls != "text"):
+                raise _Redo(f"{n}: {a.type}")
+            col.arrow_class = cls
+            if n in wrapped and pc.any(pc.equal(a, _OTHER)).as_py():
+                col.impure = True  # another class in a text column: read it split
+                continue
+            col.add(locs, {cls: a})
+
+    sel = ["rowid"]
+    for n in read:
+        c = qi(n)
+        sel.append(f"CASE typeof({c}) WHEN 'text' THEN {c} WHEN 'null' THEN NULL "
+                   f"ELSE {_OTHER_SQL} END" if n in wrapped else c)
+    for n in wrapped:
+        cols[n].checked = True
+    try:
+        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel,
+              on_rows=on_rows)
+    except _DriverError as e:  # the driver's type guesses fail on some mixes: split instead
+        raise _Redo(str(e)) from e
+    return cols
+
+
+def _scan_split(path: str, table: Table, names: list[str],
+                cancel: threading.Event | None) -> dict[str, _Column]:
+    cols = {n: _Column(n) for n in names}
+
+    def on_batch(batch: pa.RecordBatch) -> None:
+        locs = batch.column(0)
+        for i, n in enumerate(names):
+            parts = {cls: batch.column(1 + 4 * i + j) for j, cls in enumerate(_CLASSES)}
+            cols[n].add(locs, parts)
+
+    try:
+        _read(path, _split_sql(table.name, names), on_batch, cancel, skip_first=True)
+    except _DriverError as e:
+        raise SourceError(f"cannot read table {table.name}: {e}") from e
+    return cols
+
+
+def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
+                           cancel: threading.Event | None = None,
+                           on_rows: Callable[[int], None] | None = None) -> TableProfile:
+    """Profile every row of a rowid table. ``conn``: a read-only, lossless-text connection
+    for the few SQL questions Arrow cannot answer."""
+    names = [c.name for c in table.columns if not c.generated]
+    if on_rows is not None:
+        on_rows(0)
+    if not names:
+        return TableProfile(table.name, table.row_count, {})
+    try:
+        cols = _scan_raw(path, table, names, cancel, on_rows)
+        mixed, invalid_json = profile_settle.check(conn, table, cols)
+        if mixed:
+            cols.update(_scan_split(path, table, mixed, cancel))
+    except _Redo:
+        cols = _scan_split(path, table, names, cancel)
+        invalid_json = {}
+    rows = cols[names[0]].rows
+    profile_settle.settle_json(conn, table, cols, invalid_json)
+    profile_settle.sql_lengths(conn, table, cols)
+    return TableProfile(table.name, rows, {n: cols[n].finish(rows) for n in names})
