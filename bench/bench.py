@@ -200,7 +200,7 @@ def pgloader(src: Path, dsn: str) -> tuple[float, int] | str:
     params = psycopg2.extensions.parse_dsn(dsn)
     if not params.get("host") or params["host"].startswith("/"):
         return "skipped: pgloader needs a TCP DSN (--pg postgresql://user:pw@host/db)"
-    db = "s2p_bench_pgloader"
+    db = f"s2p_bench_pgloader_{os.getpid()}"  # several benches may share one server
     admin = psycopg2.connect(dsn)
     admin.autocommit = True
     with admin.cursor() as cur:

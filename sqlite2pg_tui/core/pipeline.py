@@ -155,6 +155,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             else:
                 results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
                                     on_event, cancel, truncate=if_exists != "append")
+        streamed = {r.source: r.streamed for r in results if r.streamed is not None}
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
         created = {tm.target for _, tm in pairs if tm.target not in preexisting}
@@ -164,7 +165,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             with cancels_server_work(conn, cancel):
                 for step in _finishing(conn, source, dsn, schema, mapping, pairs, preexisting,
                                        nocase, target_schema, reject_dir, opts, report,
-                                       on_event, timer, cancel):
+                                       on_event, timer, cancel, streamed):
                     phase = step
                     if cancel.is_set():
                         break
@@ -182,7 +183,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
                mapping: Mapping, pairs: list[tuple[Table, TableMapping]], preexisting: set[str],
                nocase: sql.Composable | None, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
-               cancel: threading.Event) -> Iterator[str]:
+               cancel: threading.Event, streamed: dict[str, Any]) -> Iterator[str]:
     """The phases after the data, one at a time: yields each phase's name before it runs, so
     the caller stops between phases on a cancel and knows which one it stopped. Yields
     "data" first: a cancel during the copy stops before anything else starts."""
@@ -233,7 +234,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
 
             deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
                 defaults=opts.checks, user=opts.checks, full=opts.full,
-                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, streamed)
 
 
 def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],

@@ -62,6 +62,8 @@ class CopyResult:
     seconds: float = 0.0
     error: str = ""
     refused_by_postgres: list[Any] = field(default_factory=list)
+    # The columnar copy's SQLite side of the default checks (verify/streamed.py), or None.
+    streamed: Any = None
 
 
 class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Python
