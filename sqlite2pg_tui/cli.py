@@ -223,7 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
                       accept_rejects=args.accept_rejects, checks=not args.no_checks,
-                      full=args.full_verify, identifier_case=args.identifier_case)
+                      full=args.full_verify, identifier_case=args.identifier_case,
+                      resume=args.resume)
     printer = ProgressPrinter(quiet=args.quiet)
     report, signum = _interruptible(lambda cancel: run_migration(
         args.source, args.pg, mapping, options=opts, on_event=printer, cancel=cancel))
@@ -380,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "existing tables (those rows go to the reject files)")
     p.add_argument("--full-verify", action="store_true",
                    help="after the run, checksum every row of every table on both sides")
+    p.add_argument("--resume", action="store_true",
+                   help="after an interrupted run: keep the tables it copied in full (counts "
+                        "match; with --full-verify, digests too) and copy the rest")
     _add_checks(p)
     p.set_defaults(func=cmd_run)
 
@@ -441,8 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             # A second Ctrl-C: no time to look. PostgreSQL rolls back whatever had not
             # committed when the connection dropped; tables copied before stay.
             _err("interrupted at once: the table being copied was rolled back by PostgreSQL "
-                 "but may be left empty; tables copied before stay (rerun with --if-exists "
-                 "replace to start over)")
+                 "but may be left empty; tables copied before stay (rerun with --resume to "
+                 "keep them and copy the rest, or --if-exists replace to start over)")
         elif args.command in ("inspect", "plan", "verify"):
             _err("interrupted; nothing was written to PostgreSQL")
         else:

@@ -24,7 +24,7 @@ from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
-from sqlite2pg_tui.core.load import dataonly
+from sqlite2pg_tui.core.load import dataonly, resume
 from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
 from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
@@ -60,6 +60,9 @@ class RunOptions:
     accept_rejects: bool = False  # data-only mode: load even when values will not fit
     checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
     full: bool = False  # full-table checksums too (core/checksum)
+    # Keep the tables an interrupted run copied in full (counts, and with ``full`` digests,
+    # match) and copy the rest (load/resume.py).
+    resume: bool = False
     # When planning here (no mapping given): lower | keep | snake; None: keep for a
     # framework's database (its ORM quotes names), lower otherwise.
     identifier_case: str | None = None
@@ -145,16 +148,29 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 pairs, preexisting, prepared = _fit_existing(
                     conn, str(source), pairs, target_schema, report, on_event,
                     opts.accept_rejects, if_exists)
+        kept: dict[str, CopyResult] = {}
+        if opts.resume:
+            if if_exists in ("append", "truncate"):
+                raise MappingError("--resume continues a run that creates its tables; it cannot "
+                                   f"be combined with --if-exists {if_exists}")
+            with timer.phase("schema"):
+                resumed = resume.decide(conn, str(source), dsn, pairs, target_schema, reject_dir,
+                                        opts.full, on_event)
+            kept, report.resumed = resumed.kept, resumed.lines
+        todo = [(t, tm) for t, tm in pairs if tm.source not in kept]
         with timer.phase("schema"):
-            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
+            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event,
+                                    set(kept))
         with timer.phase("data"):
             if preexisting:
                 # The application's tables and keys: one transaction, keys deferred (dataonly).
                 results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
                                             reject_dir, on_event, cancel)
             else:
-                results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
-                                    on_event, cancel, truncate=if_exists != "append")
+                copied = iter(_copy_all(str(source), dsn, todo, target_schema, reject_dir, opts,
+                                        on_event, cancel, truncate=if_exists != "append"))
+                results = [kept[tm.source] if tm.source in kept else next(copied)
+                           for _, tm in pairs]
         streamed = {r.source: r.streamed for r in results if r.streamed is not None}
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
@@ -348,9 +364,11 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
 
 
 def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
-                   if_exists: str, report: Report, on_event: OnEvent) -> sql.Composable | None:
-    """Create the tables; returns the NOCASE collation used (None when there is none)."""
-    targets = [tm.target for _, tm in pairs]
+                   if_exists: str, report: Report, on_event: OnEvent,
+                   kept: set[str] | frozenset[str] = frozenset()) -> sql.Composable | None:
+    """Create the tables (but the ``kept`` ones a resumed run found copied); returns the
+    NOCASE collation used (None when there is none)."""
+    targets = [tm.target for _, tm in pairs if tm.source not in kept]
     try:
         with conn.cursor() as cur:
             # Only when missing: CREATE SCHEMA IF NOT EXISTS checks CREATE on the database
@@ -360,14 +378,16 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             existing = existing_tables(cur, schema, targets)
             if existing and if_exists == "fail":
-                raise TargetError(dataonly.tables_exist_message(schema, existing))
+                raise TargetError(dataonly.tables_exist_message(schema, existing)
+                                  + _empty_note(cur, schema, existing))
             if if_exists == "replace":
                 for name in existing:
                     on_event(Log(f"dropping existing table {schema}.{name}"))
                     cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
             nocase = _nocase_collation(conn, pairs, schema, report)
             for table, tm in pairs:
-                if if_exists in ("append", "truncate") and tm.target in existing:
+                if (if_exists in ("append", "truncate") and tm.target in existing
+                        or tm.source in kept):
                     continue
                 stmt = ddl.create_table(table, tm, schema, nocase)
                 for n in stmt.notes:
@@ -384,6 +404,19 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
     except psycopg2.Error as e:
         conn.rollback()
         raise TargetError(f"creating the tables failed: {plain_error(e)}") from None
+
+
+def _empty_note(cur: Any, schema: str, names: list[str]) -> str:
+    """Empty tables are what an interrupted run leaves (a kill gives it no time to drop them)."""
+    empty = []
+    for name in names:
+        cur.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(qualified(schema, name)))
+        if cur.fetchone()[0]:
+            empty.append(name)
+    if not empty:
+        return ""
+    return (f" Empty, as an interrupted run leaves them: {', '.join(empty)}; --resume keeps the "
+            "tables an earlier run copied in full and copies the rest.")
 
 
 def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
