@@ -224,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
                       accept_rejects=args.accept_rejects, checks=not args.no_checks,
                       full=args.full_verify, identifier_case=args.identifier_case,
-                      resume=args.resume)
+                      resume=args.resume, ranges=max(1, args.ranges))
     printer = ProgressPrinter(quiet=args.quiet)
     report, signum = _interruptible(lambda cancel: run_migration(
         args.source, args.pg, mapping, options=opts, on_event=printer, cancel=cancel))
@@ -375,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="tables copied in parallel (default: one per two CPUs)")
+    p.add_argument("--ranges", type=int, default=1, metavar="N",
+                   help="streams per large table, each a rowid range (default 1; pays only "
+                        "with CPUs to spare)")
     p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
     p.add_argument("--accept-rejects", action="store_true",
                    help="with --if-exists append/truncate: load even when some values do not fit the "

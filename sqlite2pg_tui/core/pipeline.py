@@ -24,7 +24,7 @@ from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
-from sqlite2pg_tui.core.load import dataonly, resume
+from sqlite2pg_tui.core.load import dataonly, ranges, resume
 from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
 from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
@@ -63,6 +63,9 @@ class RunOptions:
     # Keep the tables an interrupted run copied in full (counts, and with ``full`` digests,
     # match) and copy the rest (load/resume.py).
     resume: bool = False
+    # Streams per large table (rowid ranges, load/ranges.py); 1: one stream per table. Off by
+    # default: on 2 CPUs a second stream only competes for them (bench/bench.py --ranges).
+    ranges: int = 1
     # When planning here (no mapping given): lower | keep | snake; None: keep for a
     # framework's database (its ORM quotes names), lower otherwise.
     identifier_case: str | None = None
@@ -432,6 +435,17 @@ def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], sc
     def work(table: Table, tm: TableMapping) -> CopyResult:
         if cancel.is_set():
             raise Cancelled("cancelled before this table started")
+        parts = ranges.splits(source, table, opts.ranges) if opts.ranges > 1 else []
+        if parts:
+            try:
+                got = ranges.copy_in_ranges(source, dsn, table, tm, schema, reject_dir,
+                                            safe_event, cancel, truncate, parts)
+            except Cancelled as e:
+                results[tm.source] = CopyResult(tm.source, tm.target, table.row_count, error=str(e))
+                raise
+            if got is not None:
+                results[tm.source] = got
+                return got
         conn = connect(dsn)
         try:
             copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,

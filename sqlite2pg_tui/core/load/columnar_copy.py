@@ -62,6 +62,8 @@ def copy_columnar(c: TableCopier) -> None:
             cur.copy_expert(stmt, _BytesStream(_encoded(c, ready, streamed)), size=1 << 20)
         if c.cancel.is_set():
             raise Cancelled(f"cancelled while copying {c.table.name}")
+        if c.before_commit is not None:
+            c.before_commit()
         c.pg.commit()
         c.result.committed = True
         c.result.streamed = streamed
@@ -97,6 +99,11 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
     query = columnar.select_sql(c.table.name, c.cols, forms)
+    if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
+        tail = f" FROM {qi(c.table.name)}"
+        if not query.endswith(tail):
+            raise Unsupported("the columnar SELECT has no range form")
+        query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
     per_batch = columnar.batch_rows(len(forms))
     refetch: Any = None
     n = len(forms)

@@ -189,6 +189,20 @@ class StreamedAggregates:
                     self.unknown = f"{a.label}: the sum may overflow"
                     return
 
+    def merge(self, other: StreamedAggregates) -> None:
+        """Another range of the same table (load/ranges.py), gathered by its own stream."""
+        self.unknown = self.unknown or other.unknown
+        self.excluded |= other.excluded
+        for name, n in other.policy_nulls.items():
+            self.policy_nulls[name] = self.policy_nulls.get(name, 0) + n
+        for i, a in enumerate(self.aggs):
+            self._vals[i] = _combine(a.stream)(self._vals[i], other._vals[i])
+            self._scales[i] = _add(self._scales[i], other._scales[i])
+            self._guards[i] += other._guards[i]
+            self._bounds[i] += other._bounds[i]
+            if self._bounds[i] >= _INT_LIMIT:
+                self.unknown = self.unknown or f"{a.label}: the sum may overflow"
+
     # --- what the checks read ---------------------------------------------------
 
     def row(self) -> dict[str, tuple[Any, Any, Any]] | None:
