@@ -11,7 +11,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,9 @@ from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
-from sqlite2pg_tui.core.load import dataonly, ranges, resume
-from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
+from sqlite2pg_tui.core.load import dataonly, resume
+from sqlite2pg_tui.core.load.copy import CopyResult
+from sqlite2pg_tui.core.load.tables import copy_tables
 from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
 from sqlite2pg_tui.core.plan.not_migrated import note_unmigrated
@@ -170,8 +170,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
                                             reject_dir, on_event, cancel)
             else:
-                copied = iter(_copy_all(str(source), dsn, todo, target_schema, reject_dir, opts,
-                                        on_event, cancel, truncate=if_exists != "append"))
+                copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
+                                          opts.workers or default_workers(), opts.ranges,
+                                          on_event, cancel, truncate=if_exists != "append"))
                 results = [kept[tm.source] if tm.source in kept else next(copied)
                            for _, tm in pairs]
         streamed = {r.source: r.streamed for r in results if r.streamed is not None}
@@ -421,62 +422,6 @@ def _empty_note(cur: Any, schema: str, names: list[str]) -> str:
         return ""
     return (f" Empty, as an interrupted run leaves them: {', '.join(empty)}; --resume keeps the "
             "tables an earlier run copied in full and copies the rest.")
-
-
-def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
-              reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
-              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
-    results: dict[str, CopyResult] = {}
-    lock = threading.Lock()
-
-    def safe_event(e: Any) -> None:
-        with lock:
-            on_event(e)
-
-    def work(table: Table, tm: TableMapping) -> CopyResult:
-        if cancel.is_set():
-            raise Cancelled("cancelled before this table started")
-        parts = ranges.splits(source, table, opts.ranges) if opts.ranges > 1 else []
-        if parts:
-            try:
-                got = ranges.copy_in_ranges(source, dsn, table, tm, schema, reject_dir,
-                                            safe_event, cancel, truncate, parts)
-            except Cancelled as e:
-                results[tm.source] = CopyResult(tm.source, tm.target, table.row_count, error=str(e))
-                raise
-            if got is not None:
-                results[tm.source] = got
-                return got
-        conn = connect(dsn)
-        try:
-            copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
-                                 truncate=truncate)
-            results[tm.source] = copier.result
-            with cancels_server_work(conn, cancel):
-                return copier.run()
-        finally:
-            conn.close()
-
-    # Largest first: the longest table starts at once and the small ones fill in around it.
-    order = sorted(pairs, key=lambda p: -p[0].row_count)
-    with ThreadPoolExecutor(max_workers=opts.workers or default_workers()) as pool:
-        futures = [pool.submit(work, t, tm) for t, tm in order]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failure = next((f.exception() for f in done if f.exception()), None)
-        if failure is not None:
-            cancel.set()
-            wait(futures)
-    if failure is not None and not isinstance(failure, Cancelled):
-        raise failure
-    out = []
-    for _, tm in pairs:
-        r = results.get(tm.source) or CopyResult(tm.source, tm.target, error="not started")
-        if failure is not None and not r.error and r.copied == 0:
-            r.error = "not copied: the run was cancelled"
-        out.append(r)
-    if failure is not None:
-        on_event(Log(str(failure), "warning"))
-    return out
 
 
 def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:

@@ -29,6 +29,7 @@ from typing import Any
 
 from psycopg2 import sql
 
+from sqlite2pg_tui.core.cancel import cancels_server_work
 from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.events import OnEvent, RowsCopied, TableFinished, TableStarted
 from sqlite2pg_tui.core.load import rejects
@@ -103,7 +104,8 @@ def copy_in_ranges(source: str, dsn: str, table: Table, tm: TableMapping, schema
         try:
             copiers[i] = c = TableCopier(source, table, tm, conn, schema, dirs[i], events, cancel,
                                          truncate=False, rowids=parts[i], before_commit=ready)
-            c.run()
+            with cancels_server_work(conn, cancel):
+                c.run()
         except BaseException as e:  # noqa: BLE001 - judged below, in the table's thread
             failures.append(e)
         finally:
