@@ -25,22 +25,6 @@ from sqlite2pg_tui.core.sql import sql_translate
 from sqlite2pg_tui.core.target import ddl
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
 
-# Memory for the finishing statements to sort and hash in memory, never less than the
-# server gives: validating a foreign key of 500 k rows (bench/) took 1.0 s with PostgreSQL's
-# default 4 MB work_mem and 0.4-0.7 s with 64-256 MB; index builds sort in maintenance_work_mem.
-SESSION_MEMORY = {"work_mem": "128MB", "maintenance_work_mem": "256MB"}
-
-
-def tune_session(conn: Any) -> None:
-    """Raise this session's sort and hash memory to SESSION_MEMORY where it is lower."""
-    with conn.cursor() as cur:
-        for name, want in SESSION_MEMORY.items():
-            cur.execute("SELECT pg_size_bytes(current_setting(%s)) < pg_size_bytes(%s)",
-                        (name, want))
-            if cur.fetchone()[0]:
-                cur.execute("SELECT set_config(%s, %s, false)", (name, want))
-    conn.commit()
-
 
 def relation_names(conn: Any, schema: str) -> set[str]:
     with conn.cursor() as cur:

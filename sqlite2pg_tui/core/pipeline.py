@@ -210,7 +210,6 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     # The keys, indexes and constraints of existing tables are their owner's business.
     fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
     yield "data"
-    finish.tune_session(conn)
     names = NameAllocator(finish.relation_names(conn, target_schema),
                           folder(mapping.identifier_case))
     yield "constraints"
