@@ -2,6 +2,7 @@
 
     python bench/bench.py --scale 1            # ≈ 1 M rows, embedded PostgreSQL
     python bench/bench.py --scale 10 --pg DSN  # any server (a TCP DSN lets pgloader run too)
+    python bench/bench.py --workers 2 --ranges 2 --no-peers  # tables, and ranges of one, in parallel
 
 Every program runs as a child process, so each wall time and peak RSS is its own. Measured:
 `sqlite2pg-tui run SRC --pg DSN` without a mapping (what a user types first) with its
