@@ -2,6 +2,7 @@
 
     python bench/bench.py --scale 1            # ≈ 1 M rows, embedded PostgreSQL
     python bench/bench.py --scale 10 --pg DSN  # any server (a TCP DSN lets pgloader run too)
+    python bench/bench.py --workers 2 --ranges 2 --no-peers  # tables, and ranges of one, in parallel
 
 Every program runs as a child process, so each wall time and peak RSS is its own. Measured:
 `sqlite2pg-tui run SRC --pg DSN` without a mapping (what a user types first) with its
@@ -137,11 +138,12 @@ def plan(src: Path, workdir: Path) -> tuple[Path, float, int]:
 
 
 def migrate(src: Path, dsn: str, workdir: Path, workers: int,
-            mapping: Path | None = None) -> tuple[dict, float, int]:
+            mapping: Path | None = None, ranges: int = 1) -> tuple[dict, float, int]:
     report = workdir / "report.json"
     cmd = ours(["run", str(src), "--pg", dsn, "--if-exists", "replace", "--schema", "ours",
                 "--reject-dir", str(workdir / "rejects"), "--report", str(report), "--quiet",
-                "--workers", str(workers)] + (["--mapping", str(mapping)] if mapping else []))
+                "--workers", str(workers)] + (["--ranges", str(ranges)] if ranges > 1 else [])
+               + (["--mapping", str(mapping)] if mapping else []))
     proc, wall, rss = child(cmd)
     if proc.returncode not in (0, 1):
         sys.exit(f"migration failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -200,7 +202,7 @@ def pgloader(src: Path, dsn: str) -> tuple[float, int] | str:
     params = psycopg2.extensions.parse_dsn(dsn)
     if not params.get("host") or params["host"].startswith("/"):
         return "skipped: pgloader needs a TCP DSN (--pg postgresql://user:pw@host/db)"
-    db = "s2p_bench_pgloader"
+    db = f"s2p_bench_pgloader_{os.getpid()}"  # several benches may share one server
     admin = psycopg2.connect(dsn)
     admin.autocommit = True
     with admin.cursor() as cur:
@@ -258,6 +260,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="1 ≈ 1 M rows")
     ap.add_argument("--pg", metavar="DSN", help="target server (default: an embedded PostgreSQL)")
     ap.add_argument("--workers", type=int, default=0, help="run --workers (0: the default)")
+    ap.add_argument("--ranges", type=int, default=1, help="run --ranges (streams per large table)")
     ap.add_argument("--full-verify", action="store_true", help="also time `verify --full`")
     ap.add_argument("--no-peers", action="store_true", help="skip the naive pipe and pgloader")
     ap.add_argument("--source-tree", metavar="DIR",
@@ -284,7 +287,7 @@ def main() -> None:
 
             dsn = stack.enter_context(embedded_postgres(Path(tempfile.mkdtemp(prefix="s2p-bench-"))))
         mapping, plan_s, plan_rss = plan(src, OUT)
-        report, wall, rss = migrate(src, dsn, OUT, args.workers)
+        report, wall, rss = migrate(src, dsn, OUT, args.workers, ranges=args.ranges)
         full = verify_full(src, dsn, OUT, mapping) if args.full_verify else None
         naive = pgl = None
         pgl_note = "skipped (--no-peers)"

@@ -129,8 +129,9 @@ def test_ctrl_c_mid_copy_rolls_back_and_says_what_postgres_holds(
         "sqlite2pg-tui: error: cancelled: PostgreSQL now holds: public.small: 2 row(s), copied "
         "in full — without primary keys, indexes or foreign keys",
         "  rolled back and dropped (their copy never committed): big",
-        "  a rerun with --if-exists replace drops the tables above and copies everything again "
-        "(a plain rerun stops at 'target tables already exist')",
+        "  a rerun with --resume keeps the tables copied in full and copies the rest "
+        "(--if-exists replace drops them and copies everything again; a plain rerun stops at "
+        "'target tables already exist')",
     ]
     assert "rolled back" not in out[:out.index("cancelling")]
 

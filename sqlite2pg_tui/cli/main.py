@@ -94,12 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="tables copied in parallel (default: one per two CPUs)")
+    p.add_argument("--ranges", type=int, default=1, metavar="N",
+                   help="streams per large table, each a rowid range (default 1; pays only "
+                        "with CPUs to spare)")
     p.add_argument("--no-verify", action="store_true", help="skip the verification phase")
     p.add_argument("--accept-rejects", action="store_true",
                    help="with --if-exists append/truncate: load even when some values do not fit the "
                         "existing tables (those rows go to the reject files)")
     p.add_argument("--full-verify", action="store_true",
                    help="after the run, checksum every row of every table on both sides")
+    p.add_argument("--resume", action="store_true",
+                   help="after an interrupted run: keep the tables it copied in full (counts "
+                        "match; with --full-verify, digests too) and copy the rest")
     _add_checks(p)
     p.set_defaults(func=cmd_run)
 
@@ -161,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             # A second Ctrl-C: no time to look. PostgreSQL rolls back whatever had not
             # committed when the connection dropped; tables copied before stay.
             err("interrupted at once: the table being copied was rolled back by PostgreSQL "
-                 "but may be left empty; tables copied before stay (rerun with --if-exists "
-                 "replace to start over)")
+                "but may be left empty; tables copied before stay (rerun with --resume to "
+                "keep them and copy the rest, or --if-exists replace to start over)")
         elif args.command in ("inspect", "plan", "verify"):
             err("interrupted; nothing was written to PostgreSQL")
         else:

@@ -86,7 +86,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(schema=args.schema, if_exists=args.if_exists, reject_dir=reject_dir,
                       workers=args.workers, sample=args.sample, verify=not args.no_verify,
                       accept_rejects=args.accept_rejects, checks=not args.no_checks,
-                      full=args.full_verify, identifier_case=args.identifier_case)
+                      full=args.full_verify, identifier_case=args.identifier_case,
+                      resume=args.resume, ranges=max(1, args.ranges))
     printer = ProgressPrinter(quiet=args.quiet)
     report, signum = _interruptible(lambda cancel: run_migration(
         args.source, args.pg, mapping, options=opts, on_event=printer, cancel=cancel))

@@ -150,6 +150,8 @@ def format_report(report: Report) -> str:
             f"{t.sample_checked - t.sample_mismatches}/{t.sample_checked}",
         ])
     out.append(_table(rows, set(range(2, 6 if copied else 5))))
+    if report.resumed:  # run --resume: what an earlier run left that this one kept or redid
+        out += ["resumed:"] + [f"  {r['table']}: {r['note']}" for r in report.resumed] + [""]
     for t in report.tables:
         if t.error:
             out.append(f"  {t.source}: {t.error}")

@@ -105,7 +105,11 @@ def settle(conn: Any, report: Report, schema: str, created: set[str], phase: str
     if empty_existing:
         lines.append("left empty as they were (they existed before the run): "
                      + ", ".join(empty_existing))
-    if kept:
+    if kept and not empty_existing:
+        lines.append("a rerun with --resume keeps the tables copied in full and copies the rest "
+                     "(--if-exists replace drops them and copies everything again; a plain "
+                     "rerun stops at 'target tables already exist')")
+    elif kept:
         lines.append("a rerun with --if-exists replace drops the tables above and copies "
                      "everything again (a plain rerun stops at 'target tables already exist')")
     else:

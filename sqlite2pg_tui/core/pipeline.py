@@ -11,7 +11,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,9 @@ from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
-from sqlite2pg_tui.core.load import dataonly
-from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
+from sqlite2pg_tui.core.load import dataonly, resume
+from sqlite2pg_tui.core.load.copy import CopyResult
+from sqlite2pg_tui.core.load.tables import copy_tables
 from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
 from sqlite2pg_tui.core.plan.not_migrated import note_unmigrated
@@ -60,6 +60,12 @@ class RunOptions:
     accept_rejects: bool = False  # data-only mode: load even when values will not fit
     checks: bool = True  # default checks and the mapping's [[checks]] after verifying (core/checks)
     full: bool = False  # full-table checksums too (core/checksum)
+    # Keep the tables an interrupted run copied in full (counts, and with ``full`` digests,
+    # match) and copy the rest (load/resume.py).
+    resume: bool = False
+    # Streams per large table (rowid ranges, load/ranges.py); 1: one stream per table. Off by
+    # default: on 2 CPUs a second stream only competes for them (bench/bench.py --ranges).
+    ranges: int = 1
     # When planning here (no mapping given): lower | keep | snake; None: keep for a
     # framework's database (its ORM quotes names), lower otherwise.
     identifier_case: str | None = None
@@ -145,16 +151,31 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 pairs, preexisting, prepared = _fit_existing(
                     conn, str(source), pairs, target_schema, report, on_event,
                     opts.accept_rejects, if_exists)
+        kept: dict[str, CopyResult] = {}
+        if opts.resume:
+            if if_exists in ("append", "truncate"):
+                raise MappingError("--resume continues a run that creates its tables; it cannot "
+                                   f"be combined with --if-exists {if_exists}")
+            with timer.phase("schema"):
+                resumed = resume.decide(conn, str(source), dsn, pairs, target_schema, reject_dir,
+                                        opts.full, on_event)
+            kept, report.resumed = resumed.kept, resumed.lines
+        todo = [(t, tm) for t, tm in pairs if tm.source not in kept]
         with timer.phase("schema"):
-            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event)
+            nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event,
+                                    set(kept))
         with timer.phase("data"):
             if preexisting:
                 # The application's tables and keys: one transaction, keys deferred (dataonly).
                 results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
                                             reject_dir, on_event, cancel)
             else:
-                results = _copy_all(str(source), dsn, pairs, target_schema, reject_dir, opts,
-                                    on_event, cancel, truncate=if_exists != "append")
+                copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
+                                          opts.workers or default_workers(), opts.ranges,
+                                          on_event, cancel, truncate=if_exists != "append"))
+                results = [kept[tm.source] if tm.source in kept else next(copied)
+                           for _, tm in pairs]
+        streamed = {r.source: r.streamed for r in results if r.streamed is not None}
         for (_, tm), res in zip(pairs, results, strict=True):
             report.tables.append(_table_report(tm, res))
         created = {tm.target for _, tm in pairs if tm.target not in preexisting}
@@ -164,7 +185,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             with cancels_server_work(conn, cancel):
                 for step in _finishing(conn, source, dsn, schema, mapping, pairs, preexisting,
                                        nocase, target_schema, reject_dir, opts, report,
-                                       on_event, timer, cancel):
+                                       on_event, timer, cancel, streamed):
                     phase = step
                     if cancel.is_set():
                         break
@@ -182,7 +203,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
                mapping: Mapping, pairs: list[tuple[Table, TableMapping]], preexisting: set[str],
                nocase: sql.Composable | None, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
-               cancel: threading.Event) -> Iterator[str]:
+               cancel: threading.Event, streamed: dict[str, Any]) -> Iterator[str]:
     """The phases after the data, one at a time: yields each phase's name before it runs, so
     the caller stops between phases on a cancel and knows which one it stopped. Yields
     "data" first: a cancel during the copy stops before anything else starts."""
@@ -233,7 +254,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
 
             deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
                 defaults=opts.checks, user=opts.checks, full=opts.full,
-                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer)
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, streamed)
 
 
 def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
@@ -347,9 +368,11 @@ def _fit_existing(conn: Any, source: str, pairs: list[tuple[Table, TableMapping]
 
 
 def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
-                   if_exists: str, report: Report, on_event: OnEvent) -> sql.Composable | None:
-    """Create the tables; returns the NOCASE collation used (None when there is none)."""
-    targets = [tm.target for _, tm in pairs]
+                   if_exists: str, report: Report, on_event: OnEvent,
+                   kept: set[str] | frozenset[str] = frozenset()) -> sql.Composable | None:
+    """Create the tables (but the ``kept`` ones a resumed run found copied); returns the
+    NOCASE collation used (None when there is none)."""
+    targets = [tm.target for _, tm in pairs if tm.source not in kept]
     try:
         with conn.cursor() as cur:
             # Only when missing: CREATE SCHEMA IF NOT EXISTS checks CREATE on the database
@@ -359,14 +382,16 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             existing = existing_tables(cur, schema, targets)
             if existing and if_exists == "fail":
-                raise TargetError(dataonly.tables_exist_message(schema, existing))
+                raise TargetError(dataonly.tables_exist_message(schema, existing)
+                                  + _empty_note(cur, schema, existing))
             if if_exists == "replace":
                 for name in existing:
                     on_event(Log(f"dropping existing table {schema}.{name}"))
                     cur.execute(sql.SQL("DROP TABLE {} CASCADE").format(qualified(schema, name)))
             nocase = _nocase_collation(conn, pairs, schema, report)
             for table, tm in pairs:
-                if if_exists in ("append", "truncate") and tm.target in existing:
+                if (if_exists in ("append", "truncate") and tm.target in existing
+                        or tm.source in kept):
                     continue
                 stmt = ddl.create_table(table, tm, schema, nocase)
                 for n in stmt.notes:
@@ -385,49 +410,17 @@ def _create_schema(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: s
         raise TargetError(f"creating the tables failed: {plain_error(e)}") from None
 
 
-def _copy_all(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
-              reject_dir: Path | None, opts: RunOptions, on_event: OnEvent,
-              cancel: threading.Event, truncate: bool) -> list[CopyResult]:
-    results: dict[str, CopyResult] = {}
-    lock = threading.Lock()
-
-    def safe_event(e: Any) -> None:
-        with lock:
-            on_event(e)
-
-    def work(table: Table, tm: TableMapping) -> CopyResult:
-        if cancel.is_set():
-            raise Cancelled("cancelled before this table started")
-        conn = connect(dsn)
-        try:
-            copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
-                                 truncate=truncate)
-            results[tm.source] = copier.result
-            with cancels_server_work(conn, cancel):
-                return copier.run()
-        finally:
-            conn.close()
-
-    # Largest first: the longest table starts at once and the small ones fill in around it.
-    order = sorted(pairs, key=lambda p: -p[0].row_count)
-    with ThreadPoolExecutor(max_workers=opts.workers or default_workers()) as pool:
-        futures = [pool.submit(work, t, tm) for t, tm in order]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failure = next((f.exception() for f in done if f.exception()), None)
-        if failure is not None:
-            cancel.set()
-            wait(futures)
-    if failure is not None and not isinstance(failure, Cancelled):
-        raise failure
-    out = []
-    for _, tm in pairs:
-        r = results.get(tm.source) or CopyResult(tm.source, tm.target, error="not started")
-        if failure is not None and not r.error and r.copied == 0:
-            r.error = "not copied: the run was cancelled"
-        out.append(r)
-    if failure is not None:
-        on_event(Log(str(failure), "warning"))
-    return out
+def _empty_note(cur: Any, schema: str, names: list[str]) -> str:
+    """Empty tables are what an interrupted run leaves (a kill gives it no time to drop them)."""
+    empty = []
+    for name in names:
+        cur.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(qualified(schema, name)))
+        if cur.fetchone()[0]:
+            empty.append(name)
+    if not empty:
+        return ""
+    return (f" Empty, as an interrupted run leaves them: {', '.join(empty)}; --resume keeps the "
+            "tables an earlier run copied in full and copies the rest.")
 
 
 def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:

@@ -91,6 +91,8 @@ class Report:
     phases_s: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
     after_cancel: list[str] = field(default_factory=list)  # what PostgreSQL holds, what a rerun does
+    # run --resume: per table, kept (copied in full by an earlier run) or copied again, and why
+    resumed: list[dict[str, str]] = field(default_factory=list)  # {"table", "note"}
     checks: list[dict[str, Any]] = field(default_factory=list)
     kind: str = "run"  # run | verify (a standalone verify: nothing was copied by it)
 

@@ -15,6 +15,7 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import columnar
 from sqlite2pg_tui.core.values.columnar import Unsupported
+from sqlite2pg_tui.core.verify.streamed import StreamedAggregates
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -53,15 +54,19 @@ def copy_columnar(c: TableCopier) -> None:
     stmt = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary{})").format(
         target, cols, sql.SQL(", FREEZE") if freeze else sql.SQL(""))
     c._reset_counts()
+    streamed = StreamedAggregates(c.table, c.tm, [f.storage for f in ready])
     try:
         with c.pg.cursor() as cur:
             if c.truncate:
                 cur.execute(sql.SQL("TRUNCATE {}").format(target))
-            cur.copy_expert(stmt, _BytesStream(_encoded(c, ready)), size=1 << 20)
+            cur.copy_expert(stmt, _BytesStream(_encoded(c, ready, streamed)), size=1 << 20)
         if c.cancel.is_set():
             raise Cancelled(f"cancelled while copying {c.table.name}")
+        if c.before_commit is not None:
+            c.before_commit()
         c.pg.commit()
         c.result.committed = True
+        c.result.streamed = streamed
     except Cancelled:
         c.pg.rollback()
         raise
@@ -76,7 +81,8 @@ def copy_columnar(c: TableCopier) -> None:
         raise Unsupported(f"PostgreSQL refused the binary COPY: {e}") from None
 
 
-def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
+def _encoded(c: TableCopier, forms: list[columnar.Form],
+             streamed: StreamedAggregates) -> Iterator[bytes]:
     import pgpq
     import pgpq.encoders as enc
     import pgpq.schema as pgs
@@ -93,6 +99,11 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
     query = columnar.select_sql(c.table.name, c.cols, forms)
+    if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
+        tail = f" FROM {qi(c.table.name)}"
+        if not query.endswith(tail):
+            raise Unsupported("the columnar SELECT has no range form")
+        query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
     per_batch = columnar.batch_rows(len(forms))
     refetch: Any = None
     n = len(forms)
@@ -115,15 +126,20 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
                 refuse = mask if refuse is None else pc.or_(refuse, mask)
                 outs.append(vals)
             out = pa.RecordBatch.from_arrays(outs, schema=schema)
+            raw = [batch.column(1 + j) for j in range(n)]
             if refuse is not None and pc.any(refuse).as_py():
                 refetch = refetch or open_readonly(c.source_path, lossless_text=True)
                 rowids = pc.filter(batch.column(0), refuse).to_pylist()
-                fixed = _one_by_one(c, row_path, refetch, rowids, schema)
-                out = out.filter(pc.invert(refuse))
+                keep = pc.invert(refuse)
+                streamed.add_clean(raw, outs, keep)
+                fixed = _one_by_one(c, row_path, refetch, rowids, schema, streamed)
+                out = out.filter(keep)
                 if fixed is not None:
                     yield encoder.write_batch(out)
                     r.copied += out.num_rows
                     out = fixed
+            else:
+                streamed.add_clean(raw, outs, None)
             r.copied += out.num_rows
             yield encoder.write_batch(out)
             done += batch.num_rows
@@ -137,8 +153,9 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
 
 
 def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
-                schema: pa.Schema) -> pa.RecordBatch | None:
-    """The refused rows, read again and converted one by one with their policies."""
+                schema: pa.Schema, streamed: StreamedAggregates) -> pa.RecordBatch | None:
+    """The refused rows, read again and converted one by one with their policies; the
+    checks' aggregates of those copied are SQLite's own (streamed.add_rows)."""
     import pyarrow as pa
 
     names = ", ".join(qi(cm.source) for cm in c.cols)
@@ -147,7 +164,8 @@ def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
         part = rowids[i:i + _REFETCH_CHUNK]
         rows += conn.execute(f"SELECT rowid, {names} FROM {qi(c.table.name)} WHERE rowid IN "
                              f"({', '.join(map(str, part))}) ORDER BY rowid").fetchall()
-    values, _locs = row_path.convert_values(rows)
+    values, locs = row_path.convert_values(rows)
+    streamed.add_rows(conn, rows, locs)
     if not values:
         return None
     arrays = [pa.array(list(col), type=fl.type) for col, fl in zip(zip(*values, strict=True), schema,

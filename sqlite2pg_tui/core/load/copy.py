@@ -16,7 +16,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class CopyResult:
     seconds: float = 0.0
     error: str = ""
     refused_by_postgres: list[Any] = field(default_factory=list)
+    # The columnar copy's SQLite side of the default checks (verify/streamed.py), or None.
+    streamed: Any = None
 
 
 class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Python
@@ -86,7 +88,9 @@ class TableCopier:
     def __init__(self, source_path: str, table: Table, tm: TableMapping, pg_conn: Any,
                  schema: str, reject_dir: Path | None, on_event: OnEvent,
                  cancel: threading.Event | None, truncate: bool = True,
-                 staged_fks: list[staging.ExistingFk] | None = None) -> None:
+                 staged_fks: list[staging.ExistingFk] | None = None,
+                 rowids: tuple[int, int] | None = None,
+                 before_commit: Callable[[], None] | None = None) -> None:
         self.source_path = source_path
         self.table = table
         self.tm = tm
@@ -98,6 +102,10 @@ class TableCopier:
         self.truncate = truncate
         # Foreign keys already enforced on an existing table: copy through a stage (staging.py).
         self.staged_fks = staged_fks
+        # One range of a table copied in several streams (load/ranges.py): rowid from..to
+        # (excluded), columnar only, committed when every range is ready (before_commit).
+        self.rowids = rowids
+        self.before_commit = before_commit
         self.cols = [c for c in tm.columns]
         self.result = CopyResult(tm.source, tm.target, source_rows=table.row_count)
         self._pg_rejected: dict[Any, str] = {}  # locator → PostgreSQL's message
@@ -114,6 +122,8 @@ class TableCopier:
                 self.result.fast_path = True
                 self.result.engine = "columnar"
             except Unsupported:
+                if self.rowids is not None:
+                    raise  # the whole table goes through one stream (ranges.py)
                 try:
                     self._attempt(fast=True)
                     self.result.fast_path = True

@@ -9,7 +9,7 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg2
 from psycopg2 import sql
@@ -23,6 +23,9 @@ from sqlite2pg_tui.core.verify.equality import as_utc, converter_of, norm_pg, va
 from sqlite2pg_tui.core.verify.queries import sql_list
 from sqlite2pg_tui.core.verify.results import REL_TOL, TIME_TOL, CheckResult, show
 
+if TYPE_CHECKING:
+    from sqlite2pg_tui.core.verify.streamed import StreamedAggregates
+
 
 @dataclass
 class _Agg:
@@ -35,6 +38,9 @@ class _Agg:
     scale_pg: sql.Composable | None = None
     guard: str = ""  # SQLite: count of values this aggregate cannot read; non-zero: skipped
     null_policy: ColumnMapping | None = None  # nulls: values the policy turns NULL count too
+    # How the copy's clean batches give it (verify/streamed.py): rows | nulls | min | max |
+    # sum | total | true | julian_min | julian_max | length | length_rtrim | octets.
+    stream: str = ""
 
 
 _TRUE_SQL = "('1','true','t','yes','y','on')"
@@ -46,7 +52,7 @@ _WS = "' ' || char(9, 10, 11, 12, 13)"
 def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = None) -> list[_Agg]:
     """The aggregates worth comparing for one table, SQLite's side after conversion.
     ``skip``: source columns PostgreSQL changed on purpose (orphan keys set to NULL)."""
-    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"))]
+    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"), stream="rows")]
     pk = table.primary_key
     for cm in tm.columns:
         if skip and cm.source in skip:
@@ -61,55 +67,63 @@ def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = N
         null_policy = cm.on_error == "null" and not notnull
         aggs.append(_Agg(f"nulls({cm.target})", f"count(*) - count({c})",
                          sql.SQL("count(*) - count({})").format(pc),
-                         null_policy=cm if null_policy else None))
+                         null_policy=cm if null_policy else None, column=cm, stream="nulls"))
         if null_policy or (conv.alters and cm.converter not in _ROUNDING_ONLY):
             continue  # the values SQLite holds are not the ones PostgreSQL has
         is_key = pk == [cm.source]
         if cm.converter == "integer":
             guard = f"sum(typeof({c}) NOT IN ('integer', 'null'))"
             if is_key:
-                aggs.append(_Agg(f"min({cm.target})", f"min({c})", sql.SQL("min({})").format(pc), guard=guard))
-                aggs.append(_Agg(f"max({cm.target})", f"max({c})", sql.SQL("max({})").format(pc), guard=guard))
+                aggs.append(_Agg(f"min({cm.target})", f"min({c})", sql.SQL("min({})").format(pc),
+                                 guard=guard, column=cm, stream="min"))
+                aggs.append(_Agg(f"max({cm.target})", f"max({c})", sql.SQL("max({})").format(pc),
+                                 guard=guard, column=cm, stream="max"))
             if base in ("bigint", "integer", "smallint", "numeric", "double precision"):
                 aggs.append(_Agg(f"sum({cm.target})", f"sum({c})", sql.SQL("sum({})").format(pc),
-                                 guard=guard))
+                                 guard=guard, column=cm, stream="sum"))
         elif cm.converter in ("real", "numeric") and base in ("double precision", "numeric", "real"):
             aggs.append(_Agg(f"sum({cm.target})", f"total({c})", sql.SQL("sum({})").format(pc),
                              compare="float", scale_sqlite=f"total(abs({c}))",
                              scale_pg=sql.SQL("sum(abs({}))").format(pc),
-                             guard=f"sum(typeof({c}) NOT IN ('integer', 'real', 'null'))"))
+                             guard=f"sum(typeof({c}) NOT IN ('integer', 'real', 'null'))",
+                             column=cm, stream="total"))
         elif cm.converter == "boolean" and base == "boolean":
             aggs.append(_Agg(
                 f"true({cm.target})",
                 f"coalesce(sum(CASE WHEN typeof({c}) IN ('integer', 'real') THEN {c} = 1 "
                 f"WHEN typeof({c}) = 'text' THEN lower(trim({c}, {_WS})) IN {_TRUE_SQL} ELSE 0 END), 0)",
-                sql.SQL("count(*) FILTER (WHERE {})").format(pc)))
+                sql.SQL("count(*) FILTER (WHERE {})").format(pc), column=cm, stream="true"))
         elif cm.converter in ("timestamp", "timestamptz", "date") and base in ("timestamp", "timestamptz", "date"):
             guard = f"sum({c} IS NOT NULL AND julianday({c}) IS NULL)"
             for fn in ("min", "max"):
                 aggs.append(_Agg(f"{fn}({cm.target})", f"{fn}(julianday({c}))",
-                                 sql.SQL(fn + "({})").format(pc), compare="julian", guard=guard))
+                                 sql.SQL(fn + "({})").format(pc), compare="julian", guard=guard,
+                                 column=cm, stream="julian_" + fn))
         elif cm.converter in ("epoch", "julian"):
             guard = f"sum(typeof({c}) NOT IN ('integer', 'real', 'null'))"
             for fn in ("min", "max"):
                 aggs.append(_Agg(f"{fn}({cm.target})", f"{fn}({c})", sql.SQL(fn + "({})").format(pc),
-                                 compare="convert", column=cm, guard=guard))
+                                 compare="convert", column=cm, guard=guard, stream=fn))
         elif cm.converter in ("text", "varchar") and base in ("text", "varchar", "character varying",
                                                               "char", "character", "bpchar"):
             padded = base in ("char", "character", "bpchar")
             guard = f"sum(typeof({c}) NOT IN ('text', 'null'))"
             aggs.append(_Agg(f"length({cm.target})",
                              f"sum(length(rtrim({c}, ' ')))" if padded else f"sum(length({c}))",
-                             sql.SQL("sum(length({}))").format(pc), guard=guard))
+                             sql.SQL("sum(length({}))").format(pc), guard=guard, column=cm,
+                             stream="length_rtrim" if padded else "length"))
             if is_key:
                 aggs.append(_Agg(f"min({cm.target})", f"min({c} COLLATE BINARY)",
-                                 sql.SQL('min({} COLLATE "C")').format(pc), guard=guard))
+                                 sql.SQL('min({} COLLATE "C")').format(pc), guard=guard,
+                                 column=cm, stream="min"))
                 aggs.append(_Agg(f"max({cm.target})", f"max({c} COLLATE BINARY)",
-                                 sql.SQL('max({} COLLATE "C")').format(pc), guard=guard))
+                                 sql.SQL('max({} COLLATE "C")').format(pc), guard=guard,
+                                 column=cm, stream="max"))
         elif cm.converter == "bytea" and base == "bytea":
             aggs.append(_Agg(f"length({cm.target})", f"sum(length(CAST({c} AS BLOB)))",
                              sql.SQL("sum(octet_length({}))").format(pc),
-                             guard=f"sum(typeof({c}) NOT IN ('blob', 'text', 'null'))"))
+                             guard=f"sum(typeof({c}) NOT IN ('blob', 'text', 'null'))",
+                             column=cm, stream="octets"))
     return aggs
 
 
@@ -148,11 +162,14 @@ def _policy_nulls(source: str, table: Table, cms: list[ColumnMapping], exclude: 
     return counts
 
 
-def default_checks_for(source: str, sconn: sqlite3.Connection, pg: Any, table: Table, tm: TableMapping,
-                       schema: str, exclude: set[Any] | None, expected_note: str = "",
-                       skip: set[str] | None = None) -> list[CheckResult]:
-    """Compute one table's default checks: one aggregate query on each side."""
+def default_checks_for(source: str, sconn: sqlite3.Connection | None, pg: Any, table: Table,
+                       tm: TableMapping, schema: str, exclude: set[Any] | None,
+                       expected_note: str = "", skip: set[str] | None = None,
+                       streamed: StreamedAggregates | None = None) -> list[CheckResult]:
+    """Compute one table's default checks: one aggregate query on each side. ``streamed``:
+    SQLite's side gathered during the copy (verify/streamed.py), which spares its query."""
     aggs = default_aggregates(table, tm, skip)
+    given = streamed.row() if streamed is not None else None
     prefix = f"{tm.target}: "
     where = ""
     if exclude:
@@ -168,11 +185,15 @@ def default_checks_for(source: str, sconn: sqlite3.Connection, pg: Any, table: T
     def run(part: list[_Agg]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         # Each distinct expression once (a column's guard serves its min, max and sum): SQLite
         # evaluates every select-list expression for every row.
-        wanted = [e for a in part for e in s_exprs(a)]
-        distinct = list(dict.fromkeys(wanted))
-        sq = f"SELECT {', '.join(distinct)} FROM {qi(table.name)}{where}"
-        got = dict(zip(distinct, sconn.execute(sq).fetchone(), strict=True))
-        srow = tuple(got[e] for e in wanted)
+        if given is not None:
+            srow = tuple(x for a in part for x in given[a.label])
+        else:
+            assert sconn is not None
+            wanted = [e for a in part for e in s_exprs(a)]
+            distinct = list(dict.fromkeys(wanted))
+            sq = f"SELECT {', '.join(distinct)} FROM {qi(table.name)}{where}"
+            got = dict(zip(distinct, sconn.execute(sq).fetchone(), strict=True))
+            srow = tuple(got[e] for e in wanted)
         try:
             with pg.cursor() as cur:
                 cur.execute(sql.SQL("SELECT {} FROM {}").format(
@@ -235,8 +256,9 @@ def default_checks_for(source: str, sconn: sqlite3.Connection, pg: Any, table: T
                 res.ok, res.note = True, expected_note
         out.append(res)
     if pending_nulls:
-        counts = _policy_nulls(source, table, [a.null_policy for _, a, _, _ in pending_nulls
-                                               if a.null_policy is not None], exclude or set())
+        counts = streamed.policy_nulls if streamed is not None and given is not None else (
+            _policy_nulls(source, table, [a.null_policy for _, a, _, _ in pending_nulls
+                                          if a.null_policy is not None], exclude or set()))
         for idx, a, sv, pv in pending_nulls:
             assert a.null_policy is not None
             nulled = counts.get(a.null_policy.source, 0)
@@ -279,28 +301,36 @@ def _agg_equal(a: _Agg, sv: Any, pv: Any, s_scale: Any, p_scale: Any) -> tuple[b
 def run_default_checks(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
                        exclude: dict[str, set[Any] | None] | None = None,
                        notes: dict[str, str] | None = None,
-                       skip: dict[str, set[str]] | None = None) -> list[CheckResult]:
+                       skip: dict[str, set[str]] | None = None,
+                       streamed: dict[str, StreamedAggregates] | None = None) -> list[CheckResult]:
     """Every table's default checks. ``exclude`` maps a source table to the locators of its
-    rejected rows (None: unknown, then ``notes`` says why differences are expected)."""
+    rejected rows (None: unknown, then ``notes`` says why differences are expected).
+    ``streamed``: per source table, SQLite's side gathered by the copy; those tables cost
+    one query on PostgreSQL and none on SQLite."""
     exclude = exclude or {}
     notes = notes or {}
     skip = skip or {}
+    streamed = streamed or {}
 
     def one(table: Table, tm: TableMapping) -> list[CheckResult]:
         # A connection pair per table: SQLite releases the GIL while it scans, so tables
         # are aggregated in parallel.
-        sconn = open_readonly(source, lossless_text=True)
+        st = streamed.get(tm.source)
+        sconn = None if st is not None and st.row() is not None else open_readonly(
+            source, lossless_text=True)
         try:
             pg = connect(dsn)
         except BaseException:
-            sconn.close()
+            if sconn is not None:
+                sconn.close()
             raise
         try:
             return default_checks_for(source, sconn, pg, table, tm, schema,
                                       exclude.get(tm.source) or set(), notes.get(tm.source, ""),
-                                      skip.get(tm.source))
+                                      skip.get(tm.source), st)
         finally:
-            sconn.close()
+            if sconn is not None:
+                sconn.close()
             pg.close()
 
     workers = max(1, min(len(pairs), os.cpu_count() or 1, 4))

@@ -30,12 +30,15 @@ class DeepOptions:
 
 def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
                 pairs: list[tuple[Table, TableMapping]], schema: str, opts: DeepOptions,
-                on_event: Any = None, timer: Any = None) -> None:
+                on_event: Any = None, timer: Any = None,
+                streamed: dict[str, Any] | None = None) -> None:
     """Checks (default, user, ad-hoc) and, with ``opts.full``, checksums, into the report.
 
     The checks' time is added to the "verify" phase (they are part of it); the checksums
     get a "checksum" phase of their own (only present with ``full``). ``timer`` is
-    migrate's phase timer, used for the checksum phase's start event and timing."""
+    migrate's phase timer, used for the checksum phase's start event and timing.
+    ``streamed``: per source table, SQLite's side of the default checks gathered by the
+    copy (verify/streamed.py); used where PostgreSQL still holds exactly what it copied."""
     from contextlib import nullcontext
 
     from sqlite2pg_tui.core.events import ignore
@@ -47,8 +50,17 @@ def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
     exclude: dict[str, set[Any] | None] = {}
     notes: dict[str, str] = {}
     skip: dict[str, set[str]] = {}
+    usable: dict[str, Any] = {}
     for table, tm in live:
         tr = _table_report(report, tm)
+        st = (streamed or {}).get(tm.source)
+        if (st is not None and st.row() is not None and not tr.refused_by_postgres
+                and tr.rejected_rows == len(st.excluded)):
+            # Nothing removed since the copy (no orphans): its rejects are the rows left out.
+            usable[tm.source] = st
+            exclude[tm.source] = set(st.excluded)
+            skip[tm.source] = orphan_nulled(mapping, table)
+            continue
         locs, note = rejected_rows(source, table, tm, tr, opts.reject_dir)
         exclude[tm.source] = locs
         if note:
@@ -58,7 +70,7 @@ def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
     try:
         results: list[CheckResult] = []
         if opts.defaults and live:
-            results += run_default_checks(source, dsn, live, schema, exclude, notes, skip)
+            results += run_default_checks(source, dsn, live, schema, exclude, notes, skip, usable)
         if opts.user and mapping.checks:
             results += run_checks(source, dsn, mapping, mapping.checks, schema, exclude=known)
         if opts.queries:

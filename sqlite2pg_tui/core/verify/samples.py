@@ -98,11 +98,23 @@ def sample_locators(conn: sqlite3.Connection, table: Table, n: int, seed: int | 
         rows = conn.execute(f"SELECT {row_locator_sql(table)} FROM {qi(table.name)}").fetchall()
         return [r[0] for r in rng.sample(rows, min(n, len(rows)))]
     # Uniform over rows (not over the rowid range, which gaps would skew); OFFSET walks
-    # the rowid b-tree, cheap for the handful of rows sampled.
+    # the rowid b-tree, cheap for the handful of rows sampled. Each walk starts from the row
+    # picked before it, so the table's rowids are walked once, not once per sample.
     offsets = sorted(rng.sample(range(table.row_count), n))
-    picked = [conn.execute(f"SELECT rowid FROM {qi(table.name)} ORDER BY rowid LIMIT 1 OFFSET ?",
-                           (o,)).fetchone() for o in offsets]
-    return [p[0] for p in picked if p is not None]  # a live file may have lost rows since counted
+    picked: list[Any] = []
+    last = -1
+    for o in offsets:
+        if not picked:
+            row = conn.execute(f"SELECT rowid FROM {qi(table.name)} ORDER BY rowid LIMIT 1 "
+                               "OFFSET ?", (o,)).fetchone()
+        else:
+            row = conn.execute(f"SELECT rowid FROM {qi(table.name)} WHERE rowid > ? ORDER BY "
+                               "rowid LIMIT 1 OFFSET ?", (picked[-1], o - last - 1)).fetchone()
+        if row is None:  # a live file may have lost rows since counted
+            break
+        picked.append(row[0])
+        last = o
+    return picked
 
 
 def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm: TableMapping,
