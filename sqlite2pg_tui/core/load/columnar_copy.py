@@ -106,8 +106,6 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
             outs, refuse = [], None
             for j, f in enumerate(forms):
                 raw = batch.column(1 + j)
-                if f.storage == "text":
-                    columnar.check_utf8(raw)
                 vals, ref = f.vector(raw)
                 # there, but of another storage class: the converter decides, one by one
                 odd = pc.and_(pc.equal(batch.column(1 + n + j), 1), pc.is_null(raw))
@@ -118,7 +116,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
             if refuse is not None and pc.any(refuse).as_py():
                 refetch = refetch or open_readonly(c.source_path, lossless_text=True)
                 rowids = pc.filter(batch.column(0), refuse).to_pylist()
-                fixed = _one_by_one(c, row_path, refetch, rowids, schema)
+                fixed = _one_by_one(c, row_path, refetch, rowids, schema, forms)
                 out = out.filter(pc.invert(refuse))
                 if fixed is not None:
                     yield encoder.write_batch(out)
@@ -137,7 +135,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form]) -> Iterator[bytes]:
 
 
 def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
-                schema: pa.Schema) -> pa.RecordBatch | None:
+                schema: pa.Schema, forms: list[columnar.Form]) -> pa.RecordBatch | None:
     """The refused rows, read again and converted one by one with their policies."""
     import pyarrow as pa
 
@@ -150,6 +148,5 @@ def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
     values, _locs = row_path.convert_values(rows)
     if not values:
         return None
-    arrays = [pa.array(list(col), type=fl.type) for col, fl in zip(zip(*values, strict=True), schema,
-                                                                    strict=True)]
+    arrays = [f.to_arrow(list(col)) for col, f in zip(zip(*values, strict=True), forms, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

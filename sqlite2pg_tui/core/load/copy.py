@@ -1,11 +1,11 @@
 """Stream one table from SQLite into PostgreSQL with COPY, in its own transaction.
 
 Every source row ends up either copied or in the reject file with its reason:
-  * the columnar path (columnar.py) moves Arrow batches into a binary COPY when every
-    column's converter has a vectorized form; the rows a form refuses are converted one
-    by one below (_RowPath.convert_values); anything it cannot take falls back to:
-  * the text fast path, formatting clean columns a batch at a time (batch_format);
-  * any refusal by PostgreSQL sends the table through the Python converters instead;
+  * the columnar path (columnar.py) moves Arrow batches into a binary COPY; the rows a
+    vectorized form refuses are converted one by one below (_RowPath.convert_values);
+  * anything it cannot take (a WITHOUT ROWID table, a staged load, a converter into a type
+    other than its own) or any refusal by PostgreSQL sends the table through the Python
+    converters instead;
   * a row PostgreSQL still refuses (a limit no converter knows) is found from COPY's line
     number, written to the reject file with PostgreSQL's message, and the table redone.
 """
@@ -34,7 +34,7 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target import staging
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
-from sqlite2pg_tui.core.values import batch_format, converters
+from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.columnar import Unsupported
 from sqlite2pg_tui.core.values.copy_format import copy_text
 
@@ -114,13 +114,8 @@ class TableCopier:
                 self.result.fast_path = True
                 self.result.engine = "columnar"
             except Unsupported:
-                try:
-                    self._attempt(fast=True)
-                    self.result.fast_path = True
-                    self.result.engine = "text"
-                except _Fallback:
-                    self._attempt(fast=False)
-                    self.result.engine = "per value"
+                self._attempt(fast=False)
+                self.result.engine = "per value"
         except (Cancelled, AbortedByPolicy, SourceError) as e:
             self.result.error = str(e)
             self.result.copied = 0
@@ -245,7 +240,6 @@ class TableCopier:
         select = ", ".join(([] if alias is not None else [row_locator_sql(self.table)])
                            + [qi(n) for n in names])
         cur = conn.execute(f"SELECT {select} FROM {qi(self.table.name)}")
-        formatters = [batch_format.formatter(c) for c in self.cols] if fast else []
         row_path = _RowPath(self)
         total = self.table.row_count
         done = 0
@@ -258,24 +252,8 @@ class TableCopier:
                 break
             done += len(rows)
             if alias is not None:
-                columns = list(zip(*rows, strict=True))
-                columns.insert(0, columns[alias])
-            else:
-                columns = list(zip(*rows, strict=True))
-            formatted = []
-            if fast and not self._pg_rejected:
-                for fmt, col in zip(formatters, columns[1:], strict=True):
-                    out = fmt(col)
-                    if out is None:
-                        break
-                    formatted.append(out)
-            if len(formatted) == len(self.cols) and (formatted or rows):
-                lines = list(map("\t".join, zip(*formatted, strict=True))) if formatted else [""] * len(rows)
-                locs = list(columns[0])
-            else:
-                if alias is not None:
-                    rows = [(r[alias], *r) for r in rows]
-                lines, locs = row_path.convert(rows)
+                rows = [(r[alias], *r) for r in rows]
+            lines, locs = row_path.convert(rows)
             r.copied += len(lines)
             if lines:
                 yield "\n".join(lines) + "\n", locs

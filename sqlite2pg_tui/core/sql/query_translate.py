@@ -35,12 +35,10 @@ from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
 from sqlite2pg_tui.core.sql.sql_translate import Untranslatable
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.converters import JULIAN_UNIX_EPOCH
+from sqlite2pg_tui.core.values.pgtype import PgType
 
 __all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
 
-_TEXT = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext"}
-_TIME = {"timestamp", "timestamptz", "date"}
-_INTEGRAL = {"bigint", "integer", "smallint", "int", "int2", "int4", "int8"}
 
 
 @dataclass
@@ -64,29 +62,35 @@ class _Col:
     cm: ColumnMapping
 
     @property
+    def pg(self) -> PgType:
+        return PgType.of(self.cm.pg_type)
+
+    @property
     def base(self) -> str:
-        t = self.cm.pg_type.lower().split("(")[0].strip()
-        if t.startswith("timestamp"):
-            return "timestamptz" if "with time zone" in self.cm.pg_type.lower() or t == "timestamptz" \
-                else "timestamp"
-        return t
+        return self.pg.name
+
+    @property
+    def sql(self) -> converters.SqlForm:
+        """How SQLite SQL sees the column's values: its converter says."""
+        conv = converters.REGISTRY.get(self.cm.converter)
+        return conv.sql if conv is not None else converters.SqlForm()
 
     @property
     def is_bool(self) -> bool:
-        return self.base in ("boolean", "bool")
+        return self.pg.is_bool
 
     @property
     def is_text(self) -> bool:
-        return self.base in _TEXT
+        return self.pg.is_text
 
     @property
     def is_time(self) -> bool:
-        return self.base in _TIME and self.cm.converter not in ("epoch", "julian")
+        return self.pg.is_time and self.number_stored is None
 
     @property
-    def number_stored(self) -> str | None:
-        """'epoch' / 'julian' when SQLite held the timestamp as a number."""
-        return self.cm.converter if self.cm.converter in ("epoch", "julian") else None
+    def number_stored(self) -> converters.StoredNumber | None:
+        """How SQLite held the timestamp when it held it as a number (Unix time, Julian day)."""
+        return self.sql.number
 
 
 def _parse(text: str) -> exp.Expression:
@@ -392,13 +396,15 @@ class _Rewriter:
         c = self.tr.col(node)
         if c is None or c.number_stored is None or node is None:
             return
+        stored = c.number_stored
+
         def number(n: exp.Expression) -> exp.Expression:
             epoch = exp.Extract(this=exp.var("EPOCH"), expression=n)
-            if c.number_stored == "julian":
+            if stored.divisor:
                 return exp.Paren(this=exp.Add(
-                    this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                    expression=exp.Literal.number(repr(JULIAN_UNIX_EPOCH))))
-            div = converters.EPOCH_DIVISOR.get(str(c.cm.options.get("unit", "s")), 1)
+                    this=exp.Div(this=epoch, expression=exp.Literal.number(stored.divisor)),
+                    expression=exp.Literal.number(repr(stored.offset))))
+            div = stored.multiplier(c.cm.options)
             return exp.Paren(this=exp.Mul(this=epoch, expression=exp.Literal.number(div))) \
                 if div != 1 else epoch
 
@@ -439,7 +445,7 @@ class _Rewriter:
             _wrap(node, lambda n: exp.Anonymous(this="TRUNC", expressions=[n]))
             return None
         lc = self.tr.col(left)
-        if lc is not None and lc.cm.converter in ("numeric", "numeric_loose") and \
+        if lc is not None and lc.sql.numeric_affinity and \
                 _literal_int(inner_right) is not None:
             # NUMERIC affinity stores whole values as integers, which SQLite divides as such.
             whole = exp.EQ(this=left.copy(), expression=exp.Anonymous(this="TRUNC", expressions=[left.copy()]))
@@ -456,13 +462,13 @@ class _Rewriter:
         if _literal_int(node) is not None:
             return True
         c = self.tr.col(node)
-        return c is not None and c.cm.converter == "integer"
+        return c is not None and c.sql.integer
 
     def pg_integer(self, node: exp.Expression) -> bool:
         if _literal_int(node) is not None:
             return True
         c = self.tr.col(node)
-        return c is not None and c.base in _INTEGRAL
+        return c is not None and c.pg.is_integer
 
     def as_text(self, node: exp.Expression) -> exp.Expression:
         """The text SQLite would have had for this operand."""
@@ -564,13 +570,10 @@ class _Rewriter:
         rest = list(mods)
         if text is not None and text.lower() == "now":
             ts: exp.Expression = _raw("LOCALTIMESTAMP")  # the session runs in UTC, as SQLite's 'now'
-        elif c is not None and c.base == "timestamptz":
+        elif c is not None and c.pg.is_time:
             ts = _cast(base, "timestamp")
-            if c.number_stored and rest and (_string(rest[0]) or "").lower() == "unixepoch":
-                rest = rest[1:]
-        elif c is not None and c.base in ("timestamp", "date"):
-            ts = _cast(base, "timestamp")
-            if c.number_stored == "julian" and rest and (_string(rest[0]) or "").lower() == "julianday":
+            # A number SQLite read with its modifier ('unixepoch', …) is a timestamp here.
+            if c.number_stored and rest and (_string(rest[0]) or "").lower() == c.number_stored.modifier:
                 rest = rest[1:]
         elif rest and (_string(rest[0]) or "").lower() == "unixepoch":
             ts = exp.Anonymous(this="TO_TIMESTAMP", expressions=[_cast(base, "double precision")])
