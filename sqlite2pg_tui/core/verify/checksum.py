@@ -181,7 +181,7 @@ class TableCanon:
         pk = table.primary_key
         self.key: list[int] = [by_source[c] for c in pk] if pk and all(c in by_source for c in pk) else []
         self.int_key: _Col | None = None
-        if len(self.key) == 1 and self.cols[self.key[0]].cm.converter == "integer" \
+        if len(self.key) == 1 and converters.get(self.cols[self.key[0]].cm.converter).sql.integer \
                 and canonical.is_int_kind(self.cols[self.key[0]].kind):
             self.int_key = self.cols[self.key[0]]
 
