@@ -75,6 +75,41 @@ def _ts_from_text(s: str) -> str:
     return out + "." + frac if frac else out
 
 
+def _strings(col: Sequence[Any]) -> tuple[list[str], bool] | None:
+    """(the non-NULL values, whether there were NULLs) of an all-text batch; None otherwise."""
+    t = set(map(type, col))
+    if not t <= {str, _NONE}:
+        return None
+    return ([v for v in col if v is not None], True) if _NONE in t else (list(col), False)
+
+
+def _shaped(pattern: re.Pattern[str], days: bool, fix: Callable[[str], str] | None) -> Fast:
+    """Text passed on (``fix``-ed) when every value has the pattern's shape (and real days)."""
+    def fmt(col: Sequence[Any]) -> list[str] | None:
+        got = _strings(col)
+        if got is None:
+            return None
+        vals, has_null = got
+        if not all(map(pattern.fullmatch, vals)) or (days and not real_days(vals)):
+            return None
+        return _fill(col, vals if fix is None else [fix(s) for s in vals], has_null)
+
+    return fmt
+
+
+def _unchanged(probe: str, lossless: bool, json: bool) -> bool:
+    """Whether the joined values pass through their converter unchanged: no NUL (for JSON
+    no escaped one either) and, read losslessly, no invalid UTF-8: those are the converter's."""
+    if "\x00" in probe or (json and "\\u0000" in probe):
+        return False
+    if lossless:
+        try:
+            probe.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
 def _fill(col: Sequence[Any], vals: list[str], has_null: bool) -> list[str]:
     if not has_null:
         return vals
@@ -129,21 +164,15 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
         limit = int(max_len) if max_len is not None else None
 
         def texts(col: Sequence[Any]) -> list[str] | None:
-            t = types_of(col)
-            if not t <= {str, _NONE}:
+            got = _strings(col)
+            if got is None:
                 return None
-            vals = [v for v in col if v is not None] if _NONE in t else list(col)
-            probe = "\x01".join(vals)
-            if "\x00" in probe:
+            vals, has_null = got
+            if not _unchanged("\x01".join(vals), lossless, False):
                 return None
-            if lossless:
-                try:
-                    probe.encode("utf-8")
-                except UnicodeEncodeError:
-                    return None
             if limit is not None and vals and max(map(len, vals)) > limit:
                 return None
-            return _fill(col, [f"{len(s)}:{s}" for s in vals], _NONE in t)
+            return _fill(col, [f"{len(s)}:{s}" for s in vals], has_null)
         return texts
     if shape == "iso_stamp" and k in ("timestamp", "timestamptz") and kind.precision is None \
             and cm.options.get("assume", "UTC") == "UTC":
@@ -153,10 +182,10 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
         pattern = _TS_RE
 
         def stamps(col: Sequence[Any]) -> list[str] | None:
-            t = types_of(col)
-            if not t <= {str, _NONE}:
+            got = _strings(col)
+            if got is None:
                 return None
-            vals = [v for v in col if v is not None] if _NONE in t else list(col)
+            vals, has_null = got
             joined = "\n".join(vals)
             # Every value 19 characters (so no newline inside one) and of the common shape.
             if vals and len(joined) == 20 * len(vals) - 1 and _TS19_BATCH.fullmatch(joined) and (
@@ -165,34 +194,18 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
                     joined = joined.replace("T", " ")
                 if suffix:
                     joined = joined.replace("\n", suffix + "\n") + suffix
-                return _fill(col, joined.split("\n"), _NONE in t)
+                return _fill(col, joined.split("\n"), has_null)
             if not all(map(pattern.fullmatch, vals)) or not real_days(vals):
                 return None
             out = [_ts_from_text(s) for s in vals]
             if suffix:
                 out = [s + suffix for s in out]
-            return _fill(col, out, _NONE in t)
+            return _fill(col, out, has_null)
         return stamps
     if shape == "iso_date" and k == "date":
-        def dates(col: Sequence[Any]) -> list[str] | None:
-            t = types_of(col)
-            if not t <= {str, _NONE}:
-                return None
-            vals = [v for v in col if v is not None] if _NONE in t else list(col)
-            if not all(map(DATE_RE.fullmatch, vals)) or not real_days(vals):
-                return None
-            return _fill(col, vals, _NONE in t)
-        return dates
+        return _shaped(DATE_RE, True, None)
     if shape == "uuid" and k == "uuid":
-        def uuids(col: Sequence[Any]) -> list[str] | None:
-            t = types_of(col)
-            if not t <= {str, _NONE}:
-                return None
-            vals = [v for v in col if v is not None] if _NONE in t else list(col)
-            if not all(map(UUID_RE.fullmatch, vals)):
-                return None
-            return _fill(col, [s.lower() for s in vals], _NONE in t)
-        return uuids
+        return _shaped(UUID_RE, False, str.lower)
     if shape == "blob" and k == "bytea":
         def blobs(col: Sequence[Any]) -> list[str] | None:
             t = types_of(col)
@@ -202,21 +215,16 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
         return blobs
     if shape == "json" and k == "jsonb":
         def jsons(col: Sequence[Any]) -> list[str] | None:
-            t = types_of(col)
-            if not t <= {str, _NONE}:
+            got = _strings(col)
+            if got is None:
                 return None
-            vals = [v for v in col if v is not None] if _NONE in t else list(col)
+            vals, has_null = got
             probe = "\n".join(vals)
-            if "\x00" in probe or "\\u0000" in probe:
+            if not _unchanged(probe, lossless, True):
                 return None
-            if lossless:
-                try:
-                    probe.encode("utf-8")
-                except UnicodeEncodeError:
-                    return None
             pattern = flat_batch_pattern(vals[0]) if vals else None
             if pattern is not None and probe.count("\n") == len(vals) - 1 and pattern.fullmatch(probe):
-                return _fill(col, vals, _NONE in t)
+                return _fill(col, vals, has_null)
             out = []
             try:
                 for s in vals:
@@ -226,6 +234,6 @@ def fast_formatter(cm: ColumnMapping, kind: Kind, lossless: bool) -> Fast | None
                         out.append(jsonb_text(s))
             except (ValueError, RecursionError):
                 return None  # not JSON (or NaN/Infinity): the converter decides
-            return _fill(col, out, _NONE in t)
+            return _fill(col, out, has_null)
         return jsons
     return None

@@ -19,7 +19,6 @@ On a mismatch the differing rows are found without loading either table:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -36,11 +35,6 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import connect, plain_error
 from sqlite2pg_tui.core.values import canonical
-
-try:  # the built-in md5 is ~40% faster than OpenSSL's for short rows (no EVP set-up)
-    from _md5 import md5
-except ImportError:  # pragma: no cover - Pythons without the module
-    md5 = hashlib.md5
 from sqlite2pg_tui.core.verify.checksum_digest import (  # noqa: F401 - the checksum's limits, for callers
     LEAF_ROWS,
     MAX_ROWS_REPORTED,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -17,11 +16,6 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import canonical, converters
 from sqlite2pg_tui.core.values.canonical import SEP
-
-try:  # the built-in md5 is ~40% faster than OpenSSL's for short rows (no EVP set-up)
-    from _md5 import md5
-except ImportError:  # pragma: no cover - Pythons without the module
-    md5 = hashlib.md5
 from sqlite2pg_tui.core.verify.checksum_digest import (
     BATCH_ROWS,
     Digest,
