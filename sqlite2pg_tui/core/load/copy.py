@@ -57,7 +57,7 @@ class CopyResult:
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
-    engine: str = ""  # columnar | text | per value: which path copied the table
+    engine: str = ""  # columnar | per value: which path copied the table
     committed: bool = False
     seconds: float = 0.0
     error: str = ""

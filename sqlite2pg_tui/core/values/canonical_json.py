@@ -21,12 +21,12 @@ def _no_float(_s: str) -> Any:
     raise HasFloat
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_loads_plain = json.JSONDecoder(parse_float=_no_float, parse_constant=_reject_constant).decode
-_loads_exact = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
+_loads_plain = json.JSONDecoder(parse_float=_no_float, parse_constant=reject_constant).decode
+_loads_exact = json.JSONDecoder(parse_float=Decimal, parse_constant=reject_constant).decode
 try:  # the C encoder without JSONEncoder's per-call set-up: a third of the time
     from json.encoder import c_make_encoder, encode_basestring
 
@@ -87,7 +87,7 @@ def _marked(o: Any) -> Any:
 
 
 _scan_plain = json.scanner.make_scanner(  # type: ignore[attr-defined]
-    json.JSONDecoder(parse_float=_no_float, parse_constant=_reject_constant))
+    json.JSONDecoder(parse_float=_no_float, parse_constant=reject_constant))
 _JSON_WS = " \t\n\r"
 
 

@@ -50,7 +50,7 @@ class Form:
         return pa.array(values, type=self.arrow())
 
 
-def _pa() -> Any:
+def pyarrow() -> Any:
     import pyarrow as pa
 
     return pa
@@ -210,7 +210,7 @@ def per_value(conv: Converter, options: dict[str, Any], storage: str,
             refuse.append(bad)
         return form.to_arrow(out), pa.array(refuse, pa.bool_())
 
-    form = Form(storage, (lambda: _pa().binary()) if encode is not None else arrow, vec,
+    form = Form(storage, (lambda: pyarrow().binary()) if encode is not None else arrow, vec,
                 jsonb=jsonb, encode=encode)
     return form
 

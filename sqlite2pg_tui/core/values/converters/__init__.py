@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlite2pg_tui.core.values.converters import booleans, documents, numbers, pgtypes, text, times  # noqa: I001 - registration order is the picker's order
+# isort: off
+# The families register their converters when imported, in the order the picker lists them.
+from sqlite2pg_tui.core.values.converters import text, numbers, booleans, times, documents, pgtypes
+# isort: on
 from sqlite2pg_tui.core.values.converters.base import (
     INT64_MAX,
     INT64_MIN,

@@ -35,7 +35,7 @@ def _make_boolean(_opts: dict[str, Any]) -> Convert:
 def _vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if not pg.is_bool:
         return None
-    return vectors.Form("integer", lambda: vectors._pa().bool_(), vectors.boolean01)
+    return vectors.Form("integer", lambda: vectors.pyarrow().bool_(), vectors.boolean01)
 
 
 def true_sql(column: str) -> str:

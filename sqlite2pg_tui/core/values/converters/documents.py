@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from sqlite2pg_tui.core.values import vectors
+from sqlite2pg_tui.core.values.canonical_json import reject_constant
 from sqlite2pg_tui.core.values.converters.base import (
     Convert,
     Converter,
@@ -18,10 +19,6 @@ from sqlite2pg_tui.core.values.converters.base import (
     text_of,
 )
 from sqlite2pg_tui.core.values.pgtype import PgType
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _make_json(_opts: dict[str, Any]) -> Convert:
@@ -38,7 +35,7 @@ def _make_json(_opts: dict[str, Any]) -> Convert:
         if "\x00" in v or "\\u0000" in v:
             raise Reject("contains NUL, which jsonb cannot hold")
         try:
-            json.loads(v, parse_constant=_reject_constant)
+            json.loads(v, parse_constant=reject_constant)
         except (ValueError, RecursionError):
             raise Reject("not valid JSON") from None
         if has_surrogates(v):
@@ -79,21 +76,21 @@ def _json_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     # jsonb's parser accepts a subset of what json.loads does: what it takes means the same,
     # and a text it refuses makes PostgreSQL refuse the batch (the per-value engine then
     # finds the row and says why).
-    return vectors.Form("text", lambda: vectors._pa().string(), vectors.text(None, json=True),
+    return vectors.Form("text", lambda: vectors.pyarrow().string(), vectors.text(None, json=True),
                         jsonb=True)
 
 
 def _uuid_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "uuid" or pg.array:
         return None
-    return vectors.per_value(get("uuid"), opts, "text", lambda: vectors._pa().binary(),
+    return vectors.per_value(get("uuid"), opts, "text", lambda: vectors.pyarrow().binary(),
                              vectors.uuid_binary)
 
 
 def _bytea_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "bytea" or pg.array:
         return None
-    return vectors.Form("blob", lambda: vectors._pa().binary(), vectors.same)
+    return vectors.Form("blob", lambda: vectors.pyarrow().binary(), vectors.same)
 
 
 register(Converter("json", "jsonb", "Valid JSON text (objects, arrays and scalars) → jsonb.",

@@ -21,7 +21,7 @@ from sqlite2pg_tui.core.values.converters.base import (
 )
 from sqlite2pg_tui.core.values.pgtype import PgType
 
-_INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
+INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 def _make_integer(opts: dict[str, Any]) -> Convert:
@@ -48,7 +48,7 @@ def _make_integer(opts: dict[str, Any]) -> Convert:
                 return int(v)
             raise Reject("has a fractional part" if math.isfinite(v) else "is infinite or NaN")
         if isinstance(v, str):
-            if _INT_TEXT.match(v):
+            if INT_TEXT.match(v):
                 n = int(v)
                 if INT64_MIN <= n <= INT64_MAX:
                     return n
@@ -156,7 +156,7 @@ def _integer_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
         return None  # a range wider than the column's: PostgreSQL, not the converter, refuses
 
     def make() -> Any:
-        return getattr(vectors._pa(), arrow)()
+        return getattr(vectors.pyarrow(), arrow)()
 
     vec = vectors.same if arrow == "int64" and (lo, hi) == (INT64_MIN, INT64_MAX) \
         else vectors.int_range(lo, hi, make)
@@ -166,7 +166,7 @@ def _integer_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
 def _real_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name not in ("double precision", "float8") or pg.array:
         return None
-    return vectors.Form("real", lambda: vectors._pa().float64(), vectors.same)
+    return vectors.Form("real", lambda: vectors.pyarrow().float64(), vectors.same)
 
 
 def _numeric_vector(name: str, storage: str) -> Any:
@@ -176,7 +176,7 @@ def _numeric_vector(name: str, storage: str) -> Any:
         # numeric keeps each value's own scale, which no Arrow decimal type does: the
         # values are written in numeric's binary form one by one.
         return vectors.per_value(get(name), opts, storage,
-                                 lambda: vectors._pa().binary(), vectors.numeric_binary)
+                                 lambda: vectors.pyarrow().binary(), vectors.numeric_binary)
 
     return form
 

@@ -27,6 +27,7 @@ from sqlite2pg_tui.core.values.converters.base import (
     get,
     register,
 )
+from sqlite2pg_tui.core.values.converters.numbers import INT_TEXT
 from sqlite2pg_tui.core.values.converters.times import EPOCH_DIVISOR, parse_iso
 from sqlite2pg_tui.core.values.pgtype import PgType
 
@@ -36,13 +37,12 @@ def _binary(name: str, opts: dict[str, Any], pg: PgType, storage: str,
     """A per-value form writing the converter's own type (``name``) in its binary form."""
     if pg.name != name or pg.array:
         return None
-    return vectors.per_value(get(name), opts, storage, lambda: vectors._pa().binary(), encode)
+    return vectors.per_value(get(name), opts, storage, lambda: vectors.pyarrow().binary(), encode)
 
 
 # --- interval ---------------------------------------------------------------
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
-_INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 def _micro_duration(micro: int) -> timedelta:
@@ -70,7 +70,7 @@ def _make_interval(opts: dict[str, Any]) -> Convert:
                 raise Reject("has a fraction of a microsecond, which interval would round")
             return _micro_duration(int(micro))
         if isinstance(v, str):
-            if _INT_TEXT.match(v):
+            if INT_TEXT.match(v):
                 return _micro_duration(int(v) * per_unit)
             # SQLAlchemy's Interval on SQLite: the DATETIME 1970-01-01 plus the duration.
             try:
@@ -128,7 +128,7 @@ def _parse_time(v: Any, with_zone: bool) -> time:
 def _time_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "time" or pg.array:
         return None
-    return vectors.per_value(get("time"), opts, "text", lambda: vectors._pa().time64("us"))
+    return vectors.per_value(get("time"), opts, "text", lambda: vectors.pyarrow().time64("us"))
 
 
 register(Converter("time", "time from text", "Text like 08:30, 08:30:00 or 08:30:00.25 → time.",

@@ -66,7 +66,7 @@ def _vector(default_length: int | None) -> Any:
         n = opts.get("length", default_length)
         # NUL and invalid UTF-8 rows are refused: the converter's policy (or the cleaning,
         # counted as an alteration) handles them one by one.
-        return vectors.Form("text", lambda: vectors._pa().string(),
+        return vectors.Form("text", lambda: vectors.pyarrow().string(),
                             vectors.text(int(n) if n is not None else None))
 
     return form

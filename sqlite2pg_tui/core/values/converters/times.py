@@ -179,21 +179,17 @@ def _make_dayfirst(day_first: bool) -> Callable[[dict[str, Any]], Convert]:
 
 # --- vectorized forms -------------------------------------------------------------------
 
-def _pa() -> Any:
-    return vectors._pa()
-
-
 def _iso_vector(kind: str) -> Callable[[dict[str, Any], PgType], vectors.Form | None]:
     def form(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
         if pg.name != kind or pg.array:
             return None
         if kind == "date":
-            return vectors.Form("text", lambda: _pa().date32(), vectors.stamp(None, True))
+            return vectors.Form("text", lambda: vectors.pyarrow().date32(), vectors.stamp(None, True))
         if kind == "timestamptz":
             if opts.get("assume", "UTC") != "UTC":
                 return None
-            return vectors.Form("text", lambda: _pa().timestamp("us", tz="UTC"), vectors.stamp("UTC"))
-        return vectors.Form("text", lambda: _pa().timestamp("us"), vectors.stamp(None))
+            return vectors.Form("text", lambda: vectors.pyarrow().timestamp("us", tz="UTC"), vectors.stamp("UTC"))
+        return vectors.Form("text", lambda: vectors.pyarrow().timestamp("us"), vectors.stamp(None))
 
     return form
 
@@ -202,21 +198,21 @@ def _epoch_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "timestamptz" or pg.array:
         return None
     per = EPOCH_DIVISOR[opts.get("unit", "s")]
-    return vectors.Form("integer", lambda: _pa().timestamp("us", tz="UTC"),
+    return vectors.Form("integer", lambda: vectors.pyarrow().timestamp("us", tz="UTC"),
                         vectors.micro_stamp(per, "UTC"))
 
 
 def _julian_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "timestamp" or pg.array:
         return None
-    return vectors.Form("real", lambda: _pa().timestamp("us"), vectors.julian_stamp(JULIAN_UNIX_EPOCH))
+    return vectors.Form("real", lambda: vectors.pyarrow().timestamp("us"), vectors.julian_stamp(JULIAN_UNIX_EPOCH))
 
 
 def _dayfirst_vector(name: str) -> Callable[[dict[str, Any], PgType], vectors.Form | None]:
     def form(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
         if pg.name != "timestamp" or pg.array:
             return None
-        return vectors.per_value(get(name), opts, "text", lambda: _pa().timestamp("us"))
+        return vectors.per_value(get(name), opts, "text", lambda: vectors.pyarrow().timestamp("us"))
 
     return form
 
