@@ -123,3 +123,59 @@ def test_pg_type_parses_once() -> None:
     assert PgType.of("numeric(10,2)").scale == 2 and PgType.of("numeric(10)").scale == 0
     assert PgType.of("character varying(20)").length == 20
     assert PgType.of("int[]").array and not PgType.of("int[]").is_integer
+
+
+def _agree(name: str, values: list[Any], options: dict[str, Any] | None = None,
+           pg_type: str | None = None) -> int:
+    """Every value a form accepts is what the converter returns for it (Arrow's view of
+    it); returns how many it accepted, so a form that refuses everything is seen."""
+    from sqlite2pg_tui.core.plan.mapping import ColumnMapping
+
+    conv = converters.get(name)
+    cm = ColumnMapping("a", "a", "", pg_type or conv.target, name, options or {})
+    form = columnar.form_of(cm)
+    assert form is not None
+    import pyarrow as pa
+
+    storage = {"text": pa.string(), "integer": pa.int64(), "real": pa.float64()}[form.storage]
+    out, refused = form.vector(pa.array(values, storage))
+    fn = conv.build(options)
+    expected = form.to_arrow([None if v is None else fn(v) for v, r in
+                              zip(values, refused.to_pylist(), strict=True) if not r])
+    kept = out.filter(pa.array([not r for r in refused.to_pylist()]))
+    assert kept.to_pylist() == expected.to_pylist()
+    return sum(1 for v, r in zip(values, refused.to_pylist(), strict=True) if v is not None and not r)
+
+
+def test_compute_forms_agree_with_their_converters_value_by_value() -> None:
+    import random
+    import uuid
+
+    rng = random.Random(7)
+
+    def dmy() -> str:
+        s = (f"{rng.randint(0, 33):0{rng.choice([1, 2])}d}{rng.choice('/.-')}"
+             f"{rng.randint(0, 14):0{rng.choice([1, 2])}d}{rng.choice('/.-')}"
+             f"{rng.choice([0, 1, 999, 2024, 9999]):04d}")
+        if rng.random() < 0.5:
+            s += f"{rng.choice(' T')}{rng.randint(0, 25)}:{rng.randint(0, 61):02d}"
+            s += f":{rng.randint(0, 61):02d}" if rng.random() < 0.5 else ""
+        return s
+
+    def clock() -> str:
+        s = f"{rng.randint(0, 25):0{rng.choice([1, 2])}d}:{rng.randint(0, 61):02d}"
+        s += f":{rng.randint(0, 61):02d}" if rng.random() < 0.6 else ""
+        return s + (f".{rng.randint(0, 10 ** rng.randint(1, 9))}" if rng.random() < 0.4 else "")
+
+    dates = [dmy() for _ in range(2000)] + [None, "29/02/2023", "29/02/2024", "31/04/2024"]
+    assert _agree("date_dmy", dates) > 500
+    assert _agree("date_mdy", dates) > 300
+    assert _agree("time", [clock() for _ in range(2000)] + [None, "08:30+02:00"]) > 500
+    uuids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(200)]
+    assert _agree("uuid", uuids + [u.upper() for u in uuids[:20]] + [None, "x", uuids[0][:-1]]) == 220
+    seconds = [rng.randint(-(2**40), 2**40) for _ in range(500)] + [2**62, -(2**62), None]
+    assert _agree("epoch", seconds, {"unit": "ms"}) > 400
+    days = [rng.uniform(1_000_000, 4_000_000) for _ in range(1000)] + [1e300, -1e300, None]
+    assert _agree("julian", days) > 700  # before year 1 (day 1721425.5) is refused: 24 %
+    ints = [rng.randint(-(2**33), 2**33) for _ in range(500)] + [None]
+    assert 0 < _agree("integer", ints, converters.type_options("integer", "integer"), "integer") < 500

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.values.converters.base import Converter, Reject
@@ -179,6 +180,81 @@ def julian_stamp(epoch_day: float) -> Vector:
     return vec
 
 
+_HEX = "[0-9a-fA-F]"
+_UUID = f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$"
+
+
+def uuid16(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """Hyphenated UUID text → its 16 bytes (uuid_recv's input): the hex of the whole batch
+    decoded at once; other spellings (braces, no hyphens, spaces) are refused."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ok = pc.fill_null(pc.match_substring_regex(a, _UUID), False)
+    hexes = pc.if_else(ok, pc.replace_substring(a, "-", ""), "0" * 32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(a)], pa.int32()), hexes), "")
+    raw = bytes.fromhex(joined[0].as_py())
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(a), [None, pa.py_buffer(raw)])
+    out = pc.cast(pc.if_else(ok, fixed, pa.scalar(None, pa.binary(16))), pa.binary())
+    return out, pc.and_(pc.is_valid(a), pc.invert(ok))
+
+
+def day_first(first: bool) -> Vector:
+    """dd/mm/yyyy (or mm/dd/yyyy) [hh:mm[:ss]] → timestamps, as the date_dmy (date_mdy)
+    converter reads them; other spellings (spaces around, year 0000) are refused."""
+    def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        a_, b_ = ("d", "m") if first else ("m", "d")
+        pat = (f"^(?P<{a_}>\\d{{1,2}})[/.-](?P<{b_}>\\d{{1,2}})[/.-](?P<y>\\d{{4}})"
+               r"(?:[ T](?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?)?$")
+        shaped = pc.fill_null(pc.match_substring_regex(a, pat), False)
+        parts = pc.extract_regex(pc.if_else(shaped, a, "01/01/1970"), pat)
+
+        def two(name: str) -> pa.Array:
+            f = pc.struct_field(parts, name)
+            return pc.utf8_lpad(pc.if_else(pc.equal(f, ""), "0", f), 2, "0")
+
+        text = pc.binary_join_element_wise(
+            pc.binary_join_element_wise(pc.struct_field(parts, "y"), two("m"), two("d"), "-"),
+            pc.binary_join_element_wise(two("hh"), two("mi"), two("ss"), ":"), " ")
+        got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        # strptime rolls 30 February into March and a 60th second into the next minute:
+        # a real instant keeps every field it was written with.
+        real = pc.not_equal(pc.struct_field(parts, "y"), "0000")
+        for name, field in (("m", pc.month), ("d", pc.day), ("hh", pc.hour), ("mi", pc.minute),
+                            ("ss", pc.second)):
+            real = pc.and_(real, pc.equal(field(got), pc.cast(two(name), pa.int64())))
+        good = pc.and_(shaped, pc.fill_null(real, False))
+        out = pc.if_else(good, got, pa.scalar(None, pa.timestamp("us")))
+        return out, pc.and_(pc.is_valid(a), pc.invert(good))
+    return vec
+
+
+_CLOCK = r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?$"
+
+
+def clock(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """HH:MM[:SS[.ffffff]] → time of day, as the time converter reads it (one-digit hours,
+    offsets and finer fractions are refused)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ok = pc.fill_null(pc.match_substring_regex(a, _CLOCK), False)
+    t = pc.if_else(ok, a, "00:00")
+
+    def num(start: int, stop: int) -> pa.Array:
+        s = pc.utf8_slice_codeunits(t, start, stop)
+        return pc.cast(pc.if_else(pc.equal(s, ""), "0", s), pa.int64())
+
+    frac = pc.utf8_rpad(pc.utf8_slice_codeunits(t, 9, 15), 6, "0")
+    micro = pc.add(pc.add(pc.multiply(num(0, 2), 3_600_000_000), pc.multiply(num(3, 5), 60_000_000)),
+                   pc.add(pc.multiply(num(6, 8), 1_000_000), pc.cast(frac, pa.int64())))
+    out = pc.cast(pc.if_else(ok, micro, None), pa.time64("us"))
+    return out, pc.and_(pc.is_valid(a), pc.invert(ok))
+
+
 # --- per-value forms -------------------------------------------------------------------
 
 def per_value(conv: Converter, options: dict[str, Any], storage: str,
@@ -251,33 +327,31 @@ def timetz_binary(v: Any) -> bytes:
 _NUMERIC_NAN, _NUMERIC_PINF, _NUMERIC_NINF, _NUMERIC_NEG = 0xC000, 0xD000, 0xF000, 0x4000
 
 
+@lru_cache(maxsize=64)
+def _numeric_layout(n: int) -> struct.Struct:
+    return struct.Struct(f">hhHh{n}h")
+
+
 def numeric_binary(v: Any) -> bytes:
     """numeric_recv's input for a Decimal (or int): base-10000 digits, weight, sign and the
     display scale, which keeps the value's own number of decimals as the text input does."""
     d = v if isinstance(v, Decimal) else Decimal(v)
-    if d.is_nan():
-        return struct.pack(">hhHh", 0, 0, _NUMERIC_NAN, 0)
-    if d.is_infinite():
-        return struct.pack(">hhHh", 0, 0, _NUMERIC_PINF if d > 0 else _NUMERIC_NINF, 0)
-    sign, digits, exp = d.as_tuple()
-    assert isinstance(exp, int)
-    dscale = max(0, -exp)
-    text = "".join(map(str, digits)) + "0" * max(0, exp)
-    point = len(text) - dscale  # digits before the decimal point
-    if point < 0:
-        text, point = "0" * -point + text, 0
-    whole, frac = text[:point], text[point:]
-    whole = "0" * (-len(whole) % 4) + whole
-    frac = frac + "0" * (-len(frac) % 4)
-    groups = [int(whole[i:i + 4]) for i in range(0, len(whole), 4)]
-    weight = len(groups) - 1
-    groups += [int(frac[i:i + 4]) for i in range(0, len(frac), 4)]
-    while groups and groups[0] == 0:
-        groups.pop(0)
-        weight -= 1
+    if not d.is_finite():
+        flag = _NUMERIC_NAN if d.is_nan() else _NUMERIC_PINF if d > 0 else _NUMERIC_NINF
+        return _numeric_layout(0).pack(0, 0, flag, 0)
+    s = format(d, "f")  # plain notation, the value's own decimals
+    neg = s[0] == "-"
+    whole, _, frac = (s[1:] if neg else s).partition(".")
+    whole = whole.lstrip("0")
+    lead = -len(whole) % 4
+    digits = "0" * lead + whole + frac + "0" * (-len(frac) % 4)
+    weight = (lead + len(whole)) // 4 - 1
+    groups = [int(digits[i:i + 4]) for i in range(0, len(digits), 4)]
     while groups and groups[-1] == 0:
         groups.pop()
-    if not groups:
-        weight, sign = 0, 0
-    return struct.pack(f">hhHh{len(groups)}h", len(groups), weight,
-                       _NUMERIC_NEG if sign else 0, dscale, *groups)
+    first = next((i for i, g in enumerate(groups) if g), len(groups))
+    groups, weight = groups[first:], weight - first
+    if not groups:  # zero: no digits, positive, whatever its sign was
+        return _numeric_layout(0).pack(0, 0, 0, len(frac))
+    return _numeric_layout(len(groups)).pack(len(groups), weight, _NUMERIC_NEG if neg else 0,
+                                             len(frac), *groups)

@@ -13,7 +13,6 @@ from sqlite2pg_tui.core.values.converters.base import (
     Convert,
     Converter,
     Reject,
-    get,
     has_surrogates,
     register,
     text_of,
@@ -83,8 +82,8 @@ def _json_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
 def _uuid_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "uuid" or pg.array:
         return None
-    return vectors.per_value(get("uuid"), opts, "text", lambda: vectors.pyarrow().binary(),
-                             vectors.uuid_binary)
+    return vectors.Form("text", lambda: vectors.pyarrow().binary(), vectors.uuid16,
+                        encode=vectors.uuid_binary)
 
 
 def _bytea_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:

@@ -125,10 +125,10 @@ def _parse_time(v: Any, with_zone: bool) -> time:
         raise Reject(f"impossible time ({e})") from None
 
 
-def _time_vector(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
+def _time_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     if pg.name != "time" or pg.array:
         return None
-    return vectors.per_value(get("time"), opts, "text", lambda: vectors.pyarrow().time64("us"))
+    return vectors.Form("text", lambda: vectors.pyarrow().time64("us"), vectors.clock)
 
 
 register(Converter("time", "time from text", "Text like 08:30, 08:30:00 or 08:30:00.25 → time.",

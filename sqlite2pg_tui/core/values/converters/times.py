@@ -15,7 +15,6 @@ from sqlite2pg_tui.core.values.converters.base import (
     Reject,
     SqlForm,
     StoredNumber,
-    get,
     register,
     text_of,
 )
@@ -208,11 +207,11 @@ def _julian_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
     return vectors.Form("real", lambda: vectors.pyarrow().timestamp("us"), vectors.julian_stamp(JULIAN_UNIX_EPOCH))
 
 
-def _dayfirst_vector(name: str) -> Callable[[dict[str, Any], PgType], vectors.Form | None]:
-    def form(opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
+def _dayfirst_vector(first: bool) -> Callable[[dict[str, Any], PgType], vectors.Form | None]:
+    def form(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
         if pg.name != "timestamp" or pg.array:
             return None
-        return vectors.per_value(get(name), opts, "text", lambda: vectors.pyarrow().timestamp("us"))
+        return vectors.Form("text", lambda: vectors.pyarrow().timestamp("us"), vectors.day_first(first))
 
     return form
 
@@ -244,7 +243,7 @@ register(Converter("julian", "timestamp from Julian day", "Julian day numbers (j
                    vector=_julian_vector))
 register(Converter("date_dmy", "timestamp from dd/mm/yyyy", "Day first: 31/01/2024 → 2024-01-31.",
                    "timestamp", _make_dayfirst(True), fits={"timestamp": 2},
-                   vector=_dayfirst_vector("date_dmy")))
+                   vector=_dayfirst_vector(True)))
 register(Converter("date_mdy", "timestamp from mm/dd/yyyy", "Month first: 01/31/2024 → 2024-01-31.",
                    "timestamp", _make_dayfirst(False), fits={"timestamp": 3},
-                   vector=_dayfirst_vector("date_mdy")))
+                   vector=_dayfirst_vector(False)))
