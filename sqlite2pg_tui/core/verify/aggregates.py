@@ -39,8 +39,6 @@ class _Agg:
     null_policy: ColumnMapping | None = None  # nulls: values the policy turns NULL count too
 
 
-
-
 def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = None) -> list[_Agg]:
     """The aggregates worth comparing for one table, SQLite's side after conversion.
     ``skip``: source columns PostgreSQL changed on purpose (orphan keys set to NULL)."""

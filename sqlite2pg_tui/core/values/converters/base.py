@@ -73,11 +73,17 @@ class Converter:
     limits: str | None = None  # the limit a column's type imposes: length | range | precision
     edits: tuple[str, ...] = ()  # options the wizard's picker lets people set
     pg_type: Callable[[dict[str, Any]], str] | None = None  # the column type its options imply
-    check: str | None = None  # the default checks' aggregate kind (verify/aggregates.py)
+    # The default checks' aggregate over SQLite's values (verify/aggregates.py): integer (sum,
+    # key range) | number (float sum) | boolean (trues) | instant (julianday range) |
+    # stored_number (range of a time kept as a number) | text (lengths) | bytes (lengths).
+    check: str | None = None
     rounds_only: bool = False  # alters only below what the checks see (sub-microseconds)
     sql: SqlForm = SqlForm()
     vector: Vectorize | None = None  # the columnar form (vectors.py)
-    canonical: str | None = None  # the batch shape canonical texts come from (canonical_batch)
+    # The shape of the raw batches whose canonical checksum texts come straight from the
+    # values (canonical_batch.py): int | bool01 | float | int_numeric | text | iso_stamp |
+    # iso_date | uuid | blob | json.
+    canonical: str | None = None
 
     def altered(self, before: Any, after: Any) -> bool:
         if self.changed is not None:
