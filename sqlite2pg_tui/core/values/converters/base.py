@@ -78,6 +78,9 @@ class Converter:
     # stored_number (range of a time kept as a number) | text (lengths) | bytes (lengths).
     check: str | None = None
     rounds_only: bool = False  # alters only below what the checks see (sub-microseconds)
+    # The profile candidate whose parse counts measure its fit, when not its own name
+    # (source/profile.py CANDIDATES; the planner reads them).
+    measured_by: str | None = None
     sql: SqlForm = SqlForm()
     vector: Vectorize | None = None  # the columnar form (vectors.py)
     # The shape of the raw batches whose canonical checksum texts come straight from the

@@ -189,7 +189,7 @@ register(Converter("real", "double precision", "Floating point, exactly as SQLit
                    "double precision", _make_real, fits={"double precision": 0}, check="number",
                    vector=_real_vector, canonical="float"))
 register(Converter("numeric", "numeric", "Exact decimal numbers from integers, reals or text.",
-                              "numeric", _make_numeric, fits={"numeric": 0}, limits="precision",
+                              "numeric", _make_numeric, fits={"numeric": 0}, limits="precision", measured_by="real",
                               check="number", sql=SqlForm(numeric_affinity=True),
                               vector=_numeric_vector("numeric", "real"), canonical="int_numeric"))
 register(Converter("numeric_loose", "numeric from '1,234.50'",

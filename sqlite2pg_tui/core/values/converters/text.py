@@ -82,6 +82,6 @@ register(Converter("text_clean", "text, cleaned",
                    vector=_vector(None)))
 register(Converter("varchar", "varchar(n)", "Text with a length limit; longer values are dirty.",
                    "varchar", _make_text, options={"length": 255}, fits={"text": 2, "varchar": 0},
-                   limits="length", edits=("length",),
+                   limits="length", edits=("length",), measured_by="text",
                    pg_type=lambda o: f"varchar({int(o.get('length', 255))})",
                    check="text", vector=_vector(255), canonical="text"))

@@ -232,12 +232,13 @@ register(Converter("date", "date from ISO 8601", "Text like 2024-01-31 → date.
 register(Converter("epoch", "timestamptz from Unix time",
                    "Seconds, milliseconds or microseconds since 1970-01-01 UTC → timestamptz.",
                    "timestamptz", _make_epoch, options={"unit": "s"}, fits={"timestamptz": 1},
-                   edits=("unit",), check="stored_number",
+                   edits=("unit",), check="stored_number", measured_by="integer",
                    sql=SqlForm(number=StoredNumber(
                        "unixepoch", multiplier=lambda o: EPOCH_DIVISOR.get(str(o.get("unit", "s")), 1))),
                    vector=_epoch_vector))
 register(Converter("julian", "timestamp from Julian day", "Julian day numbers (julianday()) → timestamp.",
                    "timestamp", _make_julian, fits={"timestamp": 1}, check="stored_number",
+                   measured_by="real",
                    sql=SqlForm(number=StoredNumber("julianday", divisor="86400.0",
                                                    offset=JULIAN_UNIX_EPOCH)),
                    vector=_julian_vector))
