@@ -248,7 +248,7 @@ def _honour(col: Column, p: ColumnProfile, decl: Declared, data: Proposal) -> Pr
     # The data may choose how values become the declared type (Unix time, Julian days or
     # ISO text with offsets into a timestamp column): the contract holds.
     if _family(decl.pg_type) == "time" and _family(data.pg_type) == "time" or (
-            data.pg_type == decl.pg_type and data.converter != "text"):
+            data.pg_type == decl.pg_type and data.pg_type != "text"):
         pg_type, conv = data.pg_type, data.converter
         if "timestamptz" in (decl.pg_type, data.pg_type) and _family(decl.pg_type) == "time":
             pg_type = "timestamptz"
