@@ -72,7 +72,7 @@ def test_columnar_copy_is_exact_and_sends_only_refused_rows_one_by_one(
     assert report.ok is False and t.count_match is True and not t.sample_mismatches
 
 
-def test_a_converter_without_a_vectorized_form_uses_the_per_value_engine(
+def test_numeric_goes_columnar_with_each_value_in_its_column_scale(
         tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
     src = tmp_path / "n.db"
     conn = sqlite3.connect(src)
@@ -81,12 +81,12 @@ def test_a_converter_without_a_vectorized_form_uses_the_per_value_engine(
     conn.commit()
     conn.close()
     report = run_migration(str(src), pg_dsn, options=RunOptions(reject_dir=str(tmp_path / "rj")))
-    assert report.table("m").engine in ("text", "per value")
+    assert report.table("m").engine == "columnar"
     assert [str(v) for (v,) in pg_all(pg_conn, "SELECT price FROM m ORDER BY id")] == ["1.10", "3.00"]
 
 
-def test_every_form_names_a_converter_that_exists() -> None:
-    from sqlite2pg_tui.core.values import converters
+def test_a_converter_into_a_type_other_than_its_own_has_no_vectorized_form() -> None:
+    from sqlite2pg_tui.core.plan.mapping import ColumnMapping
 
-    for conv, _pg in columnar.FORMS:
-        assert conv in converters.REGISTRY
+    assert columnar.form_of(ColumnMapping("a", "a", "", "numeric(6,2)", "integer")) is None
+    assert columnar.form_of(ColumnMapping("a", "a", "", "text", "integer")) is None

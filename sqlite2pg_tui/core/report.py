@@ -39,7 +39,7 @@ class TableReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     refused_by_postgres: list[Any] = field(default_factory=list)  # locators of rows it refused
     fast_path: bool = False
-    engine: str = ""  # columnar | text | per value
+    engine: str = ""  # columnar | per value
     committed: bool = False  # the table's copy committed (it holds every row copied)
     seconds: float = 0.0
     error: str = ""

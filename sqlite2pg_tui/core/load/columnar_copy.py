@@ -117,8 +117,6 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
             outs, refuse = [], None
             for j, f in enumerate(forms):
                 raw = batch.column(1 + j)
-                if f.storage == "text":
-                    columnar.check_utf8(raw)
                 vals, ref = f.vector(raw)
                 # there, but of another storage class: the converter decides, one by one
                 odd = pc.and_(pc.equal(batch.column(1 + n + j), 1), pc.is_null(raw))
@@ -132,7 +130,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
                 rowids = pc.filter(batch.column(0), refuse).to_pylist()
                 keep = pc.invert(refuse)
                 streamed.add_clean(raw, outs, keep)
-                fixed = _one_by_one(c, row_path, refetch, rowids, schema, streamed)
+                fixed = _one_by_one(c, row_path, refetch, rowids, schema, forms, streamed)
                 out = out.filter(keep)
                 if fixed is not None:
                     yield encoder.write_batch(out)
@@ -153,7 +151,8 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
 
 
 def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
-                schema: pa.Schema, streamed: StreamedAggregates) -> pa.RecordBatch | None:
+                schema: pa.Schema, forms: list[columnar.Form],
+                streamed: StreamedAggregates) -> pa.RecordBatch | None:
     """The refused rows, read again and converted one by one with their policies; the
     checks' aggregates of those copied are SQLite's own (streamed.add_rows)."""
     import pyarrow as pa
@@ -168,6 +167,5 @@ def _one_by_one(c: TableCopier, row_path: Any, conn: Any, rowids: list[int],
     streamed.add_rows(conn, rows, locs)
     if not values:
         return None
-    arrays = [pa.array(list(col), type=fl.type) for col, fl in zip(zip(*values, strict=True), schema,
-                                                                    strict=True)]
+    arrays = [f.to_arrow(list(col)) for col, f in zip(zip(*values, strict=True), forms, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

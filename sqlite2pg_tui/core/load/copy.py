@@ -1,11 +1,11 @@
 """Stream one table from SQLite into PostgreSQL with COPY, in its own transaction.
 
 Every source row ends up either copied or in the reject file with its reason:
-  * the columnar path (columnar.py) moves Arrow batches into a binary COPY when every
-    column's converter has a vectorized form; the rows a form refuses are converted one
-    by one below (_RowPath.convert_values); anything it cannot take falls back to:
-  * the text fast path, formatting clean columns a batch at a time (batch_format);
-  * any refusal by PostgreSQL sends the table through the Python converters instead;
+  * the columnar path (columnar.py) moves Arrow batches into a binary COPY; the rows a
+    vectorized form refuses are converted one by one below (_RowPath.convert_values);
+  * anything it cannot take (a WITHOUT ROWID table, a staged load, a converter into a type
+    other than its own) or any refusal by PostgreSQL sends the table through the Python
+    converters instead;
   * a row PostgreSQL still refuses (a limit no converter knows) is found from COPY's line
     number, written to the reject file with PostgreSQL's message, and the table redone.
 """
@@ -34,7 +34,7 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target import staging
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
-from sqlite2pg_tui.core.values import batch_format, converters
+from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.columnar import Unsupported
 from sqlite2pg_tui.core.values.copy_format import copy_text
 
@@ -57,17 +57,13 @@ class CopyResult:
     nulled_by_column: dict[str, int] = field(default_factory=dict)
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
-    engine: str = ""  # columnar | text | per value: which path copied the table
+    engine: str = ""  # columnar | per value: which path copied the table
     committed: bool = False
     seconds: float = 0.0
     error: str = ""
     refused_by_postgres: list[Any] = field(default_factory=list)
     # The columnar copy's SQLite side of the default checks (verify/streamed.py), or None.
     streamed: Any = None
-
-
-class _Fallback(Exception):  # noqa: N818 - control flow: redo the table in Python
-    pass
 
 
 class _Stream:
@@ -124,13 +120,8 @@ class TableCopier:
             except Unsupported:
                 if self.rowids is not None:
                     raise  # the whole table goes through one stream (ranges.py)
-                try:
-                    self._attempt(fast=True)
-                    self.result.fast_path = True
-                    self.result.engine = "text"
-                except _Fallback:
-                    self._attempt(fast=False)
-                    self.result.engine = "per value"
+                self._attempt()
+                self.result.engine = "per value"
         except (Cancelled, AbortedByPolicy, SourceError) as e:
             self.result.error = str(e)
             self.result.copied = 0
@@ -148,8 +139,8 @@ class TableCopier:
 
     # --- one attempt: a transaction that either commits everything or nothing ---
 
-    def _attempt(self, fast: bool) -> None:
-        """Copy the table once. ``fast``: clean batches formatted a column at a time."""
+    def _attempt(self) -> None:
+        """Copy the table once, one value at a time."""
         target = qualified(self.schema, self.tm.target)
         columns = [c.target for c in self.cols]
         for _ in range(MAX_PG_REJECT_RETRIES + 1):
@@ -165,7 +156,7 @@ class TableCopier:
                         into, sql.SQL(", ").join(sql.Identifier(c) for c in columns),
                         sql.SQL(" WITH (FREEZE)") if self.truncate and not self.staged_fks
                         else sql.SQL(""))
-                    cur.copy_expert(stmt, _Stream(self._chunks(fast, lossless=not fast)),
+                    cur.copy_expert(stmt, _Stream(self._chunks()),
                                     size=CHUNK_BYTES)
                     if self.staged_fks:
                         key = [self.tm.column(c).target for c in self.table.primary_key]
@@ -178,9 +169,6 @@ class TableCopier:
                 self.pg.commit()
                 self.result.committed = True
                 return
-            except _Decode:
-                self.pg.rollback()
-                raise _Fallback from None
             except Cancelled:
                 self.pg.rollback()
                 raise
@@ -188,8 +176,6 @@ class TableCopier:
                 self.pg.rollback()
                 if self.cancel.is_set():  # the server cancelled the COPY on our request
                     raise Cancelled(f"cancelled while copying {self.table.name}") from None
-                if fast:
-                    raise _Fallback from None
                 line = _copy_line(e)
                 loc = self._locator_of_line(line) if line else _NOT_FOUND
                 if loc is _NOT_FOUND:
@@ -211,7 +197,7 @@ class TableCopier:
             conn = open_readonly(self.source_path, lossless_text=True)
             try:
                 seen = 0
-                for _chunk, locs in self._batches(conn, fast=False):
+                for _chunk, locs in self._batches(conn):
                     if seen + len(locs) >= line:
                         return locs[line - seen - 1]
                     seen += len(locs)
@@ -228,26 +214,23 @@ class TableCopier:
         r.reasons_by_column = {}
         self.rejects.reset()
 
-    def _chunks(self, fast: bool, lossless: bool) -> Iterator[str]:
+    def _chunks(self) -> Iterator[str]:
         """Lines produced in a thread of their own (see prefetch)."""
-        yield from prefetched(self._read(fast, lossless), depth=4)
+        yield from prefetched(self._read(), depth=4)
 
-    def _read(self, fast: bool, lossless: bool) -> Iterator[str]:
+    def _read(self) -> Iterator[str]:
         try:
-            conn = open_readonly(self.source_path, lossless_text=lossless)
+            # lossless: invalid UTF-8 reaches the converters as bytes, for the policy to judge
+            conn = open_readonly(self.source_path, lossless_text=True)
             try:
-                for chunk, _locs in self._batches(conn, fast):
+                for chunk, _locs in self._batches(conn):
                     yield chunk
             finally:
                 conn.close()
-        except sqlite3.OperationalError as e:
-            if "decode" in str(e).lower() and not lossless:
-                raise _Decode() from e
-            raise SourceError(f"cannot read table {self.table.name}: {e}") from e
         except sqlite3.DatabaseError as e:
             raise SourceError(f"cannot read table {self.table.name}: {e}") from e
 
-    def _batches(self, conn: sqlite3.Connection, fast: bool) -> Iterator[tuple[str, list[Any]]]:
+    def _batches(self, conn: sqlite3.Connection) -> Iterator[tuple[str, list[Any]]]:
         """(COPY text, locators of its lines) per batch of source rows."""
         names = [c.source for c in self.cols]
         # The INTEGER PRIMARY KEY is the rowid: no need to fetch it twice.
@@ -255,7 +238,6 @@ class TableCopier:
         select = ", ".join(([] if alias is not None else [row_locator_sql(self.table)])
                            + [qi(n) for n in names])
         cur = conn.execute(f"SELECT {select} FROM {qi(self.table.name)}")
-        formatters = [batch_format.formatter(c) for c in self.cols] if fast else []
         row_path = _RowPath(self)
         total = self.table.row_count
         done = 0
@@ -268,24 +250,8 @@ class TableCopier:
                 break
             done += len(rows)
             if alias is not None:
-                columns = list(zip(*rows, strict=True))
-                columns.insert(0, columns[alias])
-            else:
-                columns = list(zip(*rows, strict=True))
-            formatted = []
-            if fast and not self._pg_rejected:
-                for fmt, col in zip(formatters, columns[1:], strict=True):
-                    out = fmt(col)
-                    if out is None:
-                        break
-                    formatted.append(out)
-            if len(formatted) == len(self.cols) and (formatted or rows):
-                lines = list(map("\t".join, zip(*formatted, strict=True))) if formatted else [""] * len(rows)
-                locs = list(columns[0])
-            else:
-                if alias is not None:
-                    rows = [(r[alias], *r) for r in rows]
-                lines, locs = row_path.convert(rows)
+                rows = [(r[alias], *r) for r in rows]
+            lines, locs = row_path.convert(rows)
             r.copied += len(lines)
             if lines:
                 yield "\n".join(lines) + "\n", locs
@@ -388,10 +354,6 @@ class _RowPath:
                 out.append(fields)
                 locs.append(loc)
         return out, locs
-
-
-class _Decode(Exception):  # noqa: N818 - invalid UTF-8 text met on the fast path
-    pass
 
 
 _NOT_FOUND = object()

@@ -36,7 +36,7 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target import staging
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
-from sqlite2pg_tui.core.values.batch_format import UUID_RE
+from sqlite2pg_tui.core.values.canonical_batch import UUID_RE
 
 IF_EXISTS_CHOICES = (
     "--if-exists truncate keeps the tables and replaces their rows (the choice for a schema "

@@ -54,8 +54,11 @@ class ColumnMapping:
             self.note = ""  # the planner's reason was for its own proposal, not this one
         self.pg_type = pg_type
         names = converters.converters_for(pg_type)
+        conv = converters.REGISTRY.get(self.converter)
+        # A converter whose options imply the type (varchar(n)) keeps it only for that type.
+        implied = conv.pg_type({**conv.options, **self.options}) if conv and conv.pg_type else None
         if self.converter not in names or (
-                self.converter == "varchar" and converters.base_type(pg_type) != "varchar"):
+                implied is not None and converters.base_type(implied) != converters.base_type(pg_type)):
             self.converter, self.options = names[0], {}
         kept = {k: v for k, v in self.options.items() if k not in converters.TYPE_LIMITS}
         self.options = {**kept, **converters.type_options(self.converter, pg_type)}

@@ -21,6 +21,7 @@ from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.profile import ColumnProfile, TableProfile
 from sqlite2pg_tui.core.source.schema import Column, SourceSchema, Table
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.pgtype import PgType
 
 # A declared type is honoured when at least this share of its values fit; the rest are
 # dirty and go through the column's on-error policy. Below it, text keeps everything.
@@ -47,9 +48,9 @@ class Proposal:
 def _declared_hint(declared: str) -> Proposal | None:
     """The declaration read without a framework, as the data-driven rules below use it."""
     d = declared_type(declared)
-    if d is None or (d.converter == "numeric" and d.pg_type == "numeric"):
+    if d is None or d.pg_type == "numeric":
         return None  # plain NUMERIC: decided by the data
-    if d.converter == "varchar":
+    if PgType.of(d.pg_type).length is not None:
         return Proposal("text", "text", {})
     return Proposal(d.pg_type, d.converter, dict(d.options))
 
@@ -87,7 +88,7 @@ def _from_data(col: Column, p: ColumnProfile, table: Table) -> Proposal:
     only = set(p.storage)
     if only == {"blob"}:
         return Proposal("bytea", "bytea", {}, "every value is a blob")
-    date_ish = hint is not None and hint.converter in ("timestamp", "timestamptz", "date")
+    date_ish = hint is not None and PgType.of(hint.pg_type).is_time
     if p.fits("boolean") and not in_key and (
             (hint and hint.pg_type == "boolean") or _BOOL_NAME.search(col.name)
             or (only == {"integer"} and p.min == 0 and p.max == 1)
@@ -107,7 +108,7 @@ def _from_data(col: Column, p: ColumnProfile, table: Table) -> Proposal:
             return Proposal("timestamp", "julian", {}, "reals look like Julian day numbers")
         if hint and hint.pg_type.startswith("numeric"):
             return hint
-        if hint and hint.converter == "integer" and p.share("integer") >= DECLARED_TYPE_MIN_FIT:
+        if hint and PgType.of(hint.pg_type).is_integer and p.share("integer") >= DECLARED_TYPE_MIN_FIT:
             bad = p.sample_non_null - p.parses["integer"]
             return Proposal("bigint", "integer", {},
                             f"declared {declared}; {bad} value(s) with a fraction do not fit")
@@ -140,23 +141,23 @@ def _from_data(col: Column, p: ColumnProfile, table: Table) -> Proposal:
             kind = "timestamptz" if p.with_offset else "timestamp"
             return Proposal(kind, kind, {}, f"ISO 8601 timestamps; {bad} value(s) do not fit")
         return Proposal("date", "date", {}, f"ISO 8601 dates; {bad} value(s) do not fit")
-    if hint and hint.converter == "integer" and p.fits("integer"):
+    if hint and PgType.of(hint.pg_type).is_integer and p.fits("integer"):
         return Proposal("bigint", "integer", {}, "integers (some stored as text)")
 
     if "blob" in only and (affinity(declared) == "BLOB" and declared.strip()
                            or p.storage.get("blob", 0) * 2 >= p.non_null):
         return Proposal("bytea", "bytea", {}, "mostly blobs: text values are kept as their UTF-8 bytes")
     # Mixed data: the declared type wins if most values fit it; the rest are dirty.
-    if hint and hint.converter != "text":
-        share = p.share(_CANDIDATE_OF.get(hint.converter, hint.converter))
+    if hint and hint.pg_type != "text":
+        share = p.share(_measured_by(hint.converter))
         if share >= DECLARED_TYPE_MIN_FIT:
-            bad = p.sample_non_null - p.parses.get(_CANDIDATE_OF.get(hint.converter, hint.converter), 0)
+            bad = p.sample_non_null - p.parses.get(_measured_by(hint.converter), 0)
             return Proposal(hint.pg_type, hint.converter, {},
                             f"declared {declared}; {bad} value(s) do not fit")
     if affinity(declared) == "NUMERIC" and p.share("real") >= DECLARED_TYPE_MIN_FIT:
         return Proposal("numeric", "numeric", {}, f"declared {declared}; mostly numbers")
     note = "text keeps every value"
-    if hint and hint.converter != "text":
+    if hint and hint.pg_type != "text":
         note = f"declared {declared}, but most values do not fit it: text keeps every value"
     if "blob" in only:
         note += "; blobs must be UTF-8 to fit"
@@ -181,7 +182,7 @@ _FAMILY = {"smallint": "number", "integer": "number", "bigint": "number", "numer
 
 
 def _family(pg_type: str) -> str:
-    base = pg_type.split("(")[0].strip()
+    base = PgType.of(pg_type).name
     return _FAMILY.get(base, base)
 
 
@@ -247,7 +248,7 @@ def _honour(col: Column, p: ColumnProfile, decl: Declared, data: Proposal) -> Pr
     # The data may choose how values become the declared type (Unix time, Julian days or
     # ISO text with offsets into a timestamp column): the contract holds.
     if _family(decl.pg_type) == "time" and _family(data.pg_type) == "time" or (
-            data.pg_type == decl.pg_type and data.converter != "text"):
+            data.pg_type == decl.pg_type and data.pg_type != "text"):
         pg_type, conv = data.pg_type, data.converter
         if "timestamptz" in (decl.pg_type, data.pg_type) and _family(decl.pg_type) == "time":
             pg_type = "timestamptz"
@@ -255,14 +256,14 @@ def _honour(col: Column, p: ColumnProfile, decl: Declared, data: Proposal) -> Pr
         if conv not in converters.converters_for(pg_type):
             pg_type = data.pg_type  # (Julian days, dd/mm/yyyy: their converter's own type)
         return Proposal(pg_type, conv, {**decl.options, **data.options}, f"{why}; {data.note}")
-    candidate = _CANDIDATE_OF.get(decl.converter, decl.converter)
+    candidate = _measured_by(decl.converter)
     if candidate in p.parses and p.share(candidate) < DECLARED_TYPE_MIN_FIT:
         # Most values are not what the declaration says: the application never relied on
         # it. Text keeps every value; the declared type stays one key away.
         return Proposal("text", "text", {}, f"declared {declared}, but most values do not fit "
                         "it: text keeps every value")
     bad = p.sample_non_null - p.parses[candidate] if candidate in p.parses else 0
-    if decl.converter == "varchar":
+    if "length" in decl.options:
         n = int(decl.options["length"])
         over = p.max_text_len > n
         note = f"{why}; values longer than {n} characters are dirty" if over else why
@@ -273,7 +274,10 @@ def _honour(col: Column, p: ColumnProfile, decl: Declared, data: Proposal) -> Pr
 
 _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds"}
 # The profile candidate that measures a converter's fit.
-_CANDIDATE_OF = {"numeric": "real", "varchar": "text", "epoch": "integer", "julian": "real"}
+def _measured_by(converter: str) -> str:
+    """The profile candidate whose parse counts measure a converter's fit."""
+    conv = converters.REGISTRY.get(converter)
+    return conv.measured_by or converter if conv is not None else converter
 
 
 def _two_word_flag(p: ColumnProfile) -> bool:

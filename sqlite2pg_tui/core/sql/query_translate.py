@@ -30,17 +30,14 @@ import sqlglot
 from sqlglot import exp
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.sql.rules import CHECK_QUERY, Untranslatable, dates
-from sqlite2pg_tui.core.sql.rules.base import TEXT_TYPES
+from sqlite2pg_tui.core.sql.rules import CHECK_QUERY, Untranslatable
 from sqlite2pg_tui.core.sql.rules.tree import TYPED, TreeRules, literal_int, rewrite_tree, string
 from sqlite2pg_tui.core.sql.rules.tree import cast as _cast
 from sqlite2pg_tui.core.sql.rules.tree import wrap as _wrap
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.pgtype import PgType
 
 __all__ = ["Untranslatable", "Translation", "translate", "OutputHint"]
-
-_TIME = {"timestamp", "timestamptz", "date"}
-_INTEGRAL = {"bigint", "integer", "smallint", "int", "int2", "int4", "int8"}
 
 
 @dataclass
@@ -64,29 +61,35 @@ class _Col:
     cm: ColumnMapping
 
     @property
+    def pg(self) -> PgType:
+        return PgType.of(self.cm.pg_type)
+
+    @property
     def base(self) -> str:
-        t = self.cm.pg_type.lower().split("(")[0].strip()
-        if t.startswith("timestamp"):
-            return "timestamptz" if "with time zone" in self.cm.pg_type.lower() or t == "timestamptz" \
-                else "timestamp"
-        return t
+        return self.pg.name
+
+    @property
+    def sql(self) -> converters.SqlForm:
+        """How SQLite SQL sees the column's values: its converter says."""
+        conv = converters.REGISTRY.get(self.cm.converter)
+        return conv.sql if conv is not None else converters.SqlForm()
 
     @property
     def is_bool(self) -> bool:
-        return self.base in ("boolean", "bool")
+        return self.pg.is_bool
 
     @property
     def is_text(self) -> bool:
-        return self.base in TEXT_TYPES
+        return self.pg.is_text
 
     @property
     def is_time(self) -> bool:
-        return self.base in _TIME and self.cm.converter not in ("epoch", "julian")
+        return self.pg.is_time and self.number_stored is None
 
     @property
-    def number_stored(self) -> str | None:
-        """'epoch' / 'julian' when SQLite held the timestamp as a number."""
-        return self.cm.converter if self.cm.converter in ("epoch", "julian") else None
+    def number_stored(self) -> converters.StoredNumber | None:
+        """How SQLite held the timestamp when it held it as a number (Unix time, Julian day)."""
+        return self.sql.number
 
 
 def _parse(text: str) -> exp.Expression:
@@ -190,7 +193,10 @@ class _Rewriter:
 
     def column_info(self, node: exp.Expression) -> tuple[str, str | None] | None:
         c = self.tr.col(node)
-        return (c.cm.pg_type, c.number_stored) if c is not None else None
+        if c is None:
+            return None
+        stored = c.number_stored
+        return c.cm.pg_type, stored.modifier if stored is not None else None
 
     def visit(self, node: exp.Expression) -> exp.Expression | None:
         tr = self.tr
@@ -288,13 +294,15 @@ class _Rewriter:
         c = self.tr.col(node)
         if c is None or c.number_stored is None or node is None:
             return
+        stored = c.number_stored
+
         def number(n: exp.Expression) -> exp.Expression:
             epoch = exp.Extract(this=exp.var("EPOCH"), expression=n)
-            if c.number_stored == "julian":
+            if stored.divisor:
                 return exp.Paren(this=exp.Add(
-                    this=exp.Div(this=epoch, expression=exp.Literal.number("86400.0")),
-                    expression=exp.Literal.number(dates.JULIAN_EPOCH)))
-            div = converters.EPOCH_DIVISOR.get(str(c.cm.options.get("unit", "s")), 1)
+                    this=exp.Div(this=epoch, expression=exp.Literal.number(stored.divisor)),
+                    expression=exp.Literal.number(repr(stored.offset))))
+            div = stored.multiplier(c.cm.options)
             return exp.Paren(this=exp.Mul(this=epoch, expression=exp.Literal.number(div))) \
                 if div != 1 else epoch
 
@@ -334,7 +342,7 @@ class _Rewriter:
             _wrap(node, lambda n: exp.Anonymous(this="TRUNC", expressions=[n]))
             return None
         lc = self.tr.col(left)
-        if lc is not None and lc.cm.converter in ("numeric", "numeric_loose") and \
+        if lc is not None and lc.sql.numeric_affinity and \
                 literal_int(inner_right) is not None:
             # NUMERIC affinity stores whole values as integers, which SQLite divides as such.
             whole = exp.EQ(this=left.copy(), expression=exp.Anonymous(this="TRUNC", expressions=[left.copy()]))
@@ -351,13 +359,13 @@ class _Rewriter:
         if literal_int(node) is not None:
             return True
         c = self.tr.col(node)
-        return c is not None and c.cm.converter == "integer"
+        return c is not None and c.sql.integer
 
     def pg_integer(self, node: exp.Expression) -> bool:
         if literal_int(node) is not None:
             return True
         c = self.tr.col(node)
-        return c is not None and c.base in _INTEGRAL
+        return c is not None and c.pg.is_integer
 
     def as_text(self, node: exp.Expression) -> exp.Expression:
         """The text SQLite would have had for this operand."""

@@ -106,10 +106,11 @@ def _fit(cm: ColumnMapping, tc: TargetColumn, table: str, notes: list[dict[str, 
     the converter's limits, so what would not fit is found before anything is written."""
     choices = converters.converters_for(tc.pg_type)
     conv = cm.converter if cm.converter in choices else choices[0]
-    if conv == "varchar" and "(" not in tc.pg_type:
-        conv = "text"  # no length to keep: the varchar converter would impose its default
-    kept = {k: v for k, v in cm.options.items()
-            if k not in ("length", "precision", "scale", "min", "max")}
+    if converters.get(conv).pg_type is not None and not converters.type_options(conv, tc.pg_type):
+        # No limit to keep (varchar without a length): such a converter would impose its
+        # default, so the type's first converter that takes the type as it is.
+        conv = next((c for c in choices if converters.get(c).pg_type is None), conv)
+    kept = {k: v for k, v in cm.options.items() if k not in converters.TYPE_LIMITS}
     options = {**(kept if conv == cm.converter else {}), **converters.type_options(conv, tc.pg_type)}
     if converters.base_type(tc.pg_type) == converters.base_type(cm.pg_type) and conv == cm.converter:
         return replace(cm, pg_type=tc.pg_type, options=options, identity=False)

@@ -8,29 +8,31 @@ that is there but of another storage class is "odd" and goes to the per-value pa
 first row of typed constants tells the driver each column's type (it infers types from
 the first rows and fails on a later change).
 
-Convert: each (converter, PostgreSQL type) with a vectorized form (``FORMS``) gives the
-converted array and a mask of the rows it refuses. Those rows, and the odd ones, are read
+Convert: each converter's vectorized form (its ``vector`` capability, see vectors.py)
+gives the converted array and a mask of the rows it refuses; text that is not valid
+UTF-8 is refused too. Those rows, and the odd ones, are read
 again by rowid and go through the converters one by one with their on-error policy
 (copy._RowPath), exactly as before; their converted values join the batch.
 
 Write: ``pgpq`` encodes the batches in PostgreSQL's binary COPY format, streamed through
 psycopg2's ``copy_expert`` inside the table's transaction.
 
-Anything this path does not cover (a converter without a vectorized form, a WITHOUT ROWID
-table, text that is not valid UTF-8, a value PostgreSQL refuses) raises ``Unsupported``
-before or during the attempt; the caller rolls back and copies the table with the
-per-value engine.
+Anything this path does not cover (a converter into a type other than its own, a WITHOUT
+ROWID table, a value PostgreSQL refuses) raises ``Unsupported`` before or during the
+attempt; the caller rolls back and copies the table with the per-value engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping
 from sqlite2pg_tui.core.source.reader import qi
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.pgtype import PgType
+from sqlite2pg_tui.core.values.vectors import Form
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,123 +45,30 @@ class Unsupported(Exception):  # noqa: N818 - control flow: use the per-value en
     pass
 
 
-Vector = Callable[["pa.Array"], tuple["pa.Array", "pa.Array | None"]]
-
-
-@dataclass(frozen=True)
-class Form:
-    storage: str  # the SQLite storage class read: integer | real | text | blob
-    arrow: Callable[[], pa.DataType]  # the Arrow type written
-    vector: Vector  # (converted values, refused mask or None)
-    jsonb: bool = False
-
-
-def _same(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    return a, None
-
-
-def _boolean(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    ok = pc.is_in(a, value_set=pa.array([0, 1], pa.int64()))
-    return pc.equal(a, 1), pc.and_(pc.invert(ok), pc.is_valid(a))
-
-
-def _text(max_len: int | None, json: bool = False) -> Vector:
-    def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-        import pyarrow.compute as pc
-
-        refuse = pc.match_substring(a, "\x00")
-        if json:  # the converter refuses an escaped NUL too (jsonb cannot hold it)
-            refuse = pc.or_(refuse, pc.match_substring(a, "\\u0000"))
-        if max_len is not None:
-            refuse = pc.or_(refuse, pc.greater(pc.utf8_length(a), max_len))
-        return a, pc.fill_null(refuse, False)
-
-    return vec
-
-
-# The ISO shapes read here exactly as converters.parse_iso reads them; anything else
-# (fractions, offsets, lower-case t, spaces) is refused and parsed one by one.
-_DAY = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-
-
-def _real_day(text: pa.Array, got: pa.Array) -> pa.Array:
-    """strptime rolls 2024-02-30 over into March: a real day keeps its day of the month."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.equal(pc.day(got), pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64()))
-
-
-def _stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
-    def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if date_only:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}$")
-            text = pc.if_else(shaped, a, None)
-            got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))
-            out = pc.cast(pc.if_else(good, got, None), pa.date32())
-        else:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}(?:[ T]{_TIME})?$")
-            text = pc.if_else(shaped, a, None)
-            text = pc.replace_substring(text, "T", " ")
-            text = pc.if_else(pc.equal(pc.utf8_length(text), 10),
-                              pc.binary_join_element_wise(text, "00:00:00", " "), text)
-            got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))  # the time's ranges are in the regex
-            out = pc.if_else(good, got, None)
-            if unit_tz:  # a naive instant taken as UTC, as the converter's default does
-                out = out.cast(pa.timestamp("us", tz=unit_tz))
-        refuse = pc.and_(pc.is_valid(a), pc.invert(pc.fill_null(good, False)))
-        return out, refuse
-
-    return vec
-
-
-def _length(cm: ColumnMapping) -> int | None:
-    """The text converter honours a length option too (varchar's default is 255)."""
-    n = cm.options.get("length", 255 if cm.converter == "varchar" else None)
-    return int(n) if n is not None else None
-
-
-def _types() -> Any:
-    import pyarrow as pa
-
-    return pa
-
-
-FORMS: dict[tuple[str, str], Callable[[ColumnMapping], Form | None]] = {
-    ("integer", "bigint"): lambda cm: Form("integer", lambda: _types().int64(), _same),
-    ("real", "double precision"): lambda cm: Form("real", lambda: _types().float64(), _same),
-    ("boolean", "boolean"): lambda cm: Form("integer", lambda: _types().bool_(), _boolean),
-    ("text", "text"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
-    ("varchar", "varchar"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
-    ("varchar", "text"): lambda cm: Form("text", lambda: _types().string(), _text(_length(cm))),
-    ("json", "jsonb"): lambda cm: Form("text", lambda: _types().string(), _text(None, True),
-                                      jsonb=True),
-    ("timestamp", "timestamp"): lambda cm: Form("text", lambda: _types().timestamp("us"),
-                                                _stamp(None)),
-    ("timestamptz", "timestamptz"): lambda cm: (
-        Form("text", lambda: _types().timestamp("us", tz="UTC"), _stamp("UTC"))
-        if cm.options.get("assume", "UTC") == "UTC" else None),
-    ("date", "date"): lambda cm: Form("text", lambda: _types().date32(), _stamp(None, True)),
-    ("bytea", "bytea"): lambda cm: Form("blob", lambda: _types().binary(), _same),
-}
-_WITNESS = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
-
-
 def form_of(cm: ColumnMapping) -> Form | None:
-    """The vectorized form of a column's converter into its PostgreSQL type, if it has one."""
-    # (text into varchar(n) has none: the limit is PostgreSQL's, and the text engine finds
-    # the row it refuses and says so.)
-    make = FORMS.get((cm.converter, converters.base_type(cm.pg_type)))
-    return make(cm) if make is not None else None
+    """The vectorized form of a column's converter into its PostgreSQL type, if it has one.
+    A text form also refuses the rows whose text is not valid UTF-8 (see valid_utf8)."""
+    conv = converters.REGISTRY.get(cm.converter)
+    if conv is None or conv.vector is None:
+        return None
+    form = conv.vector({**conv.options, **cm.options}, PgType.of(cm.pg_type))
+    if form is None or form.storage != "text":
+        return form
+    inner = form.vector
+
+    def checked(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+        import pyarrow.compute as pc
+
+        bad = invalid_utf8(a)
+        if bad is None:
+            return inner(a)
+        out, refuse = inner(pc.if_else(bad, None, a))
+        return out, bad if refuse is None else pc.or_(refuse, bad)
+
+    return replace(form, vector=checked)
+
+
+_WITNESS = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
 
 
 def available() -> bool:
@@ -216,9 +125,23 @@ def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.Reco
         conn.close()
 
 
-def check_utf8(a: pa.Array) -> None:
-    """The driver hands invalid UTF-8 over inside string arrays; a full validation finds it."""
+def invalid_utf8(a: pa.Array) -> pa.Array | None:
+    """The rows of a string array holding invalid UTF-8 (the driver hands such text over
+    without complaint), or None when there are none: one full validation per batch, and a
+    look at each value only in a batch that fails it."""
     try:
         a.validate(full=True)
-    except Exception as e:  # pyarrow.ArrowInvalid
-        raise Unsupported(f"text that is not valid UTF-8: {e}") from None
+        return None
+    except Exception:  # pyarrow.ArrowInvalid
+        pass
+    import pyarrow as pa
+
+    bad = []
+    for b in a.cast(pa.binary()).to_pylist():
+        try:
+            if b is not None:
+                b.decode("utf-8")
+            bad.append(False)
+        except UnicodeDecodeError:
+            bad.append(True)
+    return pa.array(bad, pa.bool_())

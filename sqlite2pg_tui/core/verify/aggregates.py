@@ -19,6 +19,8 @@ from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import connect, plain_error, qualified
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.converters.booleans import true_sql
+from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.verify.equality import as_utc, converter_of, norm_pg, values_equal
 from sqlite2pg_tui.core.verify.queries import sql_list
 from sqlite2pg_tui.core.verify.results import REL_TOL, TIME_TOL, CheckResult, show
@@ -43,16 +45,10 @@ class _Agg:
     stream: str = ""
 
 
-_TRUE_SQL = "('1','true','t','yes','y','on')"
-# Converters that alter values only below what the aggregates see (sub-microsecond rounding).
-_ROUNDING_ONLY = {"timestamp", "timestamptz"}
-_WS = "' ' || char(9, 10, 11, 12, 13)"
-
-
 def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = None) -> list[_Agg]:
     """The aggregates worth comparing for one table, SQLite's side after conversion.
     ``skip``: source columns PostgreSQL changed on purpose (orphan keys set to NULL)."""
-    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"), stream="rows")]
+    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"))]
     pk = table.primary_key
     for cm in tm.columns:
         if skip and cm.source in skip:
@@ -61,17 +57,18 @@ def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = N
         conv = converters.REGISTRY.get(cm.converter)
         if conv is None:
             continue
-        base = converters.base_type(cm.pg_type)
+        pg = PgType.of(cm.pg_type)
+        base, check = pg.name, conv.check
         col = next((x for x in table.columns if x.name == cm.source), None)
         notnull = col is not None and (col.notnull or col.pk > 0)
         null_policy = cm.on_error == "null" and not notnull
         aggs.append(_Agg(f"nulls({cm.target})", f"count(*) - count({c})",
                          sql.SQL("count(*) - count({})").format(pc),
                          null_policy=cm if null_policy else None, column=cm, stream="nulls"))
-        if null_policy or (conv.alters and cm.converter not in _ROUNDING_ONLY):
+        if null_policy or (conv.alters and not conv.rounds_only):
             continue  # the values SQLite holds are not the ones PostgreSQL has
         is_key = pk == [cm.source]
-        if cm.converter == "integer":
+        if check == "integer":
             guard = f"sum(typeof({c}) NOT IN ('integer', 'null'))"
             if is_key:
                 aggs.append(_Agg(f"min({cm.target})", f"min({c})", sql.SQL("min({})").format(pc),
@@ -81,32 +78,30 @@ def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = N
             if base in ("bigint", "integer", "smallint", "numeric", "double precision"):
                 aggs.append(_Agg(f"sum({cm.target})", f"sum({c})", sql.SQL("sum({})").format(pc),
                                  guard=guard, column=cm, stream="sum"))
-        elif cm.converter in ("real", "numeric") and base in ("double precision", "numeric", "real"):
+        elif check == "number" and base in ("double precision", "numeric", "real"):
             aggs.append(_Agg(f"sum({cm.target})", f"total({c})", sql.SQL("sum({})").format(pc),
                              compare="float", scale_sqlite=f"total(abs({c}))",
                              scale_pg=sql.SQL("sum(abs({}))").format(pc),
                              guard=f"sum(typeof({c}) NOT IN ('integer', 'real', 'null'))",
                              column=cm, stream="total"))
-        elif cm.converter == "boolean" and base == "boolean":
-            aggs.append(_Agg(
-                f"true({cm.target})",
-                f"coalesce(sum(CASE WHEN typeof({c}) IN ('integer', 'real') THEN {c} = 1 "
-                f"WHEN typeof({c}) = 'text' THEN lower(trim({c}, {_WS})) IN {_TRUE_SQL} ELSE 0 END), 0)",
-                sql.SQL("count(*) FILTER (WHERE {})").format(pc), column=cm, stream="true"))
-        elif cm.converter in ("timestamp", "timestamptz", "date") and base in ("timestamp", "timestamptz", "date"):
+        elif check == "boolean" and base == "boolean":
+            aggs.append(_Agg(f"true({cm.target})", true_sql(c),
+                             sql.SQL("count(*) FILTER (WHERE {})").format(pc), column=cm,
+                             stream="true"))
+        elif check == "instant" and pg.is_time:
             guard = f"sum({c} IS NOT NULL AND julianday({c}) IS NULL)"
             for fn in ("min", "max"):
                 aggs.append(_Agg(f"{fn}({cm.target})", f"{fn}(julianday({c}))",
                                  sql.SQL(fn + "({})").format(pc), compare="julian", guard=guard,
                                  column=cm, stream="julian_" + fn))
-        elif cm.converter in ("epoch", "julian"):
+        elif check == "stored_number":
             guard = f"sum(typeof({c}) NOT IN ('integer', 'real', 'null'))"
             for fn in ("min", "max"):
                 aggs.append(_Agg(f"{fn}({cm.target})", f"{fn}({c})", sql.SQL(fn + "({})").format(pc),
                                  compare="convert", column=cm, guard=guard, stream=fn))
-        elif cm.converter in ("text", "varchar") and base in ("text", "varchar", "character varying",
-                                                              "char", "character", "bpchar"):
-            padded = base in ("char", "character", "bpchar")
+        elif check == "text" and base in ("text", "varchar", "character varying",
+                                          "char", "character", "bpchar"):
+            padded = pg.is_padded
             guard = f"sum(typeof({c}) NOT IN ('text', 'null'))"
             aggs.append(_Agg(f"length({cm.target})",
                              f"sum(length(rtrim({c}, ' ')))" if padded else f"sum(length({c}))",
@@ -119,7 +114,7 @@ def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = N
                 aggs.append(_Agg(f"max({cm.target})", f"max({c} COLLATE BINARY)",
                                  sql.SQL('max({} COLLATE "C")').format(pc), guard=guard,
                                  column=cm, stream="max"))
-        elif cm.converter == "bytea" and base == "bytea":
+        elif check == "bytes" and base == "bytea":
             aggs.append(_Agg(f"length({cm.target})", f"sum(length(CAST({c} AS BLOB)))",
                              sql.SQL("sum(octet_length({}))").format(pc),
                              guard=f"sum(typeof({c}) NOT IN ('blob', 'text', 'null'))",

@@ -1,8 +1,12 @@
-"""When a SQLite value and a PostgreSQL value are the same thing: the normalisations each
-side's types need, and row-set comparison."""
+"""When a SQLite value and a PostgreSQL value are the same thing, in two modes named for
+what they do: :func:`same_stored` (exact: a converted value against what PostgreSQL stored,
+for sampled rows) and :func:`values_equal` (tolerant: two answers to a query, floats within
+REL_TOL, numbers across types), plus the normalisations each side's types need and
+row-set comparison."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -15,6 +19,7 @@ from typing import Any
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping
 from sqlite2pg_tui.core.sql import query_translate
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.verify.results import DIFFERENCES_KEPT, REL_TOL, show
 
 
@@ -128,6 +133,43 @@ def _json_equal(a: Any, b: Any) -> bool:
     return values_equal(a, b)
 
 
+def _stored_form(v: Any) -> Any:
+    """One comparable form for both sides: bool/int, timestamps in UTC, JSON parsed."""
+    if isinstance(v, memoryview):
+        return bytes(v)
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        return v.astimezone(UTC)
+    if isinstance(v, Decimal) and v.is_finite():
+        return v.normalize()
+    return v
+
+
+def same_stored(expected: Any, got: Any, pg_type: str) -> bool:
+    """Exact: a converted value against what PostgreSQL holds for it (the sampled rows).
+    Only spellings differ (JSON parsed, one IPv6 spelling, UTC); no tolerance."""
+    base = PgType.of(pg_type).name
+    if base in ("jsonb", "json") and isinstance(expected, str):
+        try:
+            return json.loads(expected) == got  # psycopg2 hands json/jsonb over parsed
+        except ValueError:
+            return False
+    if base in ("inet", "cidr") and isinstance(expected, str) and isinstance(got, str):
+        try:  # one spelling per address (IPv6 has several)
+            return ipaddress.ip_interface(expected) == ipaddress.ip_interface(got)
+        except ValueError:
+            return False
+    e, g = _stored_form(expected), _stored_form(got)
+    if isinstance(e, float) and isinstance(g, float):
+        return e == g or (math.isnan(e) and math.isnan(g))
+    if isinstance(e, Decimal) and isinstance(g, float | int):
+        return float(e) == float(g)
+    if type(e) is date and isinstance(g, datetime):
+        return False
+    return e == g
+
+
 def _sort_key(v: Any) -> tuple[int, Any]:
     """A total order over normalised values; floats rounded so near-equal ones sit together."""
     if v is None:
@@ -219,7 +261,7 @@ def _parts(v: Any, sep: str) -> Any:
 
 def converter_of(cm: ColumnMapping, null_on_reject: bool) -> Callable[[Any], Any]:
     fn = converters.build(cm.converter, cm.options)
-    base = converters.base_type(cm.pg_type)
+    base = PgType.of(cm.pg_type).name
 
     def conv(v: Any) -> Any:
         if v is None:

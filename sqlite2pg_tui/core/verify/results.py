@@ -1,14 +1,13 @@
-"""Check results: the one shape every check reports in (a row of the report's ``checks``),
-and how a compared value is shown."""
+"""Check results: the one shape every check reports in (a row of the report's ``checks``);
+``show`` is how a compared value is shown there (values/display.py)."""
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
+
+from sqlite2pg_tui.core.values.display import as_json as show  # noqa: F401 - the report's form
 
 REL_TOL = 1e-9  # REAL vs double precision, and SQLite's float sums vs exact numeric ones
 TIME_TOL = timedelta(milliseconds=2)  # julianday() keeps milliseconds
@@ -71,22 +70,3 @@ class QueryComparison:
                            None if self.postgres_error else len(self.postgres_rows),
                            self.first_difference, err, self.note, kind, self.sqlite_sql,
                            self.postgres_sql)
-
-
-# --- normalising and comparing values ------------------------------------------------------
-
-def show(v: Any) -> Any:
-    """A value as the JSON report shows it: numbers and NULL as such, the rest as text."""
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else repr(v)
-    if isinstance(v, memoryview | bytes):
-        return "\\x" + bytes(v).hex()
-    if isinstance(v, datetime):
-        return v.isoformat(" ")
-    if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
-        return int(v)
-    return str(v)

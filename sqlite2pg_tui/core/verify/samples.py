@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import math
 import random
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from psycopg2 import sql
@@ -22,6 +18,7 @@ from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.ddl import pg_type_sql
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import converters
+from sqlite2pg_tui.core.verify.equality import same_stored
 
 _ABSENT = object()  # the row was rejected, so PostgreSQL must not have it
 
@@ -47,41 +44,6 @@ class RowPair:
         if self.expected_absent:
             return not self.found
         return self.found and all(c.equal for c in self.cells)
-
-
-def _normalise(v: Any) -> Any:
-    """One comparable form for both sides: bool/int, timestamps in UTC, JSON parsed."""
-    if isinstance(v, memoryview):
-        return bytes(v)
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    if isinstance(v, datetime) and v.tzinfo is not None:
-        return v.astimezone(UTC)
-    if isinstance(v, Decimal) and v.is_finite():
-        return v.normalize()
-    return v
-
-
-def _equal(expected: Any, got: Any, pg_type: str) -> bool:
-    base = converters.base_type(pg_type)
-    if base in ("jsonb", "json") and isinstance(expected, str):
-        try:
-            return json.loads(expected) == got  # psycopg2 hands json/jsonb over parsed
-        except ValueError:
-            return False
-    if base in ("inet", "cidr") and isinstance(expected, str) and isinstance(got, str):
-        try:  # one spelling per address (IPv6 has several)
-            return ipaddress.ip_interface(expected) == ipaddress.ip_interface(got)
-        except ValueError:
-            return False
-    e, g = _normalise(expected), _normalise(got)
-    if isinstance(e, float) and isinstance(g, float):
-        return e == g or (math.isnan(e) and math.isnan(g))
-    if isinstance(e, Decimal) and isinstance(g, float | int):
-        return float(e) == float(g)
-    if type(e) is date and isinstance(g, datetime):
-        return False
-    return e == g
 
 
 def _key_columns(table: Table, tm: TableMapping) -> list[ColumnMapping]:
@@ -167,7 +129,7 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
                 pair.cells.append(CellPair(
                     cm.target, converters.show(row[i]), _shown(expected[i], cm.pg_type),
                     converters.show(pg_val) if got is not None else "(missing)",
-                    got is not None and _equal(expected[i], pg_val, cm.pg_type)))
+                    got is not None and same_stored(expected[i], pg_val, cm.pg_type)))
             pairs.append(pair)
     return pairs
 

@@ -173,7 +173,7 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
         self._refresh()
 
     def _default_length(self) -> int:
-        if self.cm.converter == "varchar" and "length" in self.cm.options:
+        if "length" in converters.get(self.cm.converter).edits and "length" in self.cm.options:
             return int(self.cm.options["length"])
         return max(self.profile.max_text_len if self.profile else 0, 1)
 
@@ -182,9 +182,10 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
     def current(self) -> ConverterChoice:
         name = self.highlighted
         opts: dict[str, Any] = dict(self.cm.options) if name == self.cm.converter else {}
-        if name == "epoch":
+        edits = converters.get(name).edits
+        if "unit" in edits:
             opts["unit"] = self.query_one("#unit", Choice).value
-        if name == "varchar":
+        if "length" in edits:
             try:
                 opts["length"] = max(1, int(self.query_one("#length", Input).value or "0"))
             except ValueError:
@@ -199,8 +200,8 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
         conv = converters.get(choice.converter)
         self.query_one("#conv-desc", Static).update(Text.assemble(
             (conv.label, "bold"), f" → {choice.pg_type}\n", conv.description))
-        self.query_one("#unit-row").display = choice.converter == "epoch"
-        self.query_one("#length-row").display = choice.converter == "varchar"
+        self.query_one("#unit-row").display = "unit" in conv.edits
+        self.query_one("#length-row").display = "length" in conv.edits
         table = self.query_one("#conv-preview", DataTable)
         table.clear()
         rejected = 0
@@ -256,9 +257,9 @@ NOT NULL columns: those rows are rejected), or abort the whole run.
         if not self.is_mounted:
             return True
         if action == "cycle" and parameters == ("#unit",):
-            return self.highlighted == "epoch"
+            return "unit" in converters.get(self.highlighted).edits
         if action == "length":
-            return self.highlighted == "varchar"
+            return "length" in converters.get(self.highlighted).edits
         return True
 
     def action_apply(self) -> None:

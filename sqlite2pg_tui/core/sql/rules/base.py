@@ -51,7 +51,8 @@ class Arg:
     literal: str | None = None  # the value, when the argument is a single string literal
     number: bool = False  # a single numeric literal
     pg_type: str = ""  # the PostgreSQL type, when it is a known column
-    stored: str | None = None  # "epoch" / "julian": SQLite held this timestamp as a number
+    # SQLite held this timestamp as a number, read with this modifier ('unixepoch', 'julianday')
+    stored: str | None = None
     distinct: bool = False  # starts with DISTINCT (aggregates); ``text`` is without it
 
     @property

@@ -52,7 +52,7 @@ def _start(value: Arg, mods: list[Arg], target: Target) -> tuple[TimeValue, list
     """The time value before its modifiers, and the modifiers it leaves to apply."""
     notes: list[str] = []
     first = (mods[0].literal or "").strip().lower() if mods else ""
-    if value.stored == "epoch" and first == "unixepoch" or value.stored == "julian" and first == "julianday":
+    if value.stored is not None and first == value.stored:
         mods, first = mods[1:], ""  # the column is a timestamp now: the number's meaning is done
     if first == "unixepoch":
         number = value.text if value.number else f"CAST({value.text} AS DOUBLE PRECISION)"

@@ -4,7 +4,8 @@ A data-only load takes each column's type from the table the application's migra
 made, so the converter follows that type: Django keeps a DurationField as bigint
 microseconds in SQLite and `interval` in PostgreSQL, SQLAlchemy an Interval as a DATETIME
 offset from 1970-01-01; times, IP addresses and exact decimals arrive as text or numbers.
-Registered into :mod:`converters` (imported at its end), so the registry stays one place.
+Each converter's per-value form writes what psycopg2 would; the vectorized forms write
+PostgreSQL's binary form of the same value (vectors.py).
 """
 
 from __future__ import annotations
@@ -13,24 +14,35 @@ import ipaddress
 import math
 import re
 from datetime import UTC, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from sqlite2pg_tui.core.values.converters import (
-    EPOCH_DIVISOR,
+from sqlite2pg_tui.core.values import vectors
+from sqlite2pg_tui.core.values.converters.base import (
     INT64_MAX,
     INT64_MIN,
     Convert,
     Converter,
     Reject,
-    parse_iso,
+    get,
     register,
 )
+from sqlite2pg_tui.core.values.converters.numbers import INT_TEXT
+from sqlite2pg_tui.core.values.converters.times import EPOCH_DIVISOR, parse_iso
+from sqlite2pg_tui.core.values.pgtype import PgType
+
+
+def _binary(name: str, opts: dict[str, Any], pg: PgType, storage: str,
+            encode: Any) -> vectors.Form | None:
+    """A per-value form writing the converter's own type (``name``) in its binary form."""
+    if pg.name != name or pg.array:
+        return None
+    return vectors.per_value(get(name), opts, storage, lambda: vectors.pyarrow().binary(), encode)
+
 
 # --- interval ---------------------------------------------------------------
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
-_INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 def _micro_duration(micro: int) -> timedelta:
@@ -58,7 +70,7 @@ def _make_interval(opts: dict[str, Any]) -> Convert:
                 raise Reject("has a fraction of a microsecond, which interval would round")
             return _micro_duration(int(micro))
         if isinstance(v, str):
-            if _INT_TEXT.match(v):
+            if INT_TEXT.match(v):
                 return _micro_duration(int(v) * per_unit)
             # SQLAlchemy's Interval on SQLite: the DATETIME 1970-01-01 plus the duration.
             try:
@@ -74,16 +86,12 @@ def _make_interval(opts: dict[str, Any]) -> Convert:
     return conv
 
 
-def interval_text(v: timedelta) -> str:
-    """The form psycopg2 (and so Django) writes a timedelta in: days and seconds kept apart."""
-    return f"{v.days} days {v.seconds}.{v.microseconds:06d} seconds"
-
-
 register(Converter(
     "interval", "interval from microseconds",
     "Durations: integer microseconds (Django's DurationField; unit option s/ms/us) or a "
     "date/time offset from 1970-01-01 (SQLAlchemy's Interval) → interval.",
-    "interval", _make_interval, options={"unit": "us"}))
+    "interval", _make_interval, options={"unit": "us"}, fits={"interval": 0},
+    vector=lambda o, pg: _binary("interval", o, pg, "integer", vectors.interval_binary)))
 
 
 # --- time of day --------------------------------------------------------------
@@ -117,11 +125,19 @@ def _parse_time(v: Any, with_zone: bool) -> time:
         raise Reject(f"impossible time ({e})") from None
 
 
+def _time_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
+    if pg.name != "time" or pg.array:
+        return None
+    return vectors.Form("text", lambda: vectors.pyarrow().time64("us"), vectors.clock)
+
+
 register(Converter("time", "time from text", "Text like 08:30, 08:30:00 or 08:30:00.25 → time.",
-                   "time", lambda _o: lambda v: _parse_time(v, False)))
+                   "time", lambda _o: lambda v: _parse_time(v, False), fits={"time": 0},
+                   vector=_time_vector))
 register(Converter("timetz", "timetz from text",
                    "Text like 08:30:00+02:00 → timetz; no offset means UTC.",
-                   "timetz", lambda _o: lambda v: _parse_time(v, True)))
+                   "timetz", lambda _o: lambda v: _parse_time(v, True), fits={"timetz": 0},
+                   vector=lambda o, pg: _binary("timetz", o, pg, "text", vectors.timetz_binary)))
 
 
 # --- network addresses --------------------------------------------------------
@@ -163,51 +179,8 @@ def _make_cidr(_opts: dict[str, Any]) -> Convert:
 
 
 register(Converter("inet", "inet", "IPv4/IPv6 addresses, with an optional /mask → inet.", "inet",
-                   _make_inet))
-register(Converter("cidr", "cidr", "IPv4/IPv6 networks like 10.0.0.0/8 → cidr.", "cidr", _make_cidr))
-
-
-# --- exact decimals -------------------------------------------------------------
-
-def fit_numeric(d: Decimal, precision: int | None, scale: int | None) -> Decimal:
-    """``d`` as numeric(precision, scale) holds it, or Reject: never rounded silently."""
-    if precision is None:
-        return d
-    scale = scale or 0
-    if not d.is_finite():
-        raise Reject(f"numeric({precision},{scale}) cannot hold {d}")
-    try:
-        q = d.quantize(Decimal(1).scaleb(-scale))
-    except InvalidOperation:
-        raise Reject(f"too large for numeric({precision},{scale})") from None
-    if q != d:
-        raise Reject(f"has more than {scale} decimal place(s); numeric({precision},{scale}) "
-                     "would round it")
-    if q.adjusted() >= precision - scale:
-        raise Reject(f"too large for numeric({precision},{scale}) "
-                     f"(at most {precision - scale} digit(s) before the point)")
-    return q
-
-
-_NUMERIC_TYPE = re.compile(r"^\s*(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)\s*$", re.I)
-_VARCHAR_TYPE = re.compile(
-    r"^\s*(?:varchar|character varying|char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$", re.I)
-_INT_RANGE = {"integer": 32, "int": 32, "int4": 32, "smallint": 16, "int2": 16}
-# The options a type imposes (below); a new type replaces all of them.
-TYPE_LIMITS = ("length", "precision", "scale", "min", "max")
-
-
-def type_options(converter: str, pg_type: str) -> dict[str, Any]:
-    """The options a column's PostgreSQL type imposes on its converter: varchar's (char's)
-    length, integer's and smallint's range, numeric's precision and scale. Empty when the
-    type has none."""
-    if converter in ("varchar", "text", "text_clean"):  # all three take a length limit
-        m = _VARCHAR_TYPE.match(pg_type)
-        return {"length": int(m.group(1))} if m else {}
-    if converter == "integer" and pg_type.strip().lower() in _INT_RANGE:
-        bits = _INT_RANGE[pg_type.strip().lower()]
-        return {"min": -(2 ** (bits - 1)), "max": 2 ** (bits - 1) - 1}
-    if converter in ("numeric", "numeric_loose"):
-        m = _NUMERIC_TYPE.match(pg_type)
-        return {"precision": int(m.group(1)), "scale": int(m.group(2) or 0)} if m else {}
-    return {}
+                   _make_inet, fits={"inet": 0},
+                   vector=lambda o, pg: _binary("inet", o, pg, "text", vectors.inet_binary)))
+register(Converter("cidr", "cidr", "IPv4/IPv6 networks like 10.0.0.0/8 → cidr.", "cidr", _make_cidr,
+                   fits={"cidr": 0},
+                   vector=lambda o, pg: _binary("cidr", o, pg, "text", vectors.cidr_binary)))
