@@ -34,11 +34,6 @@ class ColumnDirt:
     examples: list[DirtyExample] = field(default_factory=list)
 
 
-# Candidates whose profile verdicts are the converter's own (uuid is not: the profile tries
-# it only at UUID lengths, the converter also reads urn:uuid:…).
-_PROFILED = {"integer", "real", "boolean", "timestamp", "timestamptz", "date", "json",
-             "date_dmy", "date_mdy"}
-
 
 def from_profile(cm: ColumnMapping, p: ColumnProfile | None,
                  examples: int = EXAMPLES_KEPT) -> ColumnDirt | None:
@@ -48,7 +43,8 @@ def from_profile(cm: ColumnMapping, p: ColumnProfile | None,
     conv = converters.get(cm.converter)
     if {**conv.options, **cm.options} != conv.options:
         return None
-    if cm.converter in _PROFILED and cm.converter in p.parses:
+    kind = conv.profile_dirt
+    if kind == "parses" and cm.converter in p.parses:
         rejected = p.non_null - p.parses[cm.converter]
         fn = converters.build(cm.converter, cm.options)
         found = []
@@ -61,10 +57,11 @@ def from_profile(cm: ColumnMapping, p: ColumnProfile | None,
             return None
         return ColumnDirt(cm.source, rejected, p.altered.get(cm.converter, 0), found)
     clean = (p.nul_bytes == 0 and p.invalid_utf8 == 0 and "blob" not in p.storage)
-    if cm.converter == "text" and clean:
+    if kind == "clean" and clean:
         return ColumnDirt(cm.source)
-    if cm.converter in ("text_clean", "varchar") and clean and set(p.storage) <= {"text"}:
-        if cm.converter == "varchar" and p.max_text_len > int(cm.options.get("length", 255)):
+    if kind == "clean_text" and clean and set(p.storage) <= {"text"}:
+        length = {**conv.options, **cm.options}.get("length")
+        if conv.limits == "length" and length is not None and p.max_text_len > int(length):
             return None
         return ColumnDirt(cm.source)
     return None

@@ -81,6 +81,11 @@ class Converter:
     # The profile candidate whose parse counts measure its fit, when not its own name
     # (source/profile.py CANDIDATES; the planner reads them).
     measured_by: str | None = None
+    # How the profile of every row answers for its dirty values without a scan
+    # (source/dirty.from_profile): parses (the profile's verdicts for this candidate are the
+    # converter's own) | clean (refuses only NUL, invalid UTF-8 and blobs) | clean_text
+    # (also refuses other storage classes; a length limit still applies).
+    profile_dirt: str | None = None
     sql: SqlForm = SqlForm()
     vector: Vectorize | None = None  # the columnar form (vectors.py)
     # The shape of the raw batches whose canonical checksum texts come straight from the

@@ -50,4 +50,4 @@ def true_sql(column: str) -> str:
 register(Converter("boolean", "boolean",
                    "0/1, true/false, t/f, yes/no, y/n, on/off (any case) → boolean.",
                    "boolean", _make_boolean, fits={"boolean": 0}, check="boolean",
-                   vector=_vector, canonical="bool01"))
+                   vector=_vector, canonical="bool01", profile_dirt="parses"))

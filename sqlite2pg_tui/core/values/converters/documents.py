@@ -94,7 +94,7 @@ def _bytea_vector(_opts: dict[str, Any], pg: PgType) -> vectors.Form | None:
 
 register(Converter("json", "jsonb", "Valid JSON text (objects, arrays and scalars) → jsonb.",
                    "jsonb", _make_json, fits={"json": 0, "jsonb": 0}, vector=_json_vector,
-                   canonical="json"))
+                   canonical="json", profile_dirt="parses"))
 register(Converter("uuid", "uuid", "UUID text or 16-byte blobs → uuid.", "uuid", _make_uuid,
                    fits={"uuid": 0}, vector=_uuid_vector, canonical="uuid"))
 register(Converter("bytea", "bytea", "Bytes exactly as stored; text is stored as its UTF-8 bytes.",

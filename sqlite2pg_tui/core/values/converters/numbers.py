@@ -184,10 +184,10 @@ def _numeric_vector(name: str, storage: str) -> Any:
 register(Converter("integer", "integer", "Integers; whole REALs and integer text accepted.",
                    "bigint", _make_integer, fits={"bigint": 0, "integer": 0, "smallint": 0},
                    limits="range", check="integer", sql=SqlForm(integer=True),
-                   vector=_integer_vector, canonical="int"))
+                   vector=_integer_vector, canonical="int", profile_dirt="parses"))
 register(Converter("real", "double precision", "Floating point, exactly as SQLite stored it.",
                    "double precision", _make_real, fits={"double precision": 0}, check="number",
-                   vector=_real_vector, canonical="float"))
+                   vector=_real_vector, canonical="float", profile_dirt="parses"))
 register(Converter("numeric", "numeric", "Exact decimal numbers from integers, reals or text.",
                               "numeric", _make_numeric, fits={"numeric": 0}, limits="precision", measured_by="real",
                               check="number", sql=SqlForm(numeric_affinity=True),

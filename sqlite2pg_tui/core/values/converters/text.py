@@ -74,14 +74,14 @@ def _vector(default_length: int | None) -> Any:
 
 register(Converter("text", "text", "Keep as text; reject NUL bytes and invalid UTF-8.", "text",
                    _make_text, fits={"text": 0, "varchar": 1, "citext": 0}, limits="length",
-                   check="text", vector=_vector(None), canonical="text"))
+                   check="text", vector=_vector(None), canonical="text", profile_dirt="clean"))
 register(Converter("text_clean", "text, cleaned",
                    "Text with NUL bytes stripped and invalid UTF-8 replaced by U+FFFD (each counted).",
                    "text", lambda o: _make_text({**o, "nul": "strip", "invalid_utf8": "replace"}),
                    alters=True, fits={"text": 1, "varchar": 2, "citext": 1}, limits="length",
-                   vector=_vector(None)))
+                   vector=_vector(None), profile_dirt="clean_text"))
 register(Converter("varchar", "varchar(n)", "Text with a length limit; longer values are dirty.",
                    "varchar", _make_text, options={"length": 255}, fits={"text": 2, "varchar": 0},
                    limits="length", edits=("length",), measured_by="text",
                    pg_type=lambda o: f"varchar({int(o.get('length', 255))})",
-                   check="text", vector=_vector(255), canonical="text"))
+                   check="text", vector=_vector(255), canonical="text", profile_dirt="clean_text"))

@@ -220,15 +220,15 @@ register(Converter("timestamp", "timestamp from ISO 8601",
                    "Text like 2024-01-31 12:00:00 or 2024-01-31T12:00:00.5Z (UTC) → timestamp.",
                    "timestamp", _make_timestamp, alters=True, changed=sub_microsecond,
                    fits={"timestamp": 0}, check="instant", rounds_only=True,
-                   vector=_iso_vector("timestamp"), canonical="iso_stamp"))
+                   vector=_iso_vector("timestamp"), canonical="iso_stamp", profile_dirt="parses"))
 register(Converter("timestamptz", "timestamptz from ISO 8601",
                    "ISO 8601 text with offsets → timestamptz; no offset means UTC.",
                    "timestamptz", _make_timestamptz, alters=True, changed=sub_microsecond,
                    fits={"timestamptz": 0}, check="instant", rounds_only=True,
-                   vector=_iso_vector("timestamptz"), canonical="iso_stamp"))
+                   vector=_iso_vector("timestamptz"), canonical="iso_stamp", profile_dirt="parses"))
 register(Converter("date", "date from ISO 8601", "Text like 2024-01-31 → date.", "date", _make_date,
                    fits={"date": 0}, check="instant", vector=_iso_vector("date"),
-                   canonical="iso_date"))
+                   canonical="iso_date", profile_dirt="parses"))
 register(Converter("epoch", "timestamptz from Unix time",
                    "Seconds, milliseconds or microseconds since 1970-01-01 UTC → timestamptz.",
                    "timestamptz", _make_epoch, options={"unit": "s"}, fits={"timestamptz": 1},
@@ -244,7 +244,7 @@ register(Converter("julian", "timestamp from Julian day", "Julian day numbers (j
                    vector=_julian_vector))
 register(Converter("date_dmy", "timestamp from dd/mm/yyyy", "Day first: 31/01/2024 → 2024-01-31.",
                    "timestamp", _make_dayfirst(True), fits={"timestamp": 2},
-                   vector=_dayfirst_vector(True)))
+                   vector=_dayfirst_vector(True), profile_dirt="parses"))
 register(Converter("date_mdy", "timestamp from mm/dd/yyyy", "Month first: 01/31/2024 → 2024-01-31.",
                    "timestamp", _make_dayfirst(False), fits={"timestamp": 3},
-                   vector=_dayfirst_vector(False)))
+                   vector=_dayfirst_vector(False), profile_dirt="parses"))
