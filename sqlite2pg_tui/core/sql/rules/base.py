@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlite2pg_tui.core.values.pgtype import PgType
+
 # sqlglot logs a warning for each statement it cannot fully parse; the translators report
 # those themselves.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -57,19 +59,11 @@ class Arg:
 
     @property
     def pg_base(self) -> str:
-        t = self.pg_type.lower().split("(")[0].strip()
-        if t.startswith("timestamp"):
-            return "timestamptz" if "with time zone" in self.pg_type.lower() or t == "timestamptz" \
-                else "timestamp"
-        return t
-
+        return PgType.of(self.pg_type).name if self.pg_type else ""
 
     @property
     def is_text(self) -> bool:
-        return self.pg_base in TEXT_TYPES
-
-
-TEXT_TYPES = frozenset({"text", "varchar", "character varying", "char", "character", "bpchar", "citext"})
+        return bool(self.pg_type) and PgType.of(self.pg_type).is_text
 
 
 @dataclass
