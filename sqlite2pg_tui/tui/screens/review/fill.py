@@ -42,7 +42,7 @@ def blank_choices(mapping: Mapping, unread: list[str]) -> dict[str, dict[str, st
 
 def profile_tables(review: ReviewScreen, ins: Inspection) -> None:
     """Read the data of the tables listed from the schema alone, in a worker of the screen."""
-    review.run_worker(partial(_read_profiles, review, ins), name="_profile_tables",
+    review.run_worker(partial(_read_profiles, review, ins), name="profile tables",
                       group="profile", thread=True)
 
 

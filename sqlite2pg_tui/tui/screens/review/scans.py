@@ -23,12 +23,12 @@ def signature(cm: ColumnMapping) -> str:
 
 
 def scan_tables(review: ReviewScreen, names: list[str]) -> None:
-    review.run_worker(partial(_scan_tables, review, names), name="_scan_tables", group="scan",
+    review.run_worker(partial(_scan_tables, review, names), name="scan tables", group="scan",
                       thread=True)
 
 
 def scan_column(review: ReviewScreen, table_name: str, cm: ColumnMapping) -> None:
-    review.run_worker(partial(_scan_column, review, table_name, cm), name="_scan_column",
+    review.run_worker(partial(_scan_column, review, table_name, cm), name="scan column",
                       group="scan-column", thread=True)
 
 
