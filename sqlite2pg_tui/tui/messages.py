@@ -58,7 +58,7 @@ class TableScanned(Message):
         self.table = table
         self.dirt = dirt
         self.error = error
-        # Per column, the converter choice the scan ran with (see review.signature).
+        # Per column, the converter choice the scan ran with (see screens.review.scans.signature).
         self.signatures = signatures or {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Group
 from rich.table import Table
@@ -16,8 +17,41 @@ from textual.widgets import Footer, Input, Label, Static
 
 from sqlite2pg_tui.tui.widgets.field import Field
 
+ResultT = TypeVar("ResultT")
 
-class ConfirmModal(ModalScreen[bool]):
+
+def bullets(body: str | list[str], note: str = "") -> str:
+    """A body given as a list reads as bullet points; ``note`` follows it."""
+    text = body if isinstance(body, str) else "\n".join(f"• {b}" for b in body)
+    return text + ("\n\n" + note if note else "")
+
+
+class BoxModal(ModalScreen[ResultT]):
+    """A titled box whose body scrolls (it has the focus), and under it the keys it answers
+    to (``keys()``; none for a box that only closes)."""
+
+    def __init__(self, title: str, body: str | Text | Group) -> None:
+        super().__init__(classes="wizard-modal")
+        self.title_text = title
+        self.body = body
+
+    def keys(self) -> Text | None:
+        return None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(Text(self.title_text, style="bold"), classes="modal-title")
+            with VerticalScroll(classes="modal-body"):
+                yield Static(self.body, markup=False)
+            if (keys := self.keys()) is not None:
+                yield Label(keys, classes="modal-keys")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".modal-body").focus()
+
+
+class ConfirmModal(BoxModal[bool]):
     """Yes/no with the consequences spelled out; ``body`` may be long (it scrolls)."""
 
     BINDINGS = [
@@ -25,33 +59,23 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
     ]
 
+    body: str
+
     def __init__(self, title: str, body: str | list[str], *, note: str = "", yes: str = "Yes",
                  no: str = "No") -> None:
-        super().__init__(classes="wizard-modal")
-        self.title_text = title
-        self.body = body if isinstance(body, str) else "\n".join(f"• {b}" for b in body)
-        if note:
-            self.body += "\n\n" + note
+        super().__init__(title, bullets(body, note))
         self.yes = yes
         self.no = no
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Label(Text(self.title_text, style="bold"), classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
-                yield Static(self.body, markup=False)
-            yield Label(Text.assemble(("y/enter", "bold"), f": {self.yes}   ",
-                                      ("n/esc", "bold"), f": {self.no}"), classes="modal-keys")
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one(".modal-body").focus()
+    def keys(self) -> Text:
+        return Text.assemble(("y/enter", "bold"), f": {self.yes}   ", ("n/esc", "bold"),
+                             f": {self.no}")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
 
 
-class ChoiceModal(ModalScreen[str | None]):
+class ChoiceModal(BoxModal[str | None]):
     """One of a few named choices, each on its own key, with what it does; esc chooses none.
 
     Used where the CLI would print advice ("use --if-exists replace"): the wizard offers
@@ -59,34 +83,24 @@ class ChoiceModal(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "choose('')", "Not now", id="choice-cancel")]
 
+    body: str
+
     def __init__(self, title: str, body: str | list[str],
                  choices: list[tuple[str, str, str]], *, note: str = "") -> None:
         """``choices``: (key, value, label) triples, e.g. ("r", "replace", "Replace them")."""
-        super().__init__(classes="wizard-modal")
-        self.title_text = title
-        self.body = body if isinstance(body, str) else "\n".join(f"• {b}" for b in body)
-        if note:
-            self.body += "\n\n" + note
+        super().__init__(title, bullets(body, note))
         self.choices = choices
         for key, value, label in choices:
             self._bindings.bind(key, f"choose({value!r})", label)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Label(Text(self.title_text, style="bold"), classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
-                yield Static(self.body, markup=False)
-            keys = Text()
-            for key, _, label in self.choices:
-                keys.append(key, style="bold")
-                keys.append(f": {label}   ")
-            keys.append("esc", style="bold")
-            keys.append(": not now")
-            yield Label(keys, classes="modal-keys")
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one(".modal-body").focus()
+    def keys(self) -> Text:
+        keys = Text()
+        for key, _, label in self.choices:
+            keys.append(key, style="bold")
+            keys.append(f": {label}   ")
+        keys.append("esc", style="bold")
+        keys.append(": not now")
+        return keys
 
     def action_choose(self, value: str) -> None:
         self.dismiss(value or None)
@@ -136,25 +150,10 @@ class PathModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TextModal(ModalScreen[None]):
+class TextModal(BoxModal[None]):
     """Read-only text that may not fit elsewhere: a full value, a DDL statement."""
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close", id="text-close")]
-
-    def __init__(self, title: str, body: str | Text | Group) -> None:
-        super().__init__(classes="wizard-modal")
-        self.title_text = title
-        self.body = body
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Label(Text(self.title_text, style="bold"), classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
-                yield Static(self.body, markup=False)
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one(".modal-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
