@@ -48,7 +48,7 @@ class _Agg:
 def default_aggregates(table: Table, tm: TableMapping, skip: set[str] | None = None) -> list[_Agg]:
     """The aggregates worth comparing for one table, SQLite's side after conversion.
     ``skip``: source columns PostgreSQL changed on purpose (orphan keys set to NULL)."""
-    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"))]
+    aggs = [_Agg("rows", "count(*)", sql.SQL("count(*)"), stream="rows")]
     pk = table.primary_key
     for cm in tm.columns:
         if skip and cm.source in skip:
