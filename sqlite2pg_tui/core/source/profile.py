@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite2pg_tui.core.errors import Cancelled, SourceError
-from sqlite2pg_tui.core.source.reader import open_readonly
+from sqlite2pg_tui.core.source.reader import open_readonly, reading
 from sqlite2pg_tui.core.source.schema import SourceSchema, Table
 from sqlite2pg_tui.core.values import converters
 
@@ -299,35 +298,12 @@ def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None =
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     own = conn.text_factory is str
     lossless = open_readonly(path, lossless_text=True) if own else conn
-    stop = _interrupt_on(lossless, cancel)
     try:
-        return profile_table_columnar(path, lossless, table, cancel=cancel, on_rows=on_rows)
-    except sqlite3.OperationalError as e:
-        if stop.is_set():
-            raise Cancelled(f"profiling of {table.name} cancelled") from None
-        raise SourceError(f"cannot read table {table.name}: {e}") from e
-    except sqlite3.DatabaseError as e:
-        raise SourceError(f"cannot read table {table.name}: {e}") from e
+        with reading(lossless, table.name, cancel):
+            return profile_table_columnar(path, lossless, table, cancel=cancel, on_rows=on_rows)
     finally:
-        lossless.set_progress_handler(None, 0)
         if own:
             lossless.close()
-
-
-def _interrupt_on(conn: sqlite3.Connection, cancel: threading.Event | None) -> threading.Event:
-    """Let a cancel interrupt a long SQLite scan (one aggregate can take a second or more)."""
-    stopped = threading.Event()
-    if cancel is None:
-        return stopped
-
-    def check() -> int:
-        if cancel.is_set():
-            stopped.set()
-            return 1
-        return 0
-
-    conn.set_progress_handler(check, 200_000)
-    return stopped
 
 
 def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAULT_SAMPLE_ROWS,

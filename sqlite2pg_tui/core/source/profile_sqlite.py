@@ -11,16 +11,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlite2pg_tui.core.errors import Cancelled, SourceError
+from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.source import profile_sql
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
     ColumnProfile,
     TableProfile,
     _ColumnTracker,
-    _interrupt_on,
 )
-from sqlite2pg_tui.core.source.reader import qi, row_locator_sql
+from sqlite2pg_tui.core.source.reader import qi, reading, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 
 
@@ -82,8 +81,7 @@ def profile_table_sql(conn: sqlite3.Connection, table: Table, *, limit: int | No
     names = [c.name for c in table.columns if not c.generated]
     if on_rows:
         on_rows(0)
-    stop = _interrupt_on(conn, cancel)
-    try:
+    with reading(conn, table.name, cancel):
         profiles = _exact_stats(conn, table, names)
         rows = next(iter(profiles.values())).rows if profiles else 0
         trackers = [_ColumnTracker(profiles[n]) for n in names]
@@ -98,14 +96,6 @@ def profile_table_sql(conn: sqlite3.Connection, table: Table, *, limit: int | No
                             f"SELECT {row_locator_sql(table)}, {qi(p.name)} FROM {qi(table.name)} "
                             f"WHERE {qi(p.name)} IS NOT NULL LIMIT {int(limit)}"):
                         tracker.add(rowid, v)
-    except sqlite3.OperationalError as e:
-        if stop.is_set():
-            raise Cancelled(f"profiling of {table.name} cancelled") from None
-        raise SourceError(f"cannot read table {table.name}: {e}") from e
-    except sqlite3.DatabaseError as e:
-        raise SourceError(f"cannot read table {table.name}: {e}") from e
-    finally:
-        conn.set_progress_handler(None, 0)
     for tracker, ex in zip(trackers, examples, strict=True):
         # Failures in row order, as if every value had been tried one by one.
         for cand, found in ex.p.failures.items():

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlite2pg_tui.core.errors import SourceError
+from sqlite2pg_tui.core.errors import Cancelled, SourceError
 from sqlite2pg_tui.core.source import ddl_parse
 from sqlite2pg_tui.core.source.schema import (
     Column,
@@ -252,3 +254,29 @@ def iter_rows(conn: sqlite3.Connection, table: Table, columns: list[str], *,
         if not rows:
             return
         yield rows
+
+
+@contextmanager
+def reading(conn: sqlite3.Connection, table: str, cancel: threading.Event | None,
+            what: str = "profiling") -> Iterator[None]:
+    """A long read of one table: a cancel interrupts SQLite mid-statement (one aggregate can
+    take a second or more) and ends as Cancelled; SQLite's errors become one SourceError."""
+    stopped = threading.Event()
+    if cancel is not None:
+        def check() -> int:
+            if cancel.is_set():
+                stopped.set()
+                return 1
+            return 0
+
+        conn.set_progress_handler(check, 200_000)
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if stopped.is_set():
+            raise Cancelled(f"{what} of {table} cancelled") from None
+        raise SourceError(f"cannot read table {table}: {e}") from e
+    except sqlite3.DatabaseError as e:
+        raise SourceError(f"cannot read table {table}: {e}") from e
+    finally:
+        conn.set_progress_handler(None, 0)
