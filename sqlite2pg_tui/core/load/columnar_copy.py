@@ -67,10 +67,7 @@ def copy_columnar(c: TableCopier) -> None:
         c.pg.commit()
         c.result.committed = True
         c.result.streamed = streamed
-    except Cancelled:
-        c.pg.rollback()
-        raise
-    except Unsupported:
+    except (Cancelled, Unsupported):
         c.pg.rollback()
         raise
     except psycopg2.Error as e:
