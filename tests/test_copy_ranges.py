@@ -17,6 +17,8 @@ from sqlite2pg_tui.core.events import RowsCopied
 from sqlite2pg_tui.core.load import ranges
 from sqlite2pg_tui.core.load.rejects import reject_file
 from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+from sqlite2pg_tui.core.values import columnar
+from sqlite2pg_tui.core.values.columnar import Unsupported
 
 ROWS = 12_000
 
@@ -107,15 +109,43 @@ def _tables(src: Path) -> list[Any]:
 
 
 def test_a_range_that_cannot_finish_sends_the_table_through_one_stream(
-        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
-    # Invalid UTF-8 in the last range: the columnar path cannot take it, so every range
-    # rolls back and the per-value engine copies the whole table once.
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The last range's reader fails after its first batch, as adbc does on a file it cannot
+    # read: every range rolls back and the whole table is copied once, in one stream.
     src = _db(tmp_path / "u.db", bad_utf8_at=ROWS - 10)
+    real_read = columnar.read_batches
+    failed: list[str] = []
+
+    def read(path: str, query: str, rows_per_batch: int) -> Any:
+        batches = real_read(path, query, rows_per_batch)
+        try:
+            if f"rowid < {ROWS + 1}" not in query:  # one stream, or not the last range
+                yield from batches
+                return
+            yield next(batches)
+            failed.append(query)
+            raise Unsupported("reading with adbc: the last range cannot be read")
+        finally:
+            batches.close()
+
+    monkeypatch.setattr(columnar, "read_batches", read)
+    outcomes: list[Any] = []
+    real_ranges = ranges.copy_in_ranges
+
+    def spy(*args: Any) -> Any:
+        got = real_ranges(*args)
+        outcomes.append(got)
+        return got
+
+    monkeypatch.setattr(ranges, "copy_in_ranges", spy)
     report = run_migration(str(src), pg_dsn, _mapping_with_timestamp(src),
                            options=RunOptions(reject_dir=str(tmp_path / "rj"), ranges=3))
     t = report.table("t")
-    assert t.engine in ("text", "per value") and t.committed
+    assert failed and outcomes == [None]  # the ranges gave up; one stream took the table
+    assert t.committed and not t.error
     assert pg_count(pg_conn, "t") == t.copied_rows == ROWS - t.rejected_rows
+    assert t.rejected_rows == 6  # the five of test_ranges_copy_exactly…, and the invalid UTF-8
     assert report.failed_checks == 0 and t.count_match
 
 

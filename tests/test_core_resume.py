@@ -131,7 +131,7 @@ def test_a_killed_run_leaves_empty_tables_a_rerun_names_and_resume_fills(
         "def run(self):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
         "copy.TableCopier.run = run\n"
-        "from sqlite2pg_tui.cli import main\n"
+        "from sqlite2pg_tui.cli.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"), "run", str(src), "--pg", pg_dsn,
         "--reject-dir", str(tmp_path / "rj"), "--quiet"], env=dict(os.environ))
     assert proc.wait(timeout=120) == -signal.SIGKILL

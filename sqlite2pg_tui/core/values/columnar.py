@@ -108,15 +108,17 @@ def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.Reco
     conn = adbc.connect(readonly_uri(path))
     try:
         cur = conn.cursor()
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows_per_batch)})
-        cur.execute(query)
-        first = True
-        for batch in cur.fetch_record_batch():
-            if first:
-                batch, first = batch.slice(1), False
-            if batch.num_rows:
-                yield batch
-        cur.close()
+        try:
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows_per_batch)})
+            cur.execute(query)
+            first = True
+            for batch in cur.fetch_record_batch():
+                if first:
+                    batch, first = batch.slice(1), False
+                if batch.num_rows:
+                    yield batch
+        finally:  # also when the reader stops early: the connection won't close over it
+            cur.close()
     except Exception as e:  # the driver's errors carry no stable type
         if isinstance(e, GeneratorExit | Unsupported):
             raise
