@@ -20,6 +20,7 @@ SQLite error) marks the table ``unknown``: its checks then scan SQLite as before
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -181,6 +182,9 @@ class StreamedAggregates:
                 return
             for i, a in enumerate(self.aggs):
                 v, scale, guard, bound = got[4 * i:4 * i + 4]
+                if a.stream == "total":  # total() is NULL only where its sum is NaN (inf - inf)
+                    v = math.nan if v is None else v
+                    scale = math.nan if scale is None and a.scale_sqlite else scale
                 self._vals[i] = _combine(a.stream)(self._vals[i], v)
                 self._scales[i] = _add(self._scales[i], scale)
                 self._guards[i] += guard or 0
