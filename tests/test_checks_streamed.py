@@ -77,12 +77,16 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and type(a) is type(b)
 
 
+def _planned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, src: Path) -> Any:
+    isolate_environment(monkeypatch, tmp_path)
+    ins = inspect(str(src))
+    return plan(ins.schema, ins.profiles)
+
+
 def test_streamed_aggregates_equal_sqlites_query_on_messy_data(
         tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate_environment(monkeypatch, tmp_path)
     src = _messy(tmp_path / "m.db")
-    ins = inspect(str(src))
-    mapping = plan(ins.schema, ins.profiles)
+    mapping = _planned(tmp_path, monkeypatch, src)
     m = mapping.table("m")
     for name, (pg_type, conv) in {"flag": ("boolean", "boolean"), "at": ("timestamp", "timestamp"),
                                   "day": ("date", "date"), "x": ("double precision", "real"),
@@ -126,10 +130,8 @@ def test_streamed_aggregates_equal_sqlites_query_on_messy_data(
 def test_checks_from_the_stream_read_as_the_checks_from_sqlite(
         tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same verdicts, values and notes, whether SQLite's side was streamed or queried."""
-    isolate_environment(monkeypatch, tmp_path)
     src = _messy(tmp_path / "m.db")
-    ins = inspect(str(src))
-    mapping = plan(ins.schema, ins.profiles)
+    mapping = _planned(tmp_path, monkeypatch, src)
     m = mapping.table("m")
     m.column("flag").pg_type, m.column("flag").converter = "boolean", "boolean"
     m.column("soft").pg_type, m.column("soft").converter = "bigint", "integer"
@@ -153,7 +155,6 @@ def test_infinities_that_cancel_out_compare_as_sqlite_and_postgresql_see_them(
         tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # inf + -inf: SQLite's total() is NULL, PostgreSQL's sum() NaN; the streamed side must
     # say the same whichever path (batch or one by one) each infinity took.
-    isolate_environment(monkeypatch, tmp_path)
     src = tmp_path / "inf.db"
     conn = sqlite3.connect(src)
     conn.execute("CREATE TABLE w(id INTEGER PRIMARY KEY, weight FLOAT NOT NULL, at DATETIME)")
@@ -165,8 +166,7 @@ def test_infinities_that_cancel_out_compare_as_sqlite_and_postgresql_see_them(
         for i in range(1, 201)])
     conn.commit()
     conn.close()
-    ins = inspect(str(src))
-    report = run_migration(str(src), pg_dsn, plan(ins.schema, ins.profiles),
+    report = run_migration(str(src), pg_dsn, _planned(tmp_path, monkeypatch, src),
                            options=RunOptions(reject_dir=str(tmp_path / "rj")))
     assert report.table("w").engine == "columnar"
     assert [c["name"] for c in report.checks if not c["ok"]] == []
