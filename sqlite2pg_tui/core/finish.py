@@ -8,6 +8,7 @@ index it cannot build) is reported in the Report and costs that one object, neve
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,37 +56,114 @@ def _try(conn: Any, stmt: Any, report: Report, kind: str, name: str, on_event: O
     return True
 
 
-def constraints(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
-                 names: NameAllocator, report: Report, on_event: OnEvent) -> None:
-    for table, tm in pairs:
-        if _failed(report, tm):
+@dataclass
+class Planned:
+    """One object of a table's finishing, named before any table is finished: the names are
+    the same whatever order the tables' copies end in (finisher.py finishes each as soon as
+    its copy commits). ``stmt`` None: only ``reason`` (not migrated) or ``note`` to say."""
+    kind: str  # primary key | generated column | check | index
+    label: str
+    stmt: sql.Composable | None = None
+    original: str = ""
+    reason: str = ""
+    note: str = ""  # said once the statement succeeded (or at once, without one)
+    check_name: str = ""  # a CHECK to validate once added
+
+
+@dataclass
+class TableFinish:
+    table: Table
+    tm: TableMapping
+    constraints: list[Planned] = field(default_factory=list)
+    indexes: list[Planned] = field(default_factory=list)
+
+
+def prepare(pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
+            nocase: sql.Composable | None = None, unique_as_constraint: bool = False,
+            ) -> list[TableFinish]:
+    """Every table's keys, generated columns, CHECKs and indexes as statements. Names are
+    claimed as they always were: all the constraints in table order, then all the indexes."""
+    out = [TableFinish(t, tm) for t, tm in pairs]
+    for tf in out:
+        tf.constraints = _constraints(tf.table, tf.tm, schema, names)
+    for tf in out:
+        tf.indexes = _indexes(tf.table, tf.tm, schema, names, nocase, unique_as_constraint)
+    return out
+
+
+def _constraints(table: Table, tm: TableMapping, schema: str, names: NameAllocator) -> list[Planned]:
+    out: list[Planned] = []
+    pk = ddl.primary_key(table, tm, schema, names)
+    if pk is not None:
+        out.append(Planned("primary key", tm.target, pk))
+    for col, stmt, why in ddl.generated_columns(table, tm, schema):
+        label = f"{tm.target}.{col}"
+        if stmt is None:
+            out.append(Planned("generated column", label, reason=why))
+        else:
+            out.append(Planned("generated column", label, stmt, note=f"generated column {col} "
+                               "recreated (STORED, added after the data)"))
+    given = table.check_names or [None] * len(table.checks)
+    for n, (check, check_name) in enumerate(zip(table.checks, given, strict=True), 1):
+        json_col = frameworks.json_valid_column(check)
+        if json_col and _is_json(tm, json_col):
+            out.append(Planned("check", tm.target, note=f"CHECK ({check}) is enforced by the jsonb "
+                               f"type of {tm.column_by_name(json_col).target}"))
             continue
-        pk = ddl.primary_key(table, tm, schema, names)
-        if pk is not None:
-            _try(conn, pk, report, "primary key", tm.target, on_event)
-        for col, stmt, why in ddl.generated_columns(table, tm, schema):
-            label = f"{tm.target}.{col}"
-            if stmt is None:
-                report.not_migrated.append(NotMigrated("generated column", label, why))
-            elif _try(conn, stmt, report, "generated column", label, on_event):
-                report.notes.append({"table": tm.target, "note": f"generated column {col} "
-                                     "recreated (STORED, added after the data)"})
-        given = table.check_names or [None] * len(table.checks)
-        for n, (check, check_name) in enumerate(zip(table.checks, given, strict=True), 1):
-            json_col = frameworks.json_valid_column(check)
-            if json_col and _is_json(tm, json_col):
-                report.notes.append({"table": tm.target, "note": f"CHECK ({check}) is enforced by "
-                                     f"the jsonb type of {tm.column_by_name(json_col).target}"})
-                continue
-            label = f"{tm.target}: CONSTRAINT {check_name}" if check_name else tm.target
-            try:
-                stmt, name = ddl.check_constraint(check, tm, schema, names, n, check_name)
-            except ValueError as e:
-                report.not_migrated.append(NotMigrated("check", label, str(e), check))
-                continue
-            if _try(conn, stmt, report, "check", f"{tm.target}: CHECK ({check})", on_event, check):
-                _validate_check(conn, tm, schema, name, check, report)
-        conn.commit()
+        label = f"{tm.target}: CONSTRAINT {check_name}" if check_name else tm.target
+        try:
+            stmt, name = ddl.check_constraint(check, tm, schema, names, n, check_name)
+        except ValueError as e:
+            out.append(Planned("check", label, original=check, reason=str(e)))
+            continue
+        out.append(Planned("check", f"{tm.target}: CHECK ({check})", stmt, check, check_name=name))
+    return out
+
+
+def _indexes(table: Table, tm: TableMapping, schema: str, names: NameAllocator,
+             nocase: sql.Composable | None, unique_as_constraint: bool) -> list[Planned]:
+    out: list[Planned] = []
+    for idx in table.indexes:
+        if idx.origin == "pk":
+            continue
+        if idx.name in tm.skip_indexes:
+            out.append(Planned("index", idx.name, note=f"index {idx.name} skipped by choice (the "
+                               "mapping's skip_indexes)"))
+            continue
+        try:
+            stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase,
+                                       unique_as_constraint)
+        except (ValueError, KeyError) as e:
+            out.append(Planned("index", idx.name, original=idx.sql or "", reason=str(e)))
+            continue
+        out.append(Planned("index", idx.name, stmt, idx.sql or ""))
+    return out
+
+
+def build(conn: Any, tm: TableMapping, planned: list[Planned], schema: str, report: Report,
+          on_event: OnEvent) -> None:
+    """Run one table's planned statements, each in a savepoint (a refusal costs that object
+    only), and commit."""
+    for p in planned:
+        if p.stmt is None:
+            if p.reason:
+                report.not_migrated.append(NotMigrated(p.kind, p.label, p.reason, p.original))
+            elif p.note:
+                report.notes.append({"table": tm.target, "note": p.note})
+            continue
+        if not _try(conn, p.stmt, report, p.kind, p.label, on_event, p.original):
+            continue
+        if p.check_name:
+            _validate_check(conn, tm, schema, p.check_name, p.original, report)
+        elif p.note:
+            report.notes.append({"table": tm.target, "note": p.note})
+    conn.commit()
+
+
+def analyze(conn: Any, tm: TableMapping, schema: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("ANALYZE {}").format(qualified(schema, tm.target)))
+    conn.commit()
 
 
 def _is_json(tm: TableMapping, column: str) -> bool:
@@ -120,29 +198,6 @@ def _failed(report: Report, tm: TableMapping) -> bool:
         return bool(report.table(tm.source).error)
     except KeyError:
         return True
-
-
-def indexes(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str, names: NameAllocator,
-             report: Report, on_event: OnEvent, nocase: sql.Composable | None = None,
-             unique_as_constraint: bool = False) -> None:
-    for table, tm in pairs:
-        if _failed(report, tm):
-            continue
-        for idx in table.indexes:
-            if idx.origin == "pk":
-                continue
-            if idx.name in tm.skip_indexes:
-                report.notes.append({"table": tm.target, "note": f"index {idx.name} skipped "
-                                     "by choice (the mapping's skip_indexes)"})
-                continue
-            try:
-                stmt = ddl.index_statement(idx, table, tm, schema, names, nocase is None, nocase,
-                                           unique_as_constraint)
-            except (ValueError, KeyError) as e:
-                report.not_migrated.append(NotMigrated("index", idx.name, str(e), idx.sql or ""))
-                continue
-            _try(conn, stmt, report, "index", idx.name, on_event, idx.sql or "")
-        conn.commit()
 
 
 _ORPHAN_ACTIONS = {

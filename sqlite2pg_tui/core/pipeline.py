@@ -22,7 +22,8 @@ from psycopg2 import sql
 from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
-from sqlite2pg_tui.core.events import Log, OnEvent, PhaseStarted, ignore
+from sqlite2pg_tui.core.events import Event, Log, OnEvent, PhaseStarted, ignore
+from sqlite2pg_tui.core.finisher import Finisher
 from sqlite2pg_tui.core.load import dataonly, resume
 from sqlite2pg_tui.core.load.copy import CopyResult
 from sqlite2pg_tui.core.load.tables import copy_tables
@@ -97,6 +98,15 @@ def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
     return schema, mapping
 
 
+def _one_at_a_time(on_event: OnEvent) -> OnEvent:
+    lock = threading.Lock()
+
+    def serialized(event: Event) -> None:
+        with lock:
+            on_event(event)
+    return serialized
+
+
 class _Timer:
     def __init__(self, report: Report, on_event: OnEvent) -> None:
         self.report = report
@@ -118,6 +128,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                   cancel: threading.Event | None = None) -> Report:
     opts = options or RunOptions()
     cancel = cancel or threading.Event()
+    on_event = _one_at_a_time(on_event)  # the copy's workers and the finisher report too
     report = Report(source=str(source), target=redact(dsn))
     timer = _Timer(report, on_event)
     with timer.phase("inspect"):
@@ -164,34 +175,62 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event,
                                     set(kept))
-        with timer.phase("data"):
-            if preexisting:
-                # The application's tables and keys: one transaction, keys deferred (dataonly).
-                results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
-                                            reject_dir, on_event, cancel)
-            else:
-                copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
-                                          opts.workers or default_workers(), opts.ranges,
-                                          on_event, cancel, truncate=if_exists != "append"))
-                results = [kept[tm.source] if tm.source in kept else next(copied)
-                           for _, tm in pairs]
-        streamed = {r.source: r.streamed for r in results if r.streamed is not None}
-        for (_, tm), res in zip(pairs, results, strict=True):
-            report.tables.append(_table_report(tm, res))
-        created = {tm.target for _, tm in pairs if tm.target not in preexisting}
-        phase = "data"
+        # The keys, indexes and constraints of existing tables are their owner's business.
+        fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
+        names = NameAllocator(finish.relation_names(conn, target_schema),
+                              folder(mapping.identifier_case))
+        finisher = Finisher(dsn, target_schema, finish.prepare(
+            fresh, target_schema, names, nocase, unique_as_constraint=mapping.framework == "django"),
+            report, on_event, cancel, opts.analyze)
+        to_finish = {tm.source for _, tm in fresh}
+        for name in sorted(kept.keys() & to_finish):
+            finisher.submit(name)
+
+        def committed(name: str) -> None:
+            if name in to_finish:
+                finisher.submit(name)
+
+        failed = True
         try:
-            # From here on a cancel also stops the statement PostgreSQL is running.
-            with cancels_server_work(conn, cancel):
-                for step in _finishing(conn, source, dsn, schema, mapping, pairs, preexisting,
-                                       nocase, target_schema, reject_dir, opts, report,
-                                       on_event, timer, cancel, streamed):
-                    phase = step
-                    if cancel.is_set():
-                        break
-        except psycopg2.errors.QueryCanceled:
-            if not cancel.is_set():
-                raise
+            with timer.phase("data"):
+                if preexisting:
+                    # The application's tables and keys: one transaction, keys deferred (dataonly).
+                    results = dataonly.load_all(str(source), conn, pairs, target_schema, prepared,
+                                                reject_dir, on_event, cancel)
+                    for r in results:
+                        if r.committed and not r.error:
+                            committed(r.source)
+                else:
+                    copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
+                                              opts.workers or default_workers(), opts.ranges,
+                                              on_event, cancel, truncate=if_exists != "append",
+                                              on_committed=committed))
+                    results = [kept[tm.source] if tm.source in kept else next(copied)
+                               for _, tm in pairs]
+            finisher.close()
+            streamed = {r.source: r.streamed for r in results if r.streamed is not None}
+            for (_, tm), res in zip(pairs, results, strict=True):
+                report.tables.append(_table_report(tm, res))
+            created = {tm.target for _, tm in pairs if tm.target not in preexisting}
+            phase = "data"
+            try:
+                # From here on a cancel also stops the statement PostgreSQL is running.
+                with cancels_server_work(conn, cancel):
+                    for step in _finishing(conn, source, dsn, schema, mapping, pairs, fresh,
+                                           preexisting, names, target_schema, reject_dir, opts,
+                                           report, on_event, timer, cancel, streamed, finisher):
+                        phase = step
+                        if cancel.is_set():
+                            break
+            except psycopg2.errors.QueryCanceled:
+                if not cancel.is_set():
+                    raise
+            failed = False
+        finally:
+            if failed:
+                cancel.set()  # an error: the finisher stops too (as copy_tables' workers do)
+            finisher.join()
+            report.finishing_s = {k: round(v, 3) for k, v in finisher.spent.items()}
         if cancel.is_set():
             settle(conn, report, target_schema, created, phase, on_event)
     finally:
@@ -200,31 +239,30 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
 
 
 def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: SourceSchema,
-               mapping: Mapping, pairs: list[tuple[Table, TableMapping]], preexisting: set[str],
-               nocase: sql.Composable | None, target_schema: str, reject_dir: Path | None,
+               mapping: Mapping, pairs: list[tuple[Table, TableMapping]],
+               fresh: list[tuple[Table, TableMapping]], preexisting: set[str],
+               names: NameAllocator, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
-               cancel: threading.Event, streamed: dict[str, Any]) -> Iterator[str]:
+               cancel: threading.Event, streamed: dict[str, Any],
+               finisher: Finisher) -> Iterator[str]:
     """The phases after the data, one at a time: yields each phase's name before it runs, so
     the caller stops between phases on a cancel and knows which one it stopped. Yields
-    "data" first: a cancel during the copy stops before anything else starts."""
-    # The keys, indexes and constraints of existing tables are their owner's business.
-    fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
+    "data" first: a cancel during the copy stops before anything else starts. Each table's
+    own keys, indexes, sequence and statistics were built beside the copy (finisher.py):
+    those phases only wait for what is left of them."""
     yield "data"
-    names = NameAllocator(finish.relation_names(conn, target_schema),
-                          folder(mapping.identifier_case))
     yield "constraints"
     with timer.phase("constraints"):
-        finish.constraints(conn, fresh, target_schema, names, report, on_event)
+        finisher.wait("constraints")
     yield "indexes"
     with timer.phase("indexes"):
-        finish.indexes(conn, fresh, target_schema, names, report, on_event, nocase,
-                       unique_as_constraint=mapping.framework == "django")
+        finisher.wait("indexes")
     yield "foreign keys"
     with timer.phase("foreign keys"):
         finish.foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
     yield "sequences"
     with timer.phase("sequences"):
-        finish.sequences(conn, fresh, target_schema)
+        finisher.wait("sequences")
         with conn.cursor() as cur:
             # A data-only load that was rolled back moved no ids: its sequences stay.
             loaded = [(t, tm) for t, tm in pairs
@@ -236,13 +274,12 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     if opts.analyze:
         yield "analyze"
         with timer.phase("analyze"):
-            conn.autocommit = True
-            try:
-                with conn.cursor() as cur:
-                    for _, tm in pairs:
+            finisher.wait("analyze")
+            with conn.cursor() as cur:  # the existing tables a data-only load filled
+                for _, tm in pairs:
+                    if tm.target in preexisting:
                         cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
-            finally:
-                conn.autocommit = False
+            conn.commit()
     if opts.verify:
         yield "verify"
         with timer.phase("verify"):

@@ -89,6 +89,9 @@ class Report:
     notes: list[dict[str, str]] = field(default_factory=list)  # {"table", "note"}: carried, but said
     rejects_dir: str | None = None
     phases_s: dict[str, float] = field(default_factory=dict)
+    # Seconds each table-finishing step took in all (finisher.py), most of it beside the
+    # copy; phases_s holds only what was left after the last COPY.
+    finishing_s: dict[str, float] = field(default_factory=dict)
     cancelled: bool = False
     after_cancel: list[str] = field(default_factory=list)  # what PostgreSQL holds, what a rerun does
     # run --resume: per table, kept (copied in full by an earlier run) or copied again, and why

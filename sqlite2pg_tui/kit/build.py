@@ -19,6 +19,7 @@ import psycopg2.extensions
 from sqlite2pg_tui.core.errors import MigrationError, TargetError
 from sqlite2pg_tui.core.plan.naming import MAX_IDENT_BYTES
 from sqlite2pg_tui.core.target.postgres import connect, plain_error
+from sqlite2pg_tui.kit import DEFAULT_OUT_DIR
 from sqlite2pg_tui.kit import templates as t
 from sqlite2pg_tui.kit.baseline import alembic_revision, baseline_file, build_baseline
 from sqlite2pg_tui.kit.roles import (
@@ -33,7 +34,6 @@ from sqlite2pg_tui.kit.roles import (
     scram_verifier,
 )
 
-DEFAULT_OUT_DIR = Path("sqlite2pg-kit")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 

@@ -6,19 +6,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.errors import EXIT_OK, MigrationError
 from sqlite2pg_tui.core.target.postgres import redact
-from sqlite2pg_tui.kit.build import (
-    DEFAULT_OUT_DIR,
-    KitResult,
-    apply_kit,
-    build_kit,
-    check_overwrite,
-    write_kit,
-)
+from sqlite2pg_tui.kit import DEFAULT_OUT_DIR
 from sqlite2pg_tui.kit.roles import PASSWORD_ENV
+
+if TYPE_CHECKING:
+    from sqlite2pg_tui.kit.build import KitResult
 
 DESCRIPTION = """\
 Write what a production setup needs after the migration: a restricted application role
@@ -57,6 +53,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.kit.build import apply_kit, build_kit, check_overwrite, write_kit
+
     env_password = os.environ.get(PASSWORD_ENV) or None
     result = None
     applied = False

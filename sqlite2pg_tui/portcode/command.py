@@ -9,9 +9,7 @@ from typing import Any
 
 from sqlite2pg_tui.core.errors import EXIT_CANNOT_RUN, EXIT_OK, MappingError, MigrationError
 from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, load_context
-from sqlite2pg_tui.portcode.diff import PATCH_HINT, unified_diff
-from sqlite2pg_tui.portcode.findings import FileResult, Finding
-from sqlite2pg_tui.portcode.scan import BACKUP_SUFFIX, scan_paths, write_results
+from sqlite2pg_tui.portcode.findings import BACKUP_SUFFIX, FileResult, Finding
 
 DESCRIPTION = """\
 Find sqlite3 usage in Python files and port it to psycopg2 and PostgreSQL SQL:
@@ -78,6 +76,9 @@ def _summary(results: list[FileResult]) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlite2pg_tui.portcode.diff import PATCH_HINT, unified_diff
+    from sqlite2pg_tui.portcode.scan import scan_paths, write_results
+
     try:
         ctx = load_context(args.mapping, args.schema_from, args.dsn_env)
         results = scan_paths(args.paths, ctx=ctx)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+BACKUP_SUFFIX = ".orig"  # what write_results keeps the original of each file it rewrites as
+
 
 @dataclass
 class Finding:

@@ -16,7 +16,7 @@ from sqlite2pg_tui.core.errors import MigrationError
 from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.portcode.context import DEFAULT_DSN_ENV, SqlContext
-from sqlite2pg_tui.portcode.findings import FileResult, Finding
+from sqlite2pg_tui.portcode.findings import BACKUP_SUFFIX, FileResult, Finding
 from sqlite2pg_tui.portcode.python import port_source
 from sqlite2pg_tui.portcode.sql.files import is_sql_file, port_sql_source
 from sqlite2pg_tui.portcode.sql.schema import (
@@ -26,7 +26,6 @@ from sqlite2pg_tui.portcode.sql.schema import (
     with_schema,
 )
 
-BACKUP_SUFFIX = ".orig"
 # Directories that hold other people's code or generated files, never the application's.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox",
                        ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules",

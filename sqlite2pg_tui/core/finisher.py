@@ -1,0 +1,121 @@
+"""Finishing each table as soon as its copy commits, beside the copy of the others.
+
+A table's primary key, CHECKs, generated columns, indexes, identity sequence and statistics
+need that table only, so they are built while the next table streams in (pgloader builds
+indexes the same way); only foreign keys wait for both of their tables, after the copy.
+One connection finishes one table at a time, in the order the copies commit. The copy
+goes largest table first, so what is left after the last COPY is a small table's finishing.
+
+The names were claimed beforehand in table order (finish.prepare), so they do not depend
+on which copy ends first.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any
+
+import psycopg2
+
+from sqlite2pg_tui.core import finish
+from sqlite2pg_tui.core.cancel import cancels_server_work
+from sqlite2pg_tui.core.events import OnEvent
+from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.target.postgres import connect
+
+STEPS = ("constraints", "indexes", "sequences", "analyze")
+
+
+class Finisher:
+    """``submit`` a table whose copy committed; ``close`` when no more will come; ``wait``
+    until every submitted table passed a step. A failure other than a cancel is raised by
+    ``wait``; a cancel stops the work between statements (the one running is cancelled on
+    the server) and ``wait`` returns."""
+
+    def __init__(self, dsn: str, schema: str, prepared: list[finish.TableFinish], report: Report,
+                 on_event: OnEvent, cancel: threading.Event, analyze: bool = True) -> None:
+        self._dsn = dsn
+        self._schema = schema
+        self._by_source = {tf.tm.source: tf for tf in prepared}
+        self._report = report
+        self._on_event = on_event
+        self._cancel = cancel
+        self._steps = STEPS if analyze else STEPS[:-1]
+        self._queue: queue.Queue[finish.TableFinish | None] = queue.Queue()
+        self._cond = threading.Condition()
+        self._submitted = 0
+        self._passed = dict.fromkeys(self._steps, 0)
+        self._error: BaseException | None = None
+        # Seconds spent per step, beside the copy or after it.
+        self.spent: dict[str, float] = dict.fromkeys(self._steps, 0.0)
+        self._thread = threading.Thread(target=self._work, name="finisher", daemon=True)
+        self._thread.start()
+
+    def submit(self, source: str) -> None:
+        with self._cond:
+            self._submitted += 1
+        self._queue.put(self._by_source[source])
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def wait(self, step: str) -> None:
+        """Until every table submitted has passed ``step`` (or the work stopped)."""
+        with self._cond:
+            while (self._error is None and self._thread.is_alive()
+                   and self._passed.get(step, self._submitted) < self._submitted):
+                self._cond.wait(0.1)
+        if self._error is not None:
+            raise self._error
+
+    def join(self) -> None:
+        """Stop taking tables and wait for the thread (after a cancel or a failure)."""
+        self.close()
+        self._thread.join()
+
+    def _work(self) -> None:
+        conn: Any = None
+        try:
+            conn = connect(self._dsn)
+            with cancels_server_work(conn, self._cancel):
+                while (tf := self._queue.get()) is not None:
+                    if self._cancel.is_set():
+                        break
+                    for step in self._steps:
+                        start = time.perf_counter()
+                        self._step(conn, step, tf)
+                        with self._cond:
+                            self.spent[step] += time.perf_counter() - start
+                            self._passed[step] += 1
+                            self._cond.notify_all()
+                        if self._cancel.is_set():
+                            return
+        except psycopg2.errors.QueryCanceled:
+            if not self._cancel.is_set():
+                self._fail(RuntimeError("finishing a table was cancelled by the server"))
+        except BaseException as e:  # raised in the run's own thread by wait()
+            self._fail(e)
+        finally:
+            if conn is not None:
+                conn.close()
+            with self._cond:
+                self._cond.notify_all()
+
+    def _fail(self, e: BaseException) -> None:
+        with self._cond:
+            self._error = e
+
+    def _step(self, conn: Any, step: str, tf: finish.TableFinish) -> None:
+        if step == "constraints":
+            finish.build(conn, tf.tm, tf.constraints, self._schema, self._report, self._on_event)
+        elif step == "indexes":
+            finish.build(conn, tf.tm, tf.indexes, self._schema, self._report, self._on_event)
+        elif step == "sequences":
+            finish.sequences(conn, [(tf.table, tf.tm)], self._schema)
+        else:
+            finish.analyze(conn, tf.tm, self._schema)
+
+
+__all__ = ["STEPS", "Finisher"]
