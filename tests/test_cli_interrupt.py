@@ -98,6 +98,11 @@ def _copy_in_progress(conn: psycopg2.extensions.connection, table: str) -> int:
                         "WHERE relid = to_regclass(%s)", (f"public.{table}",))
 
 
+def _has_primary_key(conn: psycopg2.extensions.connection, table: str) -> bool:
+    return bool(pg_one(conn, "SELECT count(*) FROM pg_index WHERE indisprimary AND indrelid = "
+                             "to_regclass(%s)", (f"public.{table}",)))
+
+
 def test_ctrl_c_mid_copy_rolls_back_and_says_what_postgres_holds(
         src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,8 +111,10 @@ def test_ctrl_c_mid_copy_rolls_back_and_says_what_postgres_holds(
                      "--reject-dir", str(tmp_path / "rejects"), "--workers", "2"],
                     dict(os.environ))
     try:
-        # small is copied and committed at once; big is still streaming.
+        # small is copied and committed at once, and its key built beside the copy of big
+        # (finisher.py); big is still streaming.
         _wait_for(lambda: pg_table_exists(pg_conn, "small") and pg_count(pg_conn, "small") == 2
+                  and _has_primary_key(pg_conn, "small")
                   and _copy_in_progress(pg_conn, "big") > 0, 60, "the COPY of big to start")
         assert term.proc.poll() is None
         term.type_ctrl_c()
@@ -127,7 +134,7 @@ def test_ctrl_c_mid_copy_rolls_back_and_says_what_postgres_holds(
     tail = out[out.index("sqlite2pg-tui: error: cancelled:"):]
     assert tail.splitlines()[:3] == [
         "sqlite2pg-tui: error: cancelled: PostgreSQL now holds: public.small: 2 row(s), copied "
-        "in full — without primary keys, indexes or foreign keys",
+        "in full, with its primary key — no foreign keys yet",
         "  rolled back and dropped (their copy never committed): big",
         "  a rerun with --resume keeps the tables copied in full and copies the rest "
         "(--if-exists replace drops them and copies everything again; a plain rerun stops at "

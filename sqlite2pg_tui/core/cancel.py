@@ -76,7 +76,8 @@ def settle(conn: Any, report: Report, schema: str, created: set[str], phase: str
             if tr.committed:
                 cur.execute(sql.SQL("SELECT count(*) FROM {}").format(target))
                 tr.target_rows = cur.fetchone()[0]
-                kept.append(f"{schema}.{tr.target}: {tr.target_rows:,} row(s), copied in full")
+                built = _keys_built(cur, target.as_string(cur)) if phase == "data" else ""
+                kept.append(f"{schema}.{tr.target}: {tr.target_rows:,} row(s), copied in full{built}")
                 continue
             if tr.target in created:
                 try:
@@ -92,8 +93,7 @@ def settle(conn: Any, report: Report, schema: str, created: set[str], phase: str
     conn.commit()
     if phase == "data":
         if kept:
-            lines.append("PostgreSQL now holds: " + "; ".join(kept)
-                         + " — without primary keys, indexes or foreign keys")
+            lines.append("PostgreSQL now holds: " + "; ".join(kept) + " — no foreign keys yet")
         else:
             lines.append(f"PostgreSQL holds nothing from this run (schema {schema})")
     else:
@@ -115,6 +115,18 @@ def settle(conn: Any, report: Report, schema: str, created: set[str], phase: str
     else:
         lines.append("a rerun starts from the beginning with the same command")
     _publish(report, lines, on_event)
+
+
+def _keys_built(cur: Any, table: str) -> str:
+    """What a table copied before the cancel has of its own keys and indexes: each table is
+    finished as soon as its copy commits (finisher.py), so some may have them."""
+    cur.execute("SELECT count(*) FILTER (WHERE indisprimary), count(*) FILTER (WHERE NOT "
+                "indisprimary) FROM pg_index WHERE indrelid = to_regclass(%s)", (table,))
+    pk, others = cur.fetchone()
+    if not pk and not others:
+        return ", without its keys and indexes"
+    parts = (["its primary key"] if pk else []) + ([f"{others} index(es)"] if others else [])
+    return ", with " + " and ".join(parts)
 
 
 def _publish(report: Report, lines: list[str], on_event: OnEvent) -> None:

@@ -1,0 +1,118 @@
+"""Each table is finished (keys, CHECKs, indexes, sequence, statistics) as soon as its copy
+commits, on a connection of its own, while the next table is still being copied."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+from helpers import isolate_environment, pg_one
+
+from sqlite2pg_tui.core.events import Event, PhaseStarted, TableStarted
+from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
+
+BIG = 30_000
+
+
+@pytest.fixture
+def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    isolate_environment(monkeypatch, tmp_path)
+    path = tmp_path / "shop.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(f"""
+        CREATE TABLE big(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE,
+                         n INTEGER CHECK (n >= 0));
+        CREATE INDEX big_n ON big(n);
+        CREATE TABLE small(id INTEGER PRIMARY KEY, big_id INTEGER REFERENCES big(id), label TEXT);
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT {BIG})
+        INSERT INTO big(id, code, n) SELECT x, 'c' || x, x % 100 FROM c;
+        INSERT INTO small VALUES (1, 1, 'one'), (2, 2, 'two');
+    """)
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _objects(conn: psycopg2.extensions.connection, table: str) -> tuple[int, int, int]:
+    """Primary keys, other indexes and CHECKs PostgreSQL has on ``table`` now."""
+    keys = pg_one(conn, "SELECT count(*) FILTER (WHERE indisprimary) * 1000 + count(*) FILTER "
+                        "(WHERE NOT indisprimary) FROM pg_index WHERE indrelid = to_regclass(%s)",
+                  (f"public.{table}",))
+    checks = pg_one(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND "
+                          "conrelid = to_regclass(%s) AND convalidated", (f"public.{table}",))
+    return keys // 1000, keys % 1000, checks
+
+
+def _statistics(conn: psycopg2.extensions.connection, table: str) -> int:
+    """Columns ANALYZE gathered statistics for (an index build sets no pg_statistic rows)."""
+    return pg_one(conn, "SELECT count(*) FROM pg_statistic WHERE starelid = to_regclass(%s)",
+                  (f"public.{table}",))
+
+
+def test_a_table_is_finished_while_the_next_one_is_copied(
+        src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    seen: dict[str, tuple[int, int, int]] = {}
+    phases: list[str] = []
+
+    def on_event(e: Event) -> None:
+        if isinstance(e, PhaseStarted):
+            phases.append(e.phase)
+        # One table at a time, largest first: small's copy starts after big's committed.
+        # Hold it there until big's own objects exist (or 30 s pass): they are built on
+        # another connection while this one waits.
+        if isinstance(e, TableStarted) and e.table == "small":
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                pg_conn.rollback()
+                seen["big"] = _objects(pg_conn, "big")
+                if seen["big"] == (1, 2, 1):
+                    break
+                time.sleep(0.05)
+
+    report = run_migration(str(src), pg_dsn, options=RunOptions(workers=1), on_event=on_event)
+    assert report.ok, report.to_json()
+    # Before small was copied, and before the phases after the data began.
+    assert seen["big"] == (1, 2, 1)
+    assert phases.index("data") < phases.index("constraints")
+    assert [n.kind for n in report.not_migrated] == ["internal"]  # sqlite_sequence
+    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "analyze"}
+    pg_conn.rollback()
+    assert _objects(pg_conn, "small")[:2] == (1, 0)
+    assert pg_one(pg_conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 1
+    # The identity sequence and the statistics were the finisher's too.
+    with pg_conn.cursor() as cur:
+        cur.execute("INSERT INTO big (code, n) VALUES ('new', 1) RETURNING id")
+        assert cur.fetchone()[0] == BIG + 1
+    pg_conn.rollback()
+    assert _statistics(pg_conn, "big") == 3
+
+
+def test_without_analyze_the_finisher_skips_it(
+        src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    report = run_migration(str(src), pg_dsn, options=RunOptions(analyze=False))
+    assert report.ok
+    assert set(report.finishing_s) == {"constraints", "indexes", "sequences"}
+    assert _statistics(pg_conn, "big") == 0
+
+
+def test_a_run_that_stops_on_an_error_stops_its_finisher(
+        src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    """on_error = abort raises out of the run: the finisher thread ends with it and leaves
+    no connection behind."""
+    from sqlite2pg_tui.core.errors import AbortedByPolicy
+    from sqlite2pg_tui.core.pipeline import plan_for
+
+    _, mapping = plan_for(str(src), None)
+    label = mapping.table("small").column("label")
+    label.pg_type, label.converter, label.on_error = "integer", "integer", "abort"
+    with pytest.raises(AbortedByPolicy):
+        run_migration(str(src), pg_dsn, mapping, options=RunOptions(
+            workers=1, reject_dir=str(tmp_path / "rj")))
+    assert not [t for t in threading.enumerate() if t.name == "finisher"]
+    assert pg_one(pg_conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()") == 0
