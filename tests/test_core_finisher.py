@@ -32,6 +32,8 @@ def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT {BIG})
         INSERT INTO big(id, code, n) SELECT x, 'c' || x, x % 100 FROM c;
         INSERT INTO small VALUES (1, 1, 'one'), (2, 2, 'two');
+        CREATE TABLE tiny(id INTEGER PRIMARY KEY);
+        INSERT INTO tiny VALUES (1);
     """)
     conn.commit()
     conn.close()
@@ -48,6 +50,10 @@ def _objects(conn: psycopg2.extensions.connection, table: str) -> tuple[int, int
     return keys // 1000, keys % 1000, checks
 
 
+def _foreign_keys(conn: psycopg2.extensions.connection) -> int:
+    return pg_one(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")
+
+
 def _statistics(conn: psycopg2.extensions.connection, table: str) -> int:
     """Columns ANALYZE gathered statistics for (an index build sets no pg_statistic rows)."""
     return pg_one(conn, "SELECT count(*) FROM pg_statistic WHERE starelid = to_regclass(%s)",
@@ -62,25 +68,27 @@ def test_a_table_is_finished_while_the_next_one_is_copied(
     def on_event(e: Event) -> None:
         if isinstance(e, PhaseStarted):
             phases.append(e.phase)
-        # One table at a time, largest first: small's copy starts after big's committed.
-        # Hold it there until big's own objects exist (or 30 s pass): they are built on
-        # another connection while this one waits.
-        if isinstance(e, TableStarted) and e.table == "small":
+        # One table at a time, largest first: big, small, tiny. Hold each copy at its start
+        # until what the tables before it need exists (or 30 s pass): it is built on another
+        # connection while this one waits.
+        if isinstance(e, TableStarted) and e.table in ("small", "tiny"):
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 pg_conn.rollback()
-                seen["big"] = _objects(pg_conn, "big")
-                if seen["big"] == (1, 2, 1):
+                seen[e.table] = (*_objects(pg_conn, "big"), _foreign_keys(pg_conn))
+                if seen[e.table] == (1, 2, 1, 0 if e.table == "small" else 1):
                     break
                 time.sleep(0.05)
 
     report = run_migration(str(src), pg_dsn, options=RunOptions(workers=1), on_event=on_event)
     assert report.ok, report.to_json()
-    # Before small was copied, and before the phases after the data began.
-    assert seen["big"] == (1, 2, 1)
+    # big's key, indexes and CHECK before small was copied; the key from small to big
+    # before tiny was; all before the phases after the data began.
+    assert seen == {"small": (1, 2, 1, 0), "tiny": (1, 2, 1, 1)}
     assert phases.index("data") < phases.index("constraints")
     assert [n.kind for n in report.not_migrated] == ["internal"]  # sqlite_sequence
-    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "analyze"}
+    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "analyze",
+                                      "foreign keys"}
     pg_conn.rollback()
     assert _objects(pg_conn, "small")[:2] == (1, 0)
     assert pg_one(pg_conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 1
@@ -96,7 +104,7 @@ def test_without_analyze_the_finisher_skips_it(
         src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
     report = run_migration(str(src), pg_dsn, options=RunOptions(analyze=False))
     assert report.ok
-    assert set(report.finishing_s) == {"constraints", "indexes", "sequences"}
+    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "foreign keys"}
     assert _statistics(pg_conn, "big") == 0
 
 
@@ -114,5 +122,16 @@ def test_a_run_that_stops_on_an_error_stops_its_finisher(
         run_migration(str(src), pg_dsn, mapping, options=RunOptions(
             workers=1, reject_dir=str(tmp_path / "rj")))
     assert not [t for t in threading.enumerate() if t.name == "finisher"]
-    assert pg_one(pg_conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid()") == 0
+    deadline = time.monotonic() + 5  # a closed connection's backend takes a moment to exit
+    while time.monotonic() < deadline and _others(pg_conn):
+        time.sleep(0.05)
+    assert _others(pg_conn) == []
+
+
+def _others(conn: psycopg2.extensions.connection) -> list[tuple[str, str]]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT state, query FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()")
+        found = cur.fetchall()
+    conn.rollback()
+    return found

@@ -208,18 +208,25 @@ _ORPHAN_ACTIONS = {
 }
 
 
-def foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
-                  names: NameAllocator, report: Report, on_event: OnEvent,
-                  reject_dir: Path | None = None) -> None:
-    """Each key is first added as it is (one scan of the child when there are no orphans,
-    the usual case); only a refusal for orphans leads to counting and the orphan policy.
-    Constraints that met orphans are added after every policy ran: removing orphans of one
-    key must not trip another's constraint."""
+@dataclass
+class PlannedKey:
+    """A foreign key between two included tables, named before any table is finished."""
+    tm: TableMapping
+    table: Table
+    fk: Any
+    parent: TableMapping
+    label: str
+    name: str = ""
+    stmt: sql.Composable | None = None
+    reason: str = ""  # not migrated, why (no statement)
+
+
+def prepare_keys(pairs: list[tuple[Table, TableMapping]], mapping: Mapping, schema: str,
+                 names: NameAllocator) -> list[PlannedKey]:
+    """Every table's foreign keys, claimed after prepare()'s names as they always were."""
     included = {tm.source: tm for _, tm in pairs}
-    pending: list[tuple[TableMapping, Any, TableMapping, str, str]] = []
+    out: list[PlannedKey] = []
     for table, tm in pairs:
-        if _failed(report, tm):
-            continue
         for fk in table.foreign_keys:
             label = f"{tm.target}({', '.join(fk.columns)}) → {fk.ref_table}"
             parent = included.get(fk.ref_table)
@@ -227,53 +234,89 @@ def foreign_keys(conn: Any, pairs: list[tuple[Table, TableMapping]], mapping: Ma
                 why = ("references a table that is not in the database"
                        if not any(t.source == fk.ref_table for t in mapping.tables)
                        else "references a table that is excluded from the migration")
-                report.not_migrated.append(NotMigrated("foreign key", label, why))
+                out.append(PlannedKey(tm, table, fk, tm, label, reason=why))
                 continue
             try:
                 name = ddl.foreign_key_name(fk, tm, names)
                 stmt = ddl.foreign_key(fk, tm, parent, schema, name, not_valid=False)
             except (ValueError, KeyError) as e:
-                report.not_migrated.append(NotMigrated("foreign key", label, str(e)))
+                out.append(PlannedKey(tm, table, fk, parent, label, reason=str(e)))
                 continue
-            # "reject" deletes rows: no constraint may exist yet, or an ON DELETE CASCADE
-            # added early would silently take other tables' rows along.
-            if mapping.orphans != "reject":
-                with conn.cursor() as cur:
-                    cur.execute("SAVEPOINT s2p")
-                    try:
-                        cur.execute(stmt)
-                        cur.execute("RELEASE SAVEPOINT s2p")
-                        conn.commit()
-                        continue
-                    except psycopg2.errors.ForeignKeyViolation:
-                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                    except psycopg2.Error as e:
-                        cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                        report.not_migrated.append(NotMigrated("foreign key", label, plain_error(e)))
-                        conn.commit()
-                        continue
-            try:
-                orphans = _handle_orphans(conn, fk, table, tm, parent, schema, mapping.orphans,
-                                          report, reject_dir)
-            except (psycopg2.Error, KeyError) as e:
-                conn.rollback()
-                msg = plain_error(e) if isinstance(e, psycopg2.Error) else f"unknown column {e}"
-                report.not_migrated.append(NotMigrated("foreign key", label, msg))
-                continue
-            if orphans:
-                on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
-            if orphans and mapping.orphans == "skip":
-                report.not_migrated.append(NotMigrated(
-                    "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
-                continue
-            pending.append((tm, fk, parent, label, name))
+            out.append(PlannedKey(tm, table, fk, parent, label, name, stmt))
+    return out
+
+
+def add_key_early(conn: Any, key: PlannedKey) -> bool:
+    """Add a key whose two tables are finished while other tables are still copied. Only
+    the clean case: any refusal (orphans above all) is left to foreign_keys() after the
+    copy, which says why and applies the orphan policy."""
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT s2p")
+        try:
+            cur.execute(key.stmt)
+        except psycopg2.Error:
+            cur.execute("ROLLBACK TO SAVEPOINT s2p")
+            conn.commit()
+            return False
+        cur.execute("RELEASE SAVEPOINT s2p")
+    conn.commit()
+    return True
+
+
+def foreign_keys(conn: Any, keys: list[PlannedKey], mapping: Mapping, schema: str,
+                 report: Report, on_event: OnEvent, reject_dir: Path | None = None,
+                 added: frozenset[str] | set[str] = frozenset()) -> None:
+    """Each key not ``added`` beside the copy is first added as it is (one scan of the
+    child when there are no orphans, the usual case); only a refusal for orphans leads to
+    counting and the orphan policy. Constraints that met orphans are added after every
+    policy ran: removing orphans of one key must not trip another's constraint."""
+    pending: list[PlannedKey] = []
+    for key in keys:
+        tm, fk, parent, label = key.tm, key.fk, key.parent, key.label
+        if _failed(report, tm) or key.name in added:
+            continue
+        if key.stmt is None:
+            report.not_migrated.append(NotMigrated("foreign key", label, key.reason))
+            continue
+        # "reject" deletes rows: no constraint may exist yet, or an ON DELETE CASCADE
+        # added early would silently take other tables' rows along.
+        if mapping.orphans != "reject":
+            with conn.cursor() as cur:
+                cur.execute("SAVEPOINT s2p")
+                try:
+                    cur.execute(key.stmt)
+                    cur.execute("RELEASE SAVEPOINT s2p")
+                    conn.commit()
+                    continue
+                except psycopg2.errors.ForeignKeyViolation:
+                    cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                except psycopg2.Error as e:
+                    cur.execute("ROLLBACK TO SAVEPOINT s2p")
+                    report.not_migrated.append(NotMigrated("foreign key", label, plain_error(e)))
+                    conn.commit()
+                    continue
+        try:
+            orphans = _handle_orphans(conn, fk, key.table, tm, parent, schema, mapping.orphans,
+                                      report, reject_dir)
+        except (psycopg2.Error, KeyError) as e:
+            conn.rollback()
+            msg = plain_error(e) if isinstance(e, psycopg2.Error) else f"unknown column {e}"
+            report.not_migrated.append(NotMigrated("foreign key", label, msg))
+            continue
+        if orphans:
+            on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
+        if orphans and mapping.orphans == "skip":
+            report.not_migrated.append(NotMigrated(
+                "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
+            continue
+        pending.append(key)
         conn.commit()
-    for tm, fk, parent, label, name in pending:
+    for key in pending:
         with conn.cursor() as cur:  # again: removals above may have orphaned other rows
-            cur.execute(ddl.orphan_count_sql(fk, tm, parent, schema))
+            cur.execute(ddl.orphan_count_sql(key.fk, key.tm, key.parent, schema))
             left = cur.fetchone()[0]
-        _try(conn, ddl.foreign_key(fk, tm, parent, schema, name, not_valid=left > 0), report,
-             "foreign key", label, on_event)
+        _try(conn, ddl.foreign_key(key.fk, key.tm, key.parent, schema, key.name,
+                                   not_valid=left > 0), report, "foreign key", key.label, on_event)
         conn.commit()
 
 

@@ -25,7 +25,9 @@ from sqlite2pg_tui.core.events import OnEvent
 from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.core.target.postgres import connect
 
-STEPS = ("constraints", "indexes", "sequences", "analyze")
+# "foreign keys": the keys whose two tables are both finished, when they need no orphan
+# policy (finish.add_key_early); the others wait for finish.foreign_keys after the copy.
+STEPS = ("constraints", "indexes", "sequences", "analyze", "foreign keys")
 
 
 class Finisher:
@@ -34,15 +36,21 @@ class Finisher:
     ``wait``; a cancel stops the work between statements (the one running is cancelled on
     the server) and ``wait`` returns."""
 
-    def __init__(self, dsn: str, schema: str, prepared: list[finish.TableFinish], report: Report,
-                 on_event: OnEvent, cancel: threading.Event, analyze: bool = True) -> None:
+    def __init__(self, dsn: str, schema: str, prepared: list[finish.TableFinish],
+                 keys: list[finish.PlannedKey], report: Report, on_event: OnEvent,
+                 cancel: threading.Event, analyze: bool = True, early_keys: bool = True) -> None:
         self._dsn = dsn
         self._schema = schema
         self._by_source = {tf.tm.source: tf for tf in prepared}
         self._report = report
         self._on_event = on_event
         self._cancel = cancel
-        self._steps = STEPS if analyze else STEPS[:-1]
+        self._steps = tuple(s for s in STEPS if analyze or s != "analyze")
+        # Only keys whose both tables are in the run, and only when a refusal needs no
+        # policy that changes rows ("reject" deletes them: no key may exist before).
+        self._keys = [k for k in keys if k.stmt is not None] if early_keys else []
+        self._finished: set[str] = set()
+        self.added: set[str] = set()  # names of the keys added beside the copy
         self._queue: queue.Queue[finish.TableFinish | None] = queue.Queue()
         self._cond = threading.Condition()
         self._submitted = 0
@@ -114,8 +122,14 @@ class Finisher:
             finish.build(conn, tf.tm, tf.indexes, self._schema, self._report, self._on_event)
         elif step == "sequences":
             finish.sequences(conn, [(tf.table, tf.tm)], self._schema)
-        else:
+        elif step == "analyze":
             finish.analyze(conn, tf.tm, self._schema)
+        else:
+            self._finished.add(tf.tm.source)
+            for key in self._keys:
+                if (key.name not in self.added and {key.tm.source, key.parent.source} <= self._finished
+                        and finish.add_key_early(conn, key)):
+                    self.added.add(key.name)
 
 
 __all__ = ["STEPS", "Finisher"]

@@ -179,9 +179,11 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
         names = NameAllocator(finish.relation_names(conn, target_schema),
                               folder(mapping.identifier_case))
-        finisher = Finisher(dsn, target_schema, finish.prepare(
-            fresh, target_schema, names, nocase, unique_as_constraint=mapping.framework == "django"),
-            report, on_event, cancel, opts.analyze)
+        prepared_tables = finish.prepare(fresh, target_schema, names, nocase,
+                                         unique_as_constraint=mapping.framework == "django")
+        keys = finish.prepare_keys(fresh, mapping, target_schema, names)
+        finisher = Finisher(dsn, target_schema, prepared_tables, keys, report, on_event, cancel,
+                            opts.analyze, early_keys=mapping.orphans != "reject")
         to_finish = {tm.source for _, tm in fresh}
         for name in sorted(kept.keys() & to_finish):
             finisher.submit(name)
@@ -216,7 +218,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             try:
                 # From here on a cancel also stops the statement PostgreSQL is running.
                 with cancels_server_work(conn, cancel):
-                    for step in _finishing(conn, source, dsn, schema, mapping, pairs, fresh,
+                    for step in _finishing(conn, source, dsn, schema, mapping, pairs, keys,
                                            preexisting, names, target_schema, reject_dir, opts,
                                            report, on_event, timer, cancel, streamed, finisher):
                         phase = step
@@ -240,7 +242,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
 
 def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: SourceSchema,
                mapping: Mapping, pairs: list[tuple[Table, TableMapping]],
-               fresh: list[tuple[Table, TableMapping]], preexisting: set[str],
+               keys: list[finish.PlannedKey], preexisting: set[str],
                names: NameAllocator, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
                cancel: threading.Event, streamed: dict[str, Any],
@@ -259,7 +261,9 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
         finisher.wait("indexes")
     yield "foreign keys"
     with timer.phase("foreign keys"):
-        finish.foreign_keys(conn, fresh, mapping, target_schema, names, report, on_event, reject_dir)
+        finisher.wait("foreign keys")
+        finish.foreign_keys(conn, keys, mapping, target_schema, report, on_event, reject_dir,
+                            finisher.added)
     yield "sequences"
     with timer.phase("sequences"):
         finisher.wait("sequences")
