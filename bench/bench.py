@@ -305,6 +305,13 @@ def main() -> None:
     for name, secs in phases.items():
         print(_row(f"  {name}", secs, total if name == "data" else None, None,
                    naive_s if name == "data" else None))
+    print(_row("  start-up, report: the rest", wall - sum(phases.values()), None, None))
+    # Each table's keys, indexes, statistics and early foreign keys, built beside the copy
+    # (core/finisher.py); the phases above after "data" hold only what was left after it.
+    beside = report.get("finishing_s") or {}
+    if beside:
+        print(_row("  (table finishing, in all)", sum(beside.values()), None, None, None, None,
+                   ", ".join(f"{k} {v:.2f}" for k, v in beside.items())))
     print(_row("sqlite2pg-tui plan (inspect+profile)", plan_s, total, plan_rss))
     if full is not None:
         frep, fwall, frss = full

@@ -21,7 +21,7 @@ import psycopg2
 
 from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work
-from sqlite2pg_tui.core.events import OnEvent
+from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.report import Report
 from sqlite2pg_tui.core.target.postgres import connect
 
@@ -91,6 +91,7 @@ class Finisher:
                 while (tf := self._queue.get()) is not None:
                     if self._cancel.is_set():
                         break
+                    began = time.perf_counter()
                     for step in self._steps:
                         start = time.perf_counter()
                         self._step(conn, step, tf)
@@ -100,6 +101,9 @@ class Finisher:
                             self._cond.notify_all()
                         if self._cancel.is_set():
                             return
+                    self._on_event(Log(f"{tf.tm.target}: finished (keys, indexes"
+                                       + (", statistics" if "analyze" in self._steps else "")
+                                       + f") in {time.perf_counter() - began:.1f}s"))
         except psycopg2.errors.QueryCanceled:
             if not self._cancel.is_set():
                 self._fail(RuntimeError("finishing a table was cancelled by the server"))
