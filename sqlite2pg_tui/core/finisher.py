@@ -32,17 +32,20 @@ STEPS = ("constraints", "indexes", "sequences", "analyze", "foreign keys")
 
 class Finisher:
     """``submit`` a table whose copy committed; ``close`` when no more will come; ``wait``
-    until every submitted table passed a step. A failure other than a cancel is raised by
-    ``wait``; a cancel stops the work between statements (the one running is cancelled on
-    the server) and ``wait`` returns."""
+    until every submitted table passed a step; ``publish`` the findings into the report. A
+    failure other than a cancel is raised by ``wait``; a cancel stops the work between
+    statements (the one running is cancelled on the server) and ``wait`` returns.
+
+    ``threads`` connections finish tables side by side: after the last COPY, the tables
+    still unfinished (often the largest, whose index builds began last) share the CPUs."""
 
     def __init__(self, dsn: str, schema: str, prepared: list[finish.TableFinish],
-                 keys: list[finish.PlannedKey], report: Report, on_event: OnEvent,
-                 cancel: threading.Event, analyze: bool = True, early_keys: bool = True) -> None:
+                 keys: list[finish.PlannedKey], on_event: OnEvent, cancel: threading.Event,
+                 analyze: bool = True, early_keys: bool = True, threads: int = 2) -> None:
         self._dsn = dsn
         self._schema = schema
         self._by_source = {tf.tm.source: tf for tf in prepared}
-        self._report = report
+        self._order = [tf.tm.source for tf in prepared]
         self._on_event = on_event
         self._cancel = cancel
         self._steps = tuple(s for s in STEPS if analyze or s != "analyze")
@@ -50,7 +53,12 @@ class Finisher:
         # policy that changes rows ("reject" deletes them: no key may exist before).
         self._keys = [k for k in keys if k.stmt is not None] if early_keys else []
         self._finished: set[str] = set()
+        self._claimed: set[str] = set()
         self.added: set[str] = set()  # names of the keys added beside the copy
+        # What each table's steps found, published in table order whatever order they ran
+        # in, so a report reads the same from run to run.
+        self._found: dict[tuple[str, str], Report] = {}
+        self._published = False
         self._queue: queue.Queue[finish.TableFinish | None] = queue.Queue()
         self._cond = threading.Condition()
         self._submitted = 0
@@ -58,8 +66,10 @@ class Finisher:
         self._error: BaseException | None = None
         # Seconds spent per step, beside the copy or after it.
         self.spent: dict[str, float] = dict.fromkeys(self._steps, 0.0)
-        self._thread = threading.Thread(target=self._work, name="finisher", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._work, name="finisher", daemon=True)
+                         for _ in range(max(1, threads))]
+        for t in self._threads:
+            t.start()
 
     def submit(self, source: str) -> None:
         with self._cond:
@@ -67,21 +77,37 @@ class Finisher:
         self._queue.put(self._by_source[source])
 
     def close(self) -> None:
-        self._queue.put(None)
+        for _ in self._threads:
+            self._queue.put(None)
 
     def wait(self, step: str) -> None:
         """Until every table submitted has passed ``step`` (or the work stopped)."""
         with self._cond:
-            while (self._error is None and self._thread.is_alive()
+            while (self._error is None and any(t.is_alive() for t in self._threads)
                    and self._passed.get(step, self._submitted) < self._submitted):
                 self._cond.wait(0.1)
         if self._error is not None:
             raise self._error
 
     def join(self) -> None:
-        """Stop taking tables and wait for the thread (after a cancel or a failure)."""
+        """Stop taking tables and wait for the threads (after a cancel or a failure)."""
         self.close()
-        self._thread.join()
+        for t in self._threads:
+            t.join()
+
+    def publish(self, report: Report) -> None:
+        """What the steps found (refusals, notes), into ``report`` once: the constraints of
+        every table in table order, then the indexes, as when they were built one by one."""
+        with self._cond:
+            if self._published:
+                return
+            self._published = True
+            for step in STEPS:
+                for source in self._order:
+                    found = self._found.get((source, step))
+                    if found is not None:
+                        report.not_migrated += found.not_migrated
+                        report.notes += found.notes
 
     def _work(self) -> None:
         conn: Any = None
@@ -89,13 +115,15 @@ class Finisher:
             conn = connect(self._dsn)
             with cancels_server_work(conn, self._cancel):
                 while (tf := self._queue.get()) is not None:
-                    if self._cancel.is_set():
+                    if self._cancel.is_set() or self._error is not None:
                         break
                     began = time.perf_counter()
                     for step in self._steps:
                         start = time.perf_counter()
-                        self._step(conn, step, tf)
+                        found = Report(source="", target="")
+                        self._step(conn, step, tf, found)
                         with self._cond:
+                            self._found[(tf.tm.source, step)] = found
                             self.spent[step] += time.perf_counter() - start
                             self._passed[step] += 1
                             self._cond.notify_all()
@@ -117,23 +145,31 @@ class Finisher:
 
     def _fail(self, e: BaseException) -> None:
         with self._cond:
-            self._error = e
+            self._error = self._error or e
 
-    def _step(self, conn: Any, step: str, tf: finish.TableFinish) -> None:
+    def _step(self, conn: Any, step: str, tf: finish.TableFinish, found: Report) -> None:
         if step == "constraints":
-            finish.build(conn, tf.tm, tf.constraints, self._schema, self._report, self._on_event)
+            finish.build(conn, tf.tm, tf.constraints, self._schema, found, self._on_event)
         elif step == "indexes":
-            finish.build(conn, tf.tm, tf.indexes, self._schema, self._report, self._on_event)
+            finish.build(conn, tf.tm, tf.indexes, self._schema, found, self._on_event)
         elif step == "sequences":
             finish.sequences(conn, [(tf.table, tf.tm)], self._schema)
         elif step == "analyze":
             finish.analyze(conn, tf.tm, self._schema)
         else:
-            self._finished.add(tf.tm.source)
-            for key in self._keys:
-                if (key.name not in self.added and {key.tm.source, key.parent.source} <= self._finished
-                        and finish.add_key_early(conn, key)):
-                    self.added.add(key.name)
+            for key in self._ready_keys(tf.tm.source):
+                if finish.add_key_early(conn, key):
+                    with self._cond:
+                        self.added.add(key.name)
+
+    def _ready_keys(self, source: str) -> list[finish.PlannedKey]:
+        """The keys whose two tables are now finished, each claimed by one thread only."""
+        with self._cond:
+            self._finished.add(source)
+            ready = [k for k in self._keys if k.name not in self._claimed
+                     and {k.tm.source, k.parent.source} <= self._finished]
+            self._claimed.update(k.name for k in ready)
+        return ready
 
 
 __all__ = ["STEPS", "Finisher"]

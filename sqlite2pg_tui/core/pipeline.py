@@ -182,7 +182,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         prepared_tables = finish.prepare(fresh, target_schema, names, nocase,
                                          unique_as_constraint=mapping.framework == "django")
         keys = finish.prepare_keys(fresh, mapping, target_schema, names)
-        finisher = Finisher(dsn, target_schema, prepared_tables, keys, report, on_event, cancel,
+        finisher = Finisher(dsn, target_schema, prepared_tables, keys, on_event, cancel,
                             opts.analyze, early_keys=mapping.orphans != "reject")
         to_finish = {tm.source for _, tm in fresh}
         for name in sorted(kept.keys() & to_finish):
@@ -232,6 +232,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             if failed:
                 cancel.set()  # an error: the finisher stops too (as copy_tables' workers do)
             finisher.join()
+            finisher.publish(report)
             report.finishing_s = {k: round(v, 3) for k, v in finisher.spent.items()}
         if cancel.is_set():
             settle(conn, report, target_schema, created, phase, on_event)
@@ -262,6 +263,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     yield "foreign keys"
     with timer.phase("foreign keys"):
         finisher.wait("foreign keys")
+        finisher.publish(report)  # before the keys added now, as they were built before them
         finish.foreign_keys(conn, keys, mapping, target_schema, report, on_event, reject_dir,
                             finisher.added)
     yield "sequences"
