@@ -88,7 +88,13 @@ def test_a_table_is_finished_while_the_next_one_is_copied(
     assert phases.index("data") < phases.index("constraints")
     assert [n.kind for n in report.not_migrated] == ["internal"]  # sqlite_sequence
     assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "analyze",
-                                      "foreign keys"}
+                                      "foreign keys", "verify"}
+    # Verified beside the copy too, each table once its rows can no longer change.
+    assert report.finishing_s["verify"] > 0
+    assert all(t.count_match and t.sample_checked for t in report.tables)
+    assert report.checks and report.failed_checks == 0
+    assert [c["name"].split(":")[0] for c in report.checks] == sorted(
+        (c["name"].split(":")[0] for c in report.checks), key=["big", "small", "tiny"].index)
     pg_conn.rollback()
     assert _objects(pg_conn, "small")[:2] == (1, 0)
     assert pg_one(pg_conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 1
@@ -104,7 +110,8 @@ def test_without_analyze_the_finisher_skips_it(
         src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
     report = run_migration(str(src), pg_dsn, options=RunOptions(analyze=False))
     assert report.ok
-    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "foreign keys"}
+    assert set(report.finishing_s) == {"constraints", "indexes", "sequences", "foreign keys",
+                                       "verify"}
     assert _statistics(pg_conn, "big") == 0
 
 
@@ -135,3 +142,25 @@ def _others(conn: psycopg2.extensions.connection) -> list[tuple[str, str]]:
         found = cur.fetchall()
     conn.rollback()
     return found
+
+
+@pytest.mark.parametrize("policy", ["reject", "null", "not_valid"])
+def test_a_table_whose_key_meets_orphans_is_verified_after_the_policy_ran(
+        src: Path, tmp_path: Path, pg_dsn: str, policy: str) -> None:
+    """small holds an orphan: its key is left for after the copy, where the policy removes
+    or changes the row; small is verified after that, big and tiny beside the copy."""
+    from sqlite2pg_tui.core.pipeline import plan_for
+
+    conn = sqlite3.connect(src)
+    conn.execute("INSERT INTO small VALUES (3, 999999, 'orphan')")
+    conn.commit()
+    conn.close()
+    _, mapping = plan_for(str(src), None)
+    mapping.orphans = policy
+    report = run_migration(str(src), pg_dsn, mapping, options=RunOptions(
+        workers=1, reject_dir=str(tmp_path / "rj")))
+    small = report.table("small")
+    assert small.target_rows == (2 if policy == "reject" else 3)
+    assert small.count_match and small.sample_mismatches == 0
+    assert [(o.table, o.rows) for o in report.orphans] == [("small", 1)]
+    assert report.failed_checks == 0, [c for c in report.checks if not c["ok"]]

@@ -200,7 +200,7 @@ def _failed(report: Report, tm: TableMapping) -> bool:
         return True
 
 
-_ORPHAN_ACTIONS = {
+ORPHAN_ACTIONS = {
     "not_valid": "constraint added NOT VALID: rows kept, new rows checked",
     "skip": "constraint not added; rows kept",
     "null": "foreign key set to NULL in those rows; constraint added",
@@ -307,7 +307,7 @@ def foreign_keys(conn: Any, keys: list[PlannedKey], mapping: Mapping, schema: st
             on_event(Log(f"{orphans} orphan row(s) in {label}", "warning"))
         if orphans and mapping.orphans == "skip":
             report.not_migrated.append(NotMigrated(
-                "foreign key", label, f"{orphans} orphan row(s); {_ORPHAN_ACTIONS['skip']}"))
+                "foreign key", label, f"{orphans} orphan row(s); {ORPHAN_ACTIONS['skip']}"))
             continue
         pending.append(key)
         conn.commit()
@@ -329,7 +329,7 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
             return 0
         cur.execute(ddl.orphan_examples_sql(fk, table, tm, parent, schema))
         examples = [r[0] for r in cur.fetchall()]
-        action = _ORPHAN_ACTIONS[policy]
+        action = ORPHAN_ACTIONS[policy]
         cond = ddl.orphan_condition(fk, tm, parent, schema)
         tr = report.table(tm.source)
         cols = [tm.column(c).target for c in fk.columns]
@@ -345,7 +345,7 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
                     tr.nulled_by_column[c] = tr.nulled_by_column.get(c, 0) + orphans
             except psycopg2.Error as e:  # e.g. the column is NOT NULL
                 cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                action = f"could not set NULL ({plain_error(e)}): {_ORPHAN_ACTIONS['not_valid']}"
+                action = f"could not set NULL ({plain_error(e)}): {ORPHAN_ACTIONS['not_valid']}"
         elif policy == "reject":
             key = [tm.column(c).target for c in (table.primary_key or fk.columns)]
             cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(

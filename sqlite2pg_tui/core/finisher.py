@@ -15,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg2
@@ -22,7 +23,9 @@ import psycopg2
 from sqlite2pg_tui.core import finish
 from sqlite2pg_tui.core.cancel import cancels_server_work
 from sqlite2pg_tui.core.events import Log, OnEvent
+from sqlite2pg_tui.core.plan.mapping import TableMapping
 from sqlite2pg_tui.core.report import Report
+from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import connect
 
 # "foreign keys": the keys whose two tables are both finished, when they need no orphan
@@ -41,7 +44,8 @@ class Finisher:
 
     def __init__(self, dsn: str, schema: str, prepared: list[finish.TableFinish],
                  keys: list[finish.PlannedKey], on_event: OnEvent, cancel: threading.Event,
-                 analyze: bool = True, early_keys: bool = True, threads: int = 2) -> None:
+                 analyze: bool = True, early_keys: bool = True, threads: int = 2,
+                 verify: Callable[[Table, TableMapping, Any], None] | None = None) -> None:
         self._dsn = dsn
         self._schema = schema
         self._by_source = {tf.tm.source: tf for tf in prepared}
@@ -54,6 +58,13 @@ class Finisher:
         self._keys = [k for k in keys if k.stmt is not None] if early_keys else []
         self._finished: set[str] = set()
         self._claimed: set[str] = set()
+        # A table is verified beside the copy once nothing after it can change its rows:
+        # its own steps are done and every key it holds was added (only a key left for
+        # after the copy may meet orphans, whose policy removes or changes rows).
+        self._verify = verify
+        self._holds = {tf.tm.source: {k.name for k in keys if k.stmt is not None
+                                      and k.tm.source == tf.tm.source} for tf in prepared}
+        self.verified: set[str] = set()
         self.added: set[str] = set()  # names of the keys added beside the copy
         # What each table's steps found, published in table order whatever order they ran
         # in, so a report reads the same from run to run.
@@ -65,7 +76,8 @@ class Finisher:
         self._passed = dict.fromkeys(self._steps, 0)
         self._error: BaseException | None = None
         # Seconds spent per step, beside the copy or after it.
-        self.spent: dict[str, float] = dict.fromkeys(self._steps, 0.0)
+        self.spent: dict[str, float] = dict.fromkeys(
+            self._steps + (("verify",) if verify is not None else ()), 0.0)
         self._threads = [threading.Thread(target=self._work, name="finisher", daemon=True)
                          for _ in range(max(1, threads))]
         for t in self._threads:
@@ -161,6 +173,12 @@ class Finisher:
                 if finish.add_key_early(conn, key):
                     with self._cond:
                         self.added.add(key.name)
+            if self._verify is not None:
+                for done in self._final_tables():
+                    start = time.perf_counter()
+                    self._verify(done.table, done.tm, conn)
+                    with self._cond:
+                        self.spent["verify"] += time.perf_counter() - start
 
     def _ready_keys(self, source: str) -> list[finish.PlannedKey]:
         """The keys whose two tables are now finished, each claimed by one thread only."""
@@ -170,6 +188,14 @@ class Finisher:
                      and {k.tm.source, k.parent.source} <= self._finished]
             self._claimed.update(k.name for k in ready)
         return ready
+
+    def _final_tables(self) -> list[finish.TableFinish]:
+        """Finished tables whose keys are all in, each claimed for verifying once."""
+        with self._cond:
+            final = [self._by_source[s] for s in self._finished
+                     if s not in self.verified and self._holds[s] <= self.added]
+            self.verified.update(tf.tm.source for tf in final)
+        return sorted(final, key=lambda tf: self._order.index(tf.tm.source))
 
 
 __all__ = ["STEPS", "Finisher"]

@@ -45,6 +45,7 @@ from sqlite2pg_tui.core.target.postgres import (
     qualified,
     redact,
 )
+from sqlite2pg_tui.core.verify.rejected import rejected_rows
 from sqlite2pg_tui.core.verify.samples import included_pairs, verify_table
 
 
@@ -182,15 +183,38 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         prepared_tables = finish.prepare(fresh, target_schema, names, nocase,
                                          unique_as_constraint=mapping.framework == "django")
         keys = finish.prepare_keys(fresh, mapping, target_schema, names)
-        finisher = Finisher(dsn, target_schema, prepared_tables, keys, on_event, cancel,
-                            opts.analyze, early_keys=mapping.orphans != "reject")
-        to_finish = {tm.source for _, tm in fresh}
-        for name in sorted(kept.keys() & to_finish):
-            finisher.submit(name)
+        tm_of = {tm.source: tm for _, tm in pairs}
+        streamed: dict[str, Any] = {}
+        early_checks: dict[str, list[Any]] = {}  # default checks made beside the copy
+        lock = threading.Lock()
 
-        def committed(name: str) -> None:
-            if name in to_finish:
-                finisher.submit(name)
+        def verify_beside(table: Table, tm: TableMapping, pg: Any) -> None:
+            verify_into(report, str(source), pg, [(table, tm)], target_schema, opts.sample,
+                        opts.seed, cancel=cancel, on_event=on_event)
+            if opts.checks:
+                from sqlite2pg_tui.core.verify.deep import table_default_checks
+
+                early_checks[tm.source] = table_default_checks(
+                    report, str(source), pg, mapping, table, tm, target_schema,
+                    str(reject_dir) if reject_dir else None, streamed.get(tm.source))
+            pg.rollback()
+
+        finisher = Finisher(dsn, target_schema, prepared_tables, keys, on_event, cancel,
+                            opts.analyze, early_keys=mapping.orphans != "reject",
+                            verify=verify_beside if opts.verify else None)
+        to_finish = {tm.source for _, tm in fresh}
+
+        def committed(res: CopyResult) -> None:
+            # Reported at once: the finisher may verify the table before the copy ends.
+            with lock:
+                report.tables.append(_table_report(tm_of[res.source], res))
+                if res.streamed is not None:
+                    streamed[res.source] = res.streamed
+            if res.source in to_finish:
+                finisher.submit(res.source)
+
+        for name in sorted(kept):
+            committed(kept[name])
 
         failed = True
         try:
@@ -201,7 +225,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                                                 reject_dir, on_event, cancel)
                     for r in results:
                         if r.committed and not r.error:
-                            committed(r.source)
+                            committed(r)
                 else:
                     copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
                                               opts.workers or default_workers(), opts.ranges,
@@ -210,9 +234,11 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                     results = [kept[tm.source] if tm.source in kept else next(copied)
                                for _, tm in pairs]
             finisher.close()
-            streamed = {r.source: r.streamed for r in results if r.streamed is not None}
-            for (_, tm), res in zip(pairs, results, strict=True):
-                report.tables.append(_table_report(tm, res))
+            with lock:
+                reported = {tr.source: tr for tr in report.tables}
+                # A new list in table order (the finisher may be reading the old one).
+                report.tables = [reported.get(tm.source) or _table_report(tm, res)
+                                 for (_, tm), res in zip(pairs, results, strict=True)]
             created = {tm.target for _, tm in pairs if tm.target not in preexisting}
             phase = "data"
             try:
@@ -220,7 +246,8 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 with cancels_server_work(conn, cancel):
                     for step in _finishing(conn, source, dsn, schema, mapping, pairs, keys,
                                            preexisting, names, target_schema, reject_dir, opts,
-                                           report, on_event, timer, cancel, streamed, finisher):
+                                           report, on_event, timer, cancel, streamed, finisher,
+                                           early_checks):
                         phase = step
                         if cancel.is_set():
                             break
@@ -247,7 +274,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
                names: NameAllocator, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
                cancel: threading.Event, streamed: dict[str, Any],
-               finisher: Finisher) -> Iterator[str]:
+               finisher: Finisher, early_checks: dict[str, list[Any]]) -> Iterator[str]:
     """The phases after the data, one at a time: yields each phase's name before it runs, so
     the caller stops between phases on a cancel and knows which one it stopped. Yields
     "data" first: a cancel during the copy stops before anything else starts. Each table's
@@ -289,7 +316,8 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     if opts.verify:
         yield "verify"
         with timer.phase("verify"):
-            verify_into(report, str(source), conn, pairs, target_schema, opts.sample, opts.seed,
+            rest = [(t, tm) for t, tm in pairs if tm.source not in finisher.verified]
+            verify_into(report, str(source), conn, rest, target_schema, opts.sample, opts.seed,
                         cancel=cancel, on_event=on_event)
         if opts.checks or opts.full:
             yield "checks"
@@ -297,7 +325,8 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
 
             deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
                 defaults=opts.checks, user=opts.checks, full=opts.full,
-                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, streamed)
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, streamed,
+                early_checks)
 
 
 def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
@@ -318,18 +347,36 @@ def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Tab
             if cancel is not None and cancel.is_set():
                 return
             on_event(Log(f"verifying {tm.target}"))
+            removed, nulled = _orphan_effects(report, source, table, tm, tr)
             try:
-                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed)
+                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed, removed, nulled)
             except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
                 if "decode" not in str(e).lower():
                     raise
                 pg_conn.rollback()
                 lossless = lossless or open_readonly(source, lossless_text=True)
-                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed)
+                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed, removed,
+                             nulled)
     finally:
         sconn.close()
         if lossless:
             lossless.close()
+
+
+def _orphan_effects(report: Report, source: str, table: Table, tm: TableMapping,
+                    tr: TableReport) -> tuple[set[Any], set[str]]:
+    """What the orphans policy did to ``table`` after the copy: the rows it removed (found
+    again from the reject file) and the key columns it set to NULL."""
+    removed: set[Any] = set()
+    nulled: set[str] = set()
+    for o in report.orphans:
+        if o.table != tm.target:
+            continue
+        if o.action == finish.ORPHAN_ACTIONS["reject"]:
+            removed |= rejected_rows(source, table, tm, tr, report.rejects_dir)[0] or set()
+        elif o.action == finish.ORPHAN_ACTIONS["null"]:
+            nulled |= {c.strip() for c in o.column.split(",")}  # the key's source columns
+    return removed, nulled
 
 
 def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,

@@ -21,11 +21,11 @@ from sqlite2pg_tui.core.target.postgres import connect
 def copy_tables(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
                 reject_dir: Path | None, workers: int, streams: int, on_event: OnEvent,
                 cancel: threading.Event, truncate: bool,
-                on_committed: Callable[[str], None] | None = None) -> list[CopyResult]:
+                on_committed: Callable[[CopyResult], None] | None = None) -> list[CopyResult]:
     """Each table in its own transaction and connection, ``workers`` at once (largest
     first), large ones in ``streams`` rowid ranges (ranges.py); a result per pair, in order.
     A failure or cancel stops the rest; tables not copied say so in their result.
-    ``on_committed(source)`` is called as each table's copy commits (finisher.py)."""
+    ``on_committed(result)`` is called as each table's copy commits (finisher.py)."""
     results: dict[str, CopyResult] = {}
     lock = threading.Lock()
 
@@ -36,7 +36,7 @@ def copy_tables(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], 
     def work(table: Table, tm: TableMapping) -> CopyResult:
         got = copy_one(table, tm)
         if on_committed is not None and got.committed and not got.error:
-            on_committed(tm.source)
+            on_committed(got)
         return got
 
     def copy_one(table: Table, tm: TableMapping) -> CopyResult:

@@ -298,10 +298,21 @@ def run_default_checks(source: str, dsn: str, pairs: list[tuple[Table, TableMapp
                        notes: dict[str, str] | None = None,
                        skip: dict[str, set[str]] | None = None,
                        streamed: dict[str, StreamedAggregates] | None = None) -> list[CheckResult]:
-    """Every table's default checks. ``exclude`` maps a source table to the locators of its
-    rejected rows (None: unknown, then ``notes`` says why differences are expected).
-    ``streamed``: per source table, SQLite's side gathered by the copy; those tables cost
-    one query on PostgreSQL and none on SQLite."""
+    """Every table's default checks, in table order (see default_checks_by_table)."""
+    made = default_checks_by_table(source, dsn, pairs, schema, exclude, notes, skip, streamed)
+    return [r for _, tm in pairs for r in made[tm.source]]
+
+
+def default_checks_by_table(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]],
+                            schema: str, exclude: dict[str, set[Any] | None] | None = None,
+                            notes: dict[str, str] | None = None,
+                            skip: dict[str, set[str]] | None = None,
+                            streamed: dict[str, StreamedAggregates] | None = None,
+                            ) -> dict[str, list[CheckResult]]:
+    """Every table's default checks, per source table. ``exclude`` maps a source table to the
+    locators of its rejected rows (None: unknown, then ``notes`` says why differences are
+    expected). ``streamed``: per source table, SQLite's side gathered by the copy; those
+    tables cost one query on PostgreSQL and none on SQLite."""
     exclude = exclude or {}
     notes = notes or {}
     skip = skip or {}
@@ -331,4 +342,4 @@ def run_default_checks(source: str, dsn: str, pairs: list[tuple[Table, TableMapp
     workers = max(1, min(len(pairs), os.cpu_count() or 1, 4))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda p: one(*p), pairs))
-    return [r for rs in results for r in rs]
+    return {tm.source: rs for (_, tm), rs in zip(pairs, results, strict=True)}

@@ -13,7 +13,7 @@ from sqlite2pg_tui.core.plan.mapping import Check, Mapping, TableMapping
 from sqlite2pg_tui.core.report import Mismatch, Report, TableReport
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import plain_error
-from sqlite2pg_tui.core.verify.aggregates import run_default_checks
+from sqlite2pg_tui.core.verify.aggregates import default_checks_by_table
 from sqlite2pg_tui.core.verify.queries import run_checks
 from sqlite2pg_tui.core.verify.rejected import orphan_nulled, rejected_rows
 from sqlite2pg_tui.core.verify.results import CheckResult
@@ -28,49 +28,81 @@ class DeepOptions:
     reject_dir: str | None = None
 
 
+@dataclass
+class _Side:
+    """What one table's checks must leave out and may reuse."""
+    exclude: set[Any] | None  # locators of its rejected rows (None: unknown)
+    note: str  # why differences are expected, when the rejects are unknown
+    skip: set[str]  # columns a foreign key's orphan policy set to NULL
+    streamed: Any = None  # SQLite's side gathered by the copy, when still usable
+
+
+def _side(report: Report, source: str, mapping: Mapping, table: Table, tm: TableMapping,
+          reject_dir: str | None, streamed: Any) -> _Side:
+    tr = _table_report(report, tm)
+    skip = orphan_nulled(mapping, table)
+    if (streamed is not None and streamed.row() is not None and not tr.refused_by_postgres
+            and tr.rejected_rows == len(streamed.excluded)):
+        # Nothing removed since the copy (no orphans): its rejects are the rows left out.
+        return _Side(set(streamed.excluded), "", skip, streamed)
+    locs, note = rejected_rows(source, table, tm, tr, reject_dir)
+    return _Side(locs, note or "", skip)
+
+
+def table_default_checks(report: Report, source: str, pg: Any, mapping: Mapping, table: Table,
+                         tm: TableMapping, schema: str, reject_dir: str | None,
+                         streamed: Any = None) -> list[CheckResult]:
+    """One table's default checks on a connection of the caller's (the finisher checks each
+    table as soon as nothing will change its rows; see finisher.py)."""
+    from sqlite2pg_tui.core.source.reader import open_readonly
+    from sqlite2pg_tui.core.verify.aggregates import default_checks_for
+
+    side = _side(report, source, mapping, table, tm, reject_dir, streamed)
+    sconn = None if side.streamed is not None else open_readonly(source, lossless_text=True)
+    try:
+        return default_checks_for(source, sconn, pg, table, tm, schema, side.exclude or set(),
+                                  side.note, side.skip, side.streamed)
+    finally:
+        if sconn is not None:
+            sconn.close()
+
+
 def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
                 pairs: list[tuple[Table, TableMapping]], schema: str, opts: DeepOptions,
                 on_event: Any = None, timer: Any = None,
-                streamed: dict[str, Any] | None = None) -> None:
+                streamed: dict[str, Any] | None = None,
+                done: dict[str, list[CheckResult]] | None = None) -> None:
     """Checks (default, user, ad-hoc) and, with ``opts.full``, checksums, into the report.
 
     The checks' time is added to the "verify" phase (they are part of it); the checksums
     get a "checksum" phase of their own (only present with ``full``). ``timer`` is
     migrate's phase timer, used for the checksum phase's start event and timing.
     ``streamed``: per source table, SQLite's side of the default checks gathered by the
-    copy (verify/streamed.py); used where PostgreSQL still holds exactly what it copied."""
+    copy (verify/streamed.py); used where PostgreSQL still holds exactly what it copied.
+    ``done``: per source table, its default checks already made (beside the copy)."""
     from contextlib import nullcontext
 
     from sqlite2pg_tui.core.events import ignore
     from sqlite2pg_tui.core.verify.checksum import checksum_tables
 
     on_event = on_event or ignore
+    done = done or {}
     start = time.perf_counter()
     live = [(t, tm) for t, tm in pairs if not _table_failed(report, tm)]
-    exclude: dict[str, set[Any] | None] = {}
-    notes: dict[str, str] = {}
-    skip: dict[str, set[str]] = {}
-    usable: dict[str, Any] = {}
-    for table, tm in live:
-        tr = _table_report(report, tm)
-        st = (streamed or {}).get(tm.source)
-        if (st is not None and st.row() is not None and not tr.refused_by_postgres
-                and tr.rejected_rows == len(st.excluded)):
-            # Nothing removed since the copy (no orphans): its rejects are the rows left out.
-            usable[tm.source] = st
-            exclude[tm.source] = set(st.excluded)
-            skip[tm.source] = orphan_nulled(mapping, table)
-            continue
-        locs, note = rejected_rows(source, table, tm, tr, opts.reject_dir)
-        exclude[tm.source] = locs
-        if note:
-            notes[tm.source] = note
-        skip[tm.source] = orphan_nulled(mapping, table)
-    known = {k: v for k, v in exclude.items() if v}
+    sides = {tm.source: _side(report, source, mapping, t, tm, opts.reject_dir,
+                              (streamed or {}).get(tm.source)) for t, tm in live}
+    known = {k: v.exclude for k, v in sides.items() if v.exclude}
     try:
         results: list[CheckResult] = []
         if opts.defaults and live:
-            results += run_default_checks(source, dsn, live, schema, exclude, notes, skip, usable)
+            rest = [(t, tm) for t, tm in live if tm.source not in done]
+            made = default_checks_by_table(
+                source, dsn, rest, schema, {k: v.exclude for k, v in sides.items()},
+                {k: v.note for k, v in sides.items() if v.note},
+                {k: v.skip for k, v in sides.items()},
+                {k: v.streamed for k, v in sides.items() if v.streamed is not None})
+            for _, tm in live:  # in table order, wherever they were made
+                results += done[tm.source] if tm.source in done else made[tm.source]
         if opts.user and mapping.checks:
             results += run_checks(source, dsn, mapping, mapping.checks, schema, exclude=known)
         if opts.queries:
@@ -86,12 +118,13 @@ def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
     if opts.full and live:
         with timer.phase("checksum") if timer is not None else nullcontext():
             sums = checksum_tables(source, dsn, live, schema, exclude=known, on_event=on_event,
-                                   skip=skip)
+                                   skip={k: v.skip for k, v in sides.items()})
             for s in sums:
                 tr = _table_report(report, next(tm for _, tm in live if tm.source == s.source))
                 _apply_checksum(tr, s)
-                if s.match is False and s.source in notes:
-                    tr.checksum_note = "; ".join(n for n in (tr.checksum_note, notes[s.source]) if n)
+                note = sides[s.source].note if s.source in sides else ""
+                if s.match is False and note:
+                    tr.checksum_note = "; ".join(n for n in (tr.checksum_note, note) if n)
 
 
 def _query_name(q: str) -> str:

@@ -80,9 +80,12 @@ def sample_locators(conn: sqlite3.Connection, table: Table, n: int, seed: int | 
 
 
 def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm: TableMapping,
-                 schema: str, locators: list[Any], refused: set[Any] | None = None) -> list[RowPair]:
+                 schema: str, locators: list[Any], refused: set[Any] | None = None,
+                 nulled: set[str] | frozenset[str] = frozenset()) -> list[RowPair]:
     """Side-by-side rows for the given locators: the source converted, and what PostgreSQL holds.
-    ``refused``: locators of rows PostgreSQL itself refused during the copy (expected absent)."""
+    ``refused``: locators of rows PostgreSQL refused during the copy, or an orphans policy
+    removed after it (expected absent). ``nulled``: source columns an orphans policy set to
+    NULL where their parent row is missing (a NULL there is what was asked for)."""
     cms = list(tm.columns)
     fns = [converters.build(c.converter, c.options) for c in cms]
     keys = _key_columns(table, tm)
@@ -129,7 +132,8 @@ def compare_rows(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
                 pair.cells.append(CellPair(
                     cm.target, converters.show(row[i]), _shown(expected[i], cm.pg_type),
                     converters.show(pg_val) if got is not None else "(missing)",
-                    got is not None and same_stored(expected[i], pg_val, cm.pg_type)))
+                    got is not None and (same_stored(expected[i], pg_val, cm.pg_type)
+                                         or (pg_val is None and cm.source in nulled))))
             pairs.append(pair)
     return pairs
 
@@ -171,7 +175,11 @@ def _param(v: Any) -> Any:
 
 
 def verify_table(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm: TableMapping,
-                 schema: str, tr: TableReport, sample: int, seed: int | None = None) -> TableReport:
+                 schema: str, tr: TableReport, sample: int, seed: int | None = None,
+                 removed: set[Any] | frozenset[Any] = frozenset(),
+                 nulled: set[str] | frozenset[str] = frozenset()) -> TableReport:
+    """Counts and sampled rows side by side. ``removed``/``nulled``: what an orphans policy
+    did after the copy (rows removed to the reject file, key columns set to NULL)."""
     tr.source_rows = sqlite_conn.execute(f"SELECT count(*) FROM {qi(table.name)}").fetchone()[0]
     with pg_conn.cursor() as cur:
         cur.execute(sql.SQL("SELECT count(*) FROM {}").format(qualified(schema, tm.target)))
@@ -179,7 +187,7 @@ def verify_table(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
     tr.count_match = tr.target_rows == tr.source_rows - tr.rejected_rows
     pairs = compare_rows(sqlite_conn, pg_conn, table, tm, schema,
                          sample_locators(sqlite_conn, table, sample, seed),
-                         {_hashable(r) for r in tr.refused_by_postgres})
+                         {_hashable(r) for r in tr.refused_by_postgres} | set(removed), nulled)
     tr.sample_checked = len(pairs)
     tr.sample_mismatches = sum(not p.ok for p in pairs)
     tr.mismatches = []
