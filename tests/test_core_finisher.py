@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extensions
 import pytest
-from helpers import isolate_environment, pg_one
+from helpers import isolate_environment, make_sqlite, pg_one
 
 from sqlite2pg_tui.core.events import Event, PhaseStarted, TableStarted
 from sqlite2pg_tui.core.pipeline import RunOptions, run_migration
@@ -22,9 +22,7 @@ BIG = 30_000
 @pytest.fixture
 def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     isolate_environment(monkeypatch, tmp_path)
-    path = tmp_path / "shop.db"
-    conn = sqlite3.connect(path)
-    conn.executescript(f"""
+    return make_sqlite(tmp_path / "shop.db", f"""
         CREATE TABLE big(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE,
                          n INTEGER CHECK (n >= 0));
         CREATE INDEX big_n ON big(n);
@@ -35,9 +33,6 @@ def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         CREATE TABLE tiny(id INTEGER PRIMARY KEY);
         INSERT INTO tiny VALUES (1);
     """)
-    conn.commit()
-    conn.close()
-    return path
 
 
 def _objects(conn: psycopg2.extensions.connection, table: str) -> tuple[int, int, int]:
