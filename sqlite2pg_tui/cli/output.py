@@ -189,5 +189,9 @@ def format_report(report: Report) -> str:
         out += ["", f"rejected rows written to {report.rejects_dir}"]
     if report.phases_s:
         out += ["", "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.phases_s.items())]
+        if any(report.finishing_s.values()):
+            # The phases after "data" above are only what was left once the copy ended.
+            out.append("  tables finished beside the copy: " + ", ".join(
+                f"{k} {v:.2f}s" for k, v in report.finishing_s.items()))
     out += ["", _verdict(report)]
     return "\n".join(out)
