@@ -19,7 +19,7 @@ from sqlite2pg_tui.core.events import Log, OnEvent
 from sqlite2pg_tui.core.load import rejects
 from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping
 from sqlite2pg_tui.core.plan.naming import NameAllocator
-from sqlite2pg_tui.core.report import NotMigrated, Orphans, Report
+from sqlite2pg_tui.core.report import ORPHAN_ACTIONS, NotMigrated, Orphans, Report
 from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.schema import SourceSchema, Table
 from sqlite2pg_tui.core.sql import sql_translate
@@ -199,13 +199,6 @@ def _failed(report: Report, tm: TableMapping) -> bool:
     except KeyError:
         return True
 
-
-ORPHAN_ACTIONS = {
-    "not_valid": "constraint added NOT VALID: rows kept, new rows checked",
-    "skip": "constraint not added; rows kept",
-    "null": "foreign key set to NULL in those rows; constraint added",
-    "reject": "rows removed to the reject file; constraint added",
-}
 
 
 @dataclass

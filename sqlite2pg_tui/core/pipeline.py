@@ -7,7 +7,6 @@ how they show the events it reports.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,10 +19,10 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core import finish
+from sqlite2pg_tui.core.beside import BesideTheCopy
 from sqlite2pg_tui.core.cancel import cancels_server_work, settle
 from sqlite2pg_tui.core.errors import Cancelled, MappingError, TargetError
 from sqlite2pg_tui.core.events import Event, Log, OnEvent, PhaseStarted, ignore
-from sqlite2pg_tui.core.finisher import Finisher
 from sqlite2pg_tui.core.load import dataonly, resume
 from sqlite2pg_tui.core.load.copy import CopyResult
 from sqlite2pg_tui.core.load.tables import copy_tables
@@ -31,7 +30,7 @@ from sqlite2pg_tui.core.plan.mapping import Mapping, TableMapping, drift
 from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
 from sqlite2pg_tui.core.plan.not_migrated import note_unmigrated
 from sqlite2pg_tui.core.plan.propose import plan
-from sqlite2pg_tui.core.report import NotMigrated, Report, TableReport
+from sqlite2pg_tui.core.report import NotMigrated, Report
 from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.inspection import Inspection, inspect
 from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
@@ -45,8 +44,7 @@ from sqlite2pg_tui.core.target.postgres import (
     qualified,
     redact,
 )
-from sqlite2pg_tui.core.verify.rejected import rejected_rows
-from sqlite2pg_tui.core.verify.samples import included_pairs, verify_table
+from sqlite2pg_tui.core.verify.samples import included_pairs, verify_into
 
 
 @dataclass
@@ -183,38 +181,11 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         prepared_tables = finish.prepare(fresh, target_schema, names, nocase,
                                          unique_as_constraint=mapping.framework == "django")
         keys = finish.prepare_keys(fresh, mapping, target_schema, names)
-        tm_of = {tm.source: tm for _, tm in pairs}
-        streamed: dict[str, Any] = {}
-        early_checks: dict[str, list[Any]] = {}  # default checks made beside the copy
-        lock = threading.Lock()
-
-        def verify_beside(table: Table, tm: TableMapping, pg: Any) -> None:
-            verify_into(report, str(source), pg, [(table, tm)], target_schema, opts.sample,
-                        opts.seed, cancel=cancel, on_event=on_event)
-            if opts.checks:
-                from sqlite2pg_tui.core.verify.deep import table_default_checks
-
-                early_checks[tm.source] = table_default_checks(
-                    report, str(source), pg, mapping, table, tm, target_schema,
-                    str(reject_dir) if reject_dir else None, streamed.get(tm.source))
-            pg.rollback()
-
-        finisher = Finisher(dsn, target_schema, prepared_tables, keys, on_event, cancel,
-                            opts.analyze, early_keys=mapping.orphans != "reject",
-                            verify=verify_beside if opts.verify else None)
-        to_finish = {tm.source for _, tm in fresh}
-
-        def committed(res: CopyResult) -> None:
-            # Reported at once: the finisher may verify the table before the copy ends.
-            with lock:
-                report.tables.append(_table_report(tm_of[res.source], res))
-                if res.streamed is not None:
-                    streamed[res.source] = res.streamed
-            if res.source in to_finish:
-                finisher.submit(res.source)
-
+        beside = BesideTheCopy(str(source), dsn, mapping, pairs, fresh, prepared_tables, keys,
+                               target_schema, reject_dir, report, opts, on_event, cancel)
+        finisher = beside.finisher
         for name in sorted(kept):
-            committed(kept[name])
+            beside.committed(kept[name])
 
         failed = True
         try:
@@ -225,20 +196,16 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                                                 reject_dir, on_event, cancel)
                     for r in results:
                         if r.committed and not r.error:
-                            committed(r)
+                            beside.committed(r)
                 else:
                     copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
                                               opts.workers or default_workers(), opts.ranges,
                                               on_event, cancel, truncate=if_exists != "append",
-                                              on_committed=committed))
+                                              on_committed=beside.committed))
                     results = [kept[tm.source] if tm.source in kept else next(copied)
                                for _, tm in pairs]
             finisher.close()
-            with lock:
-                reported = {tr.source: tr for tr in report.tables}
-                # A new list in table order (the finisher may be reading the old one).
-                report.tables = [reported.get(tm.source) or _table_report(tm, res)
-                                 for (_, tm), res in zip(pairs, results, strict=True)]
+            beside.in_table_order(pairs, results)
             created = {tm.target for _, tm in pairs if tm.target not in preexisting}
             phase = "data"
             try:
@@ -246,8 +213,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                 with cancels_server_work(conn, cancel):
                     for step in _finishing(conn, source, dsn, schema, mapping, pairs, keys,
                                            preexisting, names, target_schema, reject_dir, opts,
-                                           report, on_event, timer, cancel, streamed, finisher,
-                                           early_checks):
+                                           report, on_event, timer, cancel, beside):
                         phase = step
                         if cancel.is_set():
                             break
@@ -273,13 +239,13 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
                keys: list[finish.PlannedKey], preexisting: set[str],
                names: NameAllocator, target_schema: str, reject_dir: Path | None,
                opts: RunOptions, report: Report, on_event: OnEvent, timer: _Timer,
-               cancel: threading.Event, streamed: dict[str, Any],
-               finisher: Finisher, early_checks: dict[str, list[Any]]) -> Iterator[str]:
+               cancel: threading.Event, beside: BesideTheCopy) -> Iterator[str]:
     """The phases after the data, one at a time: yields each phase's name before it runs, so
     the caller stops between phases on a cancel and knows which one it stopped. Yields
     "data" first: a cancel during the copy stops before anything else starts. Each table's
     own keys, indexes, sequence and statistics were built beside the copy (finisher.py):
     those phases only wait for what is left of them."""
+    finisher = beside.finisher
     yield "data"
     yield "constraints"
     with timer.phase("constraints"):
@@ -325,58 +291,8 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
 
             deep_verify(report, str(source), dsn, mapping, pairs, target_schema, DeepOptions(
                 defaults=opts.checks, user=opts.checks, full=opts.full,
-                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, streamed,
-                early_checks)
-
-
-def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
-                schema: str, sample: int, seed: int | None = None, *,
-                cancel: threading.Event | None = None, on_event: OnEvent = ignore) -> None:
-    """Counts and sampled rows per table; a cancel stops between tables (nothing is written)."""
-    by_source = {t.source: t for t in report.tables}
-    sconn = open_readonly(source)
-    lossless = None
-    try:
-        for table, tm in pairs:
-            tr = by_source.get(tm.source)
-            if tr is None:
-                tr = TableReport(tm.source, tm.target)
-                report.tables.append(tr)
-            if tr.error:
-                continue
-            if cancel is not None and cancel.is_set():
-                return
-            on_event(Log(f"verifying {tm.target}"))
-            removed, nulled = _orphan_effects(report, source, table, tm, tr)
-            try:
-                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed, removed, nulled)
-            except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
-                if "decode" not in str(e).lower():
-                    raise
-                pg_conn.rollback()
-                lossless = lossless or open_readonly(source, lossless_text=True)
-                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed, removed,
-                             nulled)
-    finally:
-        sconn.close()
-        if lossless:
-            lossless.close()
-
-
-def _orphan_effects(report: Report, source: str, table: Table, tm: TableMapping,
-                    tr: TableReport) -> tuple[set[Any], set[str]]:
-    """What the orphans policy did to ``table`` after the copy: the rows it removed (found
-    again from the reject file) and the key columns it set to NULL."""
-    removed: set[Any] = set()
-    nulled: set[str] = set()
-    for o in report.orphans:
-        if o.table != tm.target:
-            continue
-        if o.action == finish.ORPHAN_ACTIONS["reject"]:
-            removed |= rejected_rows(source, table, tm, tr, report.rejects_dir)[0] or set()
-        elif o.action == finish.ORPHAN_ACTIONS["null"]:
-            nulled |= {c.strip() for c in o.column.split(",")}  # the key's source columns
-    return removed, nulled
+                reject_dir=str(reject_dir) if reject_dir else None), on_event, timer, beside.streamed,
+                beside.early_checks)
 
 
 def _nocase_collation(conn: Any, pairs: list[tuple[Table, TableMapping]], schema: str,
@@ -513,13 +429,4 @@ def _empty_note(cur: Any, schema: str, names: list[str]) -> str:
             "tables an earlier run copied in full and copies the rest.")
 
 
-def _table_report(tm: TableMapping, r: CopyResult) -> TableReport:
-    return TableReport(
-        source=tm.source, target=tm.target, source_rows=r.source_rows, copied_rows=r.copied,
-        rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
-        rejected_reasons=r.reasons_by_column, refused_by_postgres=r.refused_by_postgres,
-        nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
-        fast_path=r.fast_path, engine=r.engine, committed=r.committed, seconds=round(r.seconds, 3), error=r.error)
-
-
-__all__ = ["RunOptions", "default_workers", "plan_for", "run_migration", "verify_into"]
+__all__ = ["RunOptions", "default_workers", "plan_for", "run_migration"]

@@ -52,6 +52,15 @@ class TableReport:
                 and not self.rejected_rows and self.checksum_match is not False)
 
 
+# What each orphans policy (Mapping.orphans) did, as Orphans.action says it.
+ORPHAN_ACTIONS = {
+    "not_valid": "constraint added NOT VALID: rows kept, new rows checked",
+    "skip": "constraint not added; rows kept",
+    "null": "foreign key set to NULL in those rows; constraint added",
+    "reject": "rows removed to the reject file; constraint added",
+}
+
+
 @dataclass
 class Orphans:
     table: str

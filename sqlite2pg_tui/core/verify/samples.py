@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg2 import sql
 
+from sqlite2pg_tui.core.events import Log, OnEvent, ignore
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, Mapping, TableMapping
-from sqlite2pg_tui.core.report import Mismatch, TableReport
-from sqlite2pg_tui.core.source.reader import qi, row_locator_sql
+from sqlite2pg_tui.core.report import ORPHAN_ACTIONS, Mismatch, Report, TableReport
+from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.ddl import pg_type_sql
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.verify.equality import same_stored
+from sqlite2pg_tui.core.verify.rejected import rejected_rows
 
 _ABSENT = object()  # the row was rejected, so PostgreSQL must not have it
 
@@ -208,3 +211,53 @@ def verify_table(sqlite_conn: sqlite3.Connection, pg_conn: Any, table: Table, tm
 def included_pairs(mapping: Mapping, tables: list[Table]) -> list[tuple[Table, TableMapping]]:
     by_name = {t.name: t for t in tables}
     return [(by_name[tm.source], tm) for tm in mapping.included if tm.source in by_name]
+
+
+def verify_into(report: Report, source: str, pg_conn: Any, pairs: list[tuple[Table, TableMapping]],
+                schema: str, sample: int, seed: int | None = None, *,
+                cancel: threading.Event | None = None, on_event: OnEvent = ignore) -> None:
+    """Counts and sampled rows per table; a cancel stops between tables (nothing is written)."""
+    by_source = {t.source: t for t in report.tables}
+    sconn = open_readonly(source)
+    lossless = None
+    try:
+        for table, tm in pairs:
+            tr = by_source.get(tm.source)
+            if tr is None:
+                tr = TableReport(tm.source, tm.target)
+                report.tables.append(tr)
+            if tr.error:
+                continue
+            if cancel is not None and cancel.is_set():
+                return
+            on_event(Log(f"verifying {tm.target}"))
+            removed, nulled = _orphan_effects(report, source, table, tm, tr)
+            try:
+                verify_table(sconn, pg_conn, table, tm, schema, tr, sample, seed, removed, nulled)
+            except sqlite3.OperationalError as e:  # invalid UTF-8: verify this table losslessly
+                if "decode" not in str(e).lower():
+                    raise
+                pg_conn.rollback()
+                lossless = lossless or open_readonly(source, lossless_text=True)
+                verify_table(lossless, pg_conn, table, tm, schema, tr, sample, seed, removed,
+                             nulled)
+    finally:
+        sconn.close()
+        if lossless:
+            lossless.close()
+
+
+def _orphan_effects(report: Report, source: str, table: Table, tm: TableMapping,
+                    tr: TableReport) -> tuple[set[Any], set[str]]:
+    """What the orphans policy did to ``table`` after the copy: the rows it removed (found
+    again from the reject file) and the key columns it set to NULL."""
+    removed: set[Any] = set()
+    nulled: set[str] = set()
+    for o in report.orphans:
+        if o.table != tm.target:
+            continue
+        if o.action == ORPHAN_ACTIONS["reject"]:
+            removed |= rejected_rows(source, table, tm, tr, report.rejects_dir)[0] or set()
+        elif o.action == ORPHAN_ACTIONS["null"]:
+            nulled |= {c.strip() for c in o.column.split(",")}  # the key's source columns
+    return removed, nulled

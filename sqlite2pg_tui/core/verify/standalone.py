@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlite2pg_tui.core.errors import TargetError
 from sqlite2pg_tui.core.events import OnEvent, ignore
 from sqlite2pg_tui.core.load import rejects
-from sqlite2pg_tui.core.pipeline import _Timer, plan_for, verify_into
+from sqlite2pg_tui.core.pipeline import _Timer, plan_for
 from sqlite2pg_tui.core.plan.mapping import Mapping
 from sqlite2pg_tui.core.plan.not_migrated import note_unmigrated
 from sqlite2pg_tui.core.plan.propose import plan
@@ -15,7 +15,7 @@ from sqlite2pg_tui.core.source.inspection import inspect
 from sqlite2pg_tui.core.source.schema import SourceSchema
 from sqlite2pg_tui.core.target import existing as existing_schema
 from sqlite2pg_tui.core.target.postgres import connect, existing_tables, redact
-from sqlite2pg_tui.core.verify.samples import included_pairs
+from sqlite2pg_tui.core.verify.samples import included_pairs, verify_into
 
 
 def _plan_like_the_target(source: str, dsn: str, schema: str | None) -> tuple[SourceSchema, Mapping]:
