@@ -30,7 +30,7 @@ from sqlite2pg_tui.core.target.postgres import connect
 
 # "foreign keys": the keys whose two tables are both finished, when they need no orphan
 # policy (finish.add_key_early); the others wait for finish.foreign_keys after the copy.
-STEPS = ("constraints", "indexes", "sequences", "analyze", "foreign keys")
+STEPS = ("constraints", "indexes", "sequences", "analyze", "foreign keys", "verify")
 
 
 class Finisher:
@@ -52,7 +52,8 @@ class Finisher:
         self._order = [tf.tm.source for tf in prepared]
         self._on_event = on_event
         self._cancel = cancel
-        self._steps = tuple(s for s in STEPS if analyze or s != "analyze")
+        self._steps = tuple(s for s in STEPS if (analyze or s != "analyze")
+                            and (verify is not None or s != "verify"))
         # Only keys whose both tables are in the run, and only when a refusal needs no
         # policy that changes rows ("reject" deletes them: no key may exist before).
         self._keys = [k for k in keys if k.stmt is not None] if early_keys else []
@@ -76,8 +77,7 @@ class Finisher:
         self._passed = dict.fromkeys(self._steps, 0)
         self._error: BaseException | None = None
         # Seconds spent per step, beside the copy or after it.
-        self.spent: dict[str, float] = dict.fromkeys(
-            self._steps + (("verify",) if verify is not None else ()), 0.0)
+        self.spent: dict[str, float] = dict.fromkeys(self._steps, 0.0)
         self._threads = [threading.Thread(target=self._work, name="finisher", daemon=True)
                          for _ in range(max(1, threads))]
         for t in self._threads:
@@ -168,17 +168,16 @@ class Finisher:
             finish.sequences(conn, [(tf.table, tf.tm)], self._schema)
         elif step == "analyze":
             finish.analyze(conn, tf.tm, self._schema)
-        else:
+        elif step == "foreign keys":
             for key in self._ready_keys(tf.tm.source):
                 if finish.add_key_early(conn, key):
                     with self._cond:
                         self.added.add(key.name)
-            if self._verify is not None:
-                for done in self._final_tables():
-                    start = time.perf_counter()
-                    self._verify(done.table, done.tm, conn)
-                    with self._cond:
-                        self.spent["verify"] += time.perf_counter() - start
+        elif self._verify is not None:
+            # Every key added so far was added by a "foreign keys" step that came before a
+            # "verify" step of the same thread: no table becomes final unseen.
+            for done in self._final_tables():
+                self._verify(done.table, done.tm, conn)
 
     def _ready_keys(self, source: str) -> list[finish.PlannedKey]:
         """The keys whose two tables are now finished, each claimed by one thread only."""

@@ -282,6 +282,7 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
     if opts.verify:
         yield "verify"
         with timer.phase("verify"):
+            finisher.wait("verify")
             rest = [(t, tm) for t, tm in pairs if tm.source not in finisher.verified]
             verify_into(report, str(source), conn, rest, target_schema, opts.sample, opts.seed,
                         cancel=cancel, on_event=on_event)
