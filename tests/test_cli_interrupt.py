@@ -166,3 +166,31 @@ def test_ctrl_c_while_inspecting_says_nothing_was_written(
     assert ("sqlite2pg-tui: error: cancelled: cancelled while reading the SQLite file: nothing "
             "was written to PostgreSQL") in out
     assert "rolled back" not in out
+
+
+def test_the_server_going_away_mid_copy_is_one_line_not_a_traceback(
+        src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An administrator (or a restart) ends our connections while big is copied."""
+    isolate_environment(monkeypatch, tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "sqlite2pg_tui", "run", str(src), "--pg", pg_dsn,
+                             "--reject-dir", str(tmp_path / "rejects"), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _copy_in_progress(pg_conn, "big") > 0, 60, "the COPY of big to start")
+        pg_one(pg_conn, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                        "datname = current_database() AND pid <> pg_backend_pid()")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, (out, err)
+    assert "Traceback" not in err
+    # Our one line closes stderr. psycopg2's C code may print the server's message and a
+    # SystemError of its own above it (it decodes the message with an exception already
+    # set; no Python hook sees that print), so only the last line is ours to promise.
+    ours = [line for line in err.splitlines() if line.startswith("sqlite2pg-tui:")]
+    assert len(ours) == 1 and err.strip().splitlines()[-1] == ours[0], err
+    assert ours[0].startswith(
+        "sqlite2pg-tui: error: PostgreSQL stopped the run during the data phase: "), err
+    # One table at a time, largest first: big was being copied, small not begun.
+    assert "; left empty: big, small; `run --resume`" in ours[0]

@@ -110,9 +110,11 @@ class _Timer:
     def __init__(self, report: Report, on_event: OnEvent) -> None:
         self.report = report
         self.on_event = on_event
+        self.current = ""
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        self.current = name
         self.on_event(PhaseStarted(name))
         start = time.perf_counter()
         try:
@@ -153,6 +155,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             f"{fw.name}'s own migrations create: " + "; then ".join(fw.data_only_steps(source)))})
 
     conn = connect(dsn)
+    created: set[str] = set()  # tables this run created (known once the schema phase is done)
     try:
         preexisting: set[str] = set()
         prepared = dataonly.Prepared()
@@ -174,6 +177,7 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event,
                                     set(kept))
+        created = {tm.target for _, tm in pairs if tm.target not in preexisting}
         # The keys, indexes and constraints of existing tables are their owner's business.
         fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
         names = NameAllocator(finish.relation_names(conn, target_schema),
@@ -206,7 +210,6 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                                for _, tm in pairs]
             finisher.close()
             beside.in_table_order(pairs, results)
-            created = {tm.target for _, tm in pairs if tm.target not in preexisting}
             phase = "data"
             try:
                 # From here on a cancel also stops the statement PostgreSQL is running.
@@ -229,6 +232,15 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
             report.finishing_s = {k: round(v, 3) for k, v in finisher.spent.items()}
         if cancel.is_set():
             settle(conn, report, target_schema, created, phase, on_event)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as e:
+        # The server went away or stopped us (restart, administrator, disk full): one line.
+        done = {tr.target for tr in report.tables if tr.committed}
+        empty = sorted(created - done)
+        raise TargetError(f"PostgreSQL stopped the run during the {timer.current} phase: "
+                          f"{plain_error(e)} — the tables whose copy committed stay"
+                          + (f"; left empty: {', '.join(empty)}" if empty else "")
+                          + "; `run --resume` keeps those copied in full and copies the rest"
+                          ) from None
     finally:
         conn.close()
     return report
