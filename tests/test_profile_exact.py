@@ -54,6 +54,15 @@ EDGES: list[Any] = [
     "2024-02-29 10:00:00", "2023-02-29T00:00:00", "2024-04-31", "2024-04-30", "2024-01-05t00:00:00",
     "2024-12-31T23:59:59", "0001-01-01", "123456789012345678", "012345678901234567",
     "1e999", "-0", "+0", "e", "Ee5", "t", "F",
+    # JSON both parsers accept at once (nested up to two deep, no \u escape), and its edges
+    "{}", "[]", '""', '"\\/"', "[-0.5e+3]", "[1e999]", '{"a":1,"a":2}', "[true,false,null]",
+    '{"k": {"x": [1, 2]}}', "[[1,[2]]]", '[[1,2],{"a":[]}]', '{"a":1,}', "[01]", "[1.]",
+    '{"a" 1}', '["\\ud800"]', '{"a":"\\u00e9"}', '"\x7f"', '["a\\tb"]', '"' + "y" * 34 + '"',
+    "[" + "1," * 250 + "1]", "[1]\n", "\t[1]",
+    # the calendar: leap years by 4, 100 and 400, months of 30 days
+    "1900-02-29", "2000-02-29", "2100-02-29", "0004-02-29", "0400-02-29", "0100-02-29",
+    "2024-06-31", "2024-11-30", "2024-12-31 00:00:00", "2023-04-31T10:00:00",
+    "0001-01-01T00:00:00", "2000-02-29 23:59:59",
     # blobs
     b"", b"\x00\x01", bytes(range(16)), b'{"a": 1}', b"\xff\xfe", b"12345678-1234-5678-1234-567812345678",
     b"abc", b" [1]", b"x" * 16, b"true",
@@ -271,3 +280,96 @@ def test_columns_null_in_the_first_batches(tmp_path: Path, monkeypatch: pytest.M
             assert prof.columns[column].storage == ref_storage(ro, "t", column)
     finally:
         ro.close()
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+@pytest.mark.parametrize("batch", [7, 100_000])
+def test_by_distinct_values_or_value_by_value_alike(edge_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    share: float, batch: int) -> None:
+    """Text classified through its distinct values (every batch) or value by value (never)
+    gives the converters' profile, in one batch or many (the path may change between
+    batches), with the same NULs, lengths and extremes."""
+    from sqlite2pg_tui.core.source import profile_columnar
+
+    monkeypatch.setattr(profile_columnar, "BY_DISTINCT_SHARE", share)
+    monkeypatch.setattr(profile_columnar, "BATCH_ROWS", batch)
+    conn = open_readonly(str(edge_db), lossless_text=True)
+    try:
+        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sd"), ("bad", "s")):
+            table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == name)
+            prof = profile_table(conn, table, limit=None)
+            for column in columns:
+                got = prof.columns[column]
+                _same(got, _reference(conn, name, column))
+                lo, hi, longest, nuls = conn.execute(
+                    f'SELECT min("{column}"), max("{column}"), max(length("{column}")), '
+                    f'count(CASE WHEN instr("{column}", char(0)) THEN 1 END) FROM "{name}"').fetchone()
+                assert (got.min, got.max, got.nul_bytes) == (lo, hi, nuls), (name, column)
+                assert max(got.max_text_len, got.max_blob_len) == longest, (name, column)
+    finally:
+        conn.close()
+
+
+def test_the_calendar_pattern_is_the_calendar() -> None:
+    """Every YYYY-MM-DD with month 00-13 and day 00-32 in years around each leap rule: the
+    pattern that decides dates at once says yes exactly to the days that exist."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sqlite2pg_tui.core.source import profile_vector
+
+    def real(day: str) -> bool:
+        try:
+            datetime.date.fromisoformat(day)
+        except ValueError:
+            return False
+        return True
+
+    days = [f"{y:04d}-{m:02d}-{d:02d}" for y in (0, 1, 4, 96, 100, 400, 1900, 1996, 2000, 2023,
+                                                  2024, 2100, 2400, 9996, 9999)
+            for m in range(14) for d in range(33)]
+    said = pc.match_substring_regex(pa.array(days), profile_vector._DATED).to_pylist()
+    assert [d for d, ok in zip(days, said, strict=True) if ok != real(d)] == []
+
+
+def test_json_taken_at_once_is_json_to_the_converter() -> None:
+    """Text the strict JSON pattern takes without asking SQLite is JSON to json.loads (and
+    not NaN or Infinity), on values generated from the grammar with near misses mixed in:
+    bad numbers, constants, control characters, escapes, stray commas and colons."""
+    import json
+    import random
+    import re
+
+    from sqlite2pg_tui.core.source import profile_vector
+    from sqlite2pg_tui.core.values.canonical_json import reject_constant
+
+    strict = re.compile(profile_vector._JSON_STRICT)
+    rnd = random.Random(11)
+    scalars = ["0", "-0", "12", "01", "1.", ".5", "1.5e3", "1e", "-", "+1", "1E+2", "NaN",
+               "Infinity", "-Infinity", "true", "false", "null", "nul", "True", '"a"', '""',
+               '"\x1f"', '"\x7f"', '"\\n"', '"\\u0041"', '"\\x"', '"\\"', '"a\\"b"', "'a'"]
+    seps = [",", ", ", " ,", ",,", ""]
+    colons = [":", " : ", "", "::"]
+    ws = ["", " ", "\n", "\t", "\x0b"]
+
+    def value(depth: int) -> str:
+        kind = rnd.randrange(3) if depth < 3 else 0
+        if kind == 0:
+            return rnd.choice(scalars)
+        items = [value(depth + 1) for _ in range(rnd.randrange(4))]
+        if kind == 1:
+            body = "".join(rnd.choice(ws) + v + rnd.choice(ws) + rnd.choice(seps) for v in items)
+            return "[" + body.rstrip(", ") + rnd.choice(["", ",", "]"]) + "]"
+        body = "".join(rnd.choice(ws) + rnd.choice(['"k"', "k", '""', '"k k"']) +
+                       rnd.choice(colons) + v + rnd.choice(seps) for v in items)
+        return "{" + body.rstrip(", ") + rnd.choice(["", ","]) + "}"
+
+    taken = 0
+    for _ in range(30_000):
+        v = value(0)
+        if strict.match(v):
+            taken += 1
+            json.loads(v, parse_constant=reject_constant)  # raises if the pattern is wrong
+    assert taken > 500

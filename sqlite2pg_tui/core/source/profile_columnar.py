@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
+# A text batch is classified through its distinct values while they are at most this share
+# of its rows (a hash pass then saves every per-value kernel).
+BY_DISTINCT_SHARE = 0.25
 PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
 SAMPLES_KEPT = 8
 DISTINCT_KEPT = 20
@@ -79,6 +82,7 @@ class _Column:
         self.impure = False  # raw read: another storage class hides in this column
         self.checked = False  # raw read: its storage class needs no counting in SQL
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
+        self.by_distinct = True  # text classified through its distinct values (see _text)
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
         import pyarrow as pa
@@ -88,6 +92,7 @@ class _Column:
         self.rows += n
         merged = pa.nulls(n, pa.int8())
         values: dict[str, pa.Array] = {}  # per class, what value_at reads from
+        uniques: dict[str, pa.Array] = {}  # per class, its distinct values when known
         bad_rows = None
         for cls, arr in parts.items():
             if arr.null_count == len(arr):
@@ -95,36 +100,70 @@ class _Column:
             self.storage[cls] += len(arr) - arr.null_count
             if cls == "text":
                 raw = arr.cast(pa.binary()) if pa.types.is_string(arr.type) else arr
-                text, bad = _valid_text(raw)
+                codes, text, bad = self._text(raw, uniques)
                 values["text"] = text
                 if bad is not None:
                     values["bad"] = bad
                     bad_rows = pc.is_valid(bad)
                     self.exact_length = False
-                codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
-                                                  self.shape_order)
-                self._extremes(cls, raw, pc.max(pc.utf8_length(text)).as_py())
             elif cls == "blob":
                 values["blob"] = arr
                 codes = profile_vector.blob_codes(arr)
-                self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py())
+                self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py(),
+                               _count_nuls(arr, _bytes_of(arr)))
             else:
                 values[cls] = arr
                 codes = (profile_vector.integer_codes(arr) if cls == "integer"
                          else profile_vector.real_codes(arr))
-                self._extremes(cls, arr, 0)
+                self._extremes(cls, arr, 0, 0)
             merged = pc.coalesce(merged, codes)
         if bad_rows is not None:
             merged = pc.if_else(bad_rows, pa.scalar(profile_sql.UNDECIDED, pa.int8()), merged)
         if merged.null_count < n:
-            self._tally(locs, merged, values)
+            self._tally(locs, merged, values, uniques)
 
-    def _extremes(self, cls: str, arr: pa.Array, longest: int | None) -> None:
-        """min/max in SQLite's order (text as its bytes), NULs, the longest value."""
+    def _text(self, raw: pa.Array, uniques: dict[str, pa.Array]
+              ) -> tuple[pa.Array, pa.Array, pa.Array | None]:
+        """(codes, valid text, invalid UTF-8 as bytes or None) of a batch of text read as
+        bytes. A column that repeats its values (status words, categories) is classified
+        by its distinct values, each once: the codes depend on the value alone."""
+        import pyarrow.compute as pc
+
+        if self.by_distinct:
+            enc = raw.dictionary_encode()
+            # Worth it while the distinct values are a small part of the batch; once a
+            # batch says otherwise, the column is read value by value from then on.
+            if len(enc.dictionary) <= BY_DISTINCT_SHARE * len(raw):
+                d = enc.dictionary
+                data = _bytes_of(d)
+                text_d, bad_d = _valid_text(d, data)
+                codes_d = profile_vector.text_codes(text_d, profile_vector.json_valid_trusted(),
+                                                    self.shape_order)
+                uniques["text"] = text_d.drop_null()
+                nuls = None if data is not None and b"\x00" not in data else pc.sum(
+                    pc.take(pc.match_substring(d, "\x00"), enc.indices)).as_py() or 0
+                self._extremes("text", d, _longest(text_d, data), nuls)
+                text = pc.take(text_d, enc.indices)
+                bad = None
+                if bad_d is not None:
+                    uniques["bad"] = bad_d.drop_null()
+                    bad = pc.take(bad_d, enc.indices)
+                return pc.take(codes_d, enc.indices), text, bad
+            self.by_distinct = False
+        data = _bytes_of(raw)
+        text, bad = _valid_text(raw, data)
+        codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
+                                          self.shape_order)
+        self._extremes("text", raw, _longest(text, data), _count_nuls(raw, data))
+        return codes, text, bad
+
+    def _extremes(self, cls: str, arr: pa.Array, longest: int | None, nuls: int | None) -> None:
+        """min/max in SQLite's order (text as its bytes), NULs (None: none known, as for a
+        dictionary), the longest value."""
         import pyarrow.compute as pc
 
         if cls in ("text", "blob"):
-            nuls = pc.sum(pc.match_substring(arr, "\x00")).as_py() or 0
+            nuls = nuls or 0
             self.nuls += nuls
             if nuls and cls == "text":
                 self.exact_length = False  # SQLite's length() stops at a NUL
@@ -141,7 +180,8 @@ class _Column:
         if self.hi is None or khi > self.hi[0]:
             self.hi = (khi, hi)
 
-    def _tally(self, locs: pa.Array, merged: pa.Array, values: dict[str, pa.Array]) -> None:
+    def _tally(self, locs: pa.Array, merged: pa.Array, values: dict[str, pa.Array],
+               uniques: dict[str, pa.Array]) -> None:
         import pyarrow.compute as pc
 
         def value_at(i: int) -> Any:
@@ -175,7 +215,7 @@ class _Column:
                 a = values.get(cls)
                 if a is None:
                     continue
-                u = pc.unique(a.drop_null())
+                u = uniques[cls] if cls in uniques else pc.unique(a.drop_null())
                 if len(u) > DISTINCT_KEPT:
                     self.distinct = None
                     return
@@ -224,12 +264,47 @@ def _order_key(cls: str, v: Any) -> tuple[int, Any]:
     return (_RANK[cls], v)
 
 
-def _valid_text(raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+def _bytes_of(arr: pa.Array) -> bytes | None:
+    """The bytes every value of a string or binary array lies in (what NULL slots hold, if
+    anything, as well), or None for another layout. One memchr or ASCII test over them
+    answers for the whole batch what a kernel would answer value by value."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_binary(arr.type)):
+        return None
+    _, offsets, data = arr.buffers()
+    if data is None or offsets is None:
+        return b""
+    at = memoryview(offsets).cast("i")
+    return memoryview(data)[at[arr.offset]:at[arr.offset + len(arr)]].tobytes()
+
+
+def _count_nuls(arr: pa.Array, data: bytes | None) -> int:
+    """How many values hold a NUL byte."""
+    import pyarrow.compute as pc
+
+    if data is not None and b"\x00" not in data:
+        return 0
+    return pc.sum(pc.match_substring(arr, "\x00")).as_py() or 0
+
+
+def _longest(text: pa.Array, data: bytes | None) -> int | None:
+    """The most characters in a value (ASCII: as many as bytes, from the offsets alone)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.binary_length(text) if data is not None and data.isascii() else pc.utf8_length(text)
+    return pc.max(lengths).as_py()
+
+
+def _valid_text(raw: pa.Array, data: bytes | None = None) -> tuple[pa.Array, pa.Array | None]:
     """(the valid UTF-8 text as strings, NULL elsewhere; the invalid values as bytes or None).
-    The driver hands text over unchecked, and a binary read (split mode) is bytes anyway."""
+    The driver hands text over unchecked, and a binary read (split mode) is bytes anyway.
+    ``data``: the array's bytes (_bytes_of); ASCII is valid UTF-8 without a check."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if data is not None and data.isascii():
+        return raw.view(pa.string()), None
     try:
         return raw.cast(pa.string()), None
     except pa.ArrowInvalid:
@@ -347,7 +422,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
                     n in wrapped and cls != "text"):
                 raise _Redo(f"{n}: {a.type}")
             col.arrow_class = cls
-            if n in wrapped and pc.any(pc.equal(a, _OTHER)).as_py():
+            if n in wrapped and _count_nuls(a, _bytes_of(a)) and pc.any(pc.equal(a, _OTHER)).as_py():
                 col.impure = True  # another class in a text column: read it split
                 continue
             col.add(locs, {cls: a})
