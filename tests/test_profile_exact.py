@@ -123,6 +123,13 @@ def edge_db(tmp_path: Path) -> Path:
         (k + 1, b"\x01blob" if k == 2 * len(texts) - 1 else texts[k % len(texts)],
          5 if k == 2 * len(texts) - 2 else f"2024-01-{1 + k % 28:02d} 10:00:00",
          7 if k == 2 * len(texts) - 1 else k / 3) for k in range(2 * len(texts))])
+    # r: few distinct values, pure text (its lengths and extremes come from Arrow alone),
+    # the longest, the smallest and the largest only far down.
+    words = ["open", "closed", "pending", "ünïcode", "2024-01-05", '{"a": 1}', "yes", "42"]
+    conn.execute("CREATE TABLE rep(id INTEGER PRIMARY KEY, r TEXT)")
+    conn.executemany("INSERT INTO rep VALUES (?, ?)", [
+        (k, None if k % 5 == 0 else words[k % len(words)]) for k in range(1, 200)]
+        + [(200, "Ω" * 40), (201, "AAA"), (202, "zzz"), (203, "open")])
     conn.execute("CREATE TABLE bad(id INTEGER PRIMARY KEY, s)")
     conn.execute("INSERT INTO bad VALUES (1, 'ok'), (2, CAST(x'41ff42' AS TEXT)), (3, '2024-01-05')")
     conn.commit()
@@ -283,19 +290,23 @@ def test_columns_null_in_the_first_batches(tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("share", [0.0, 1.0])
-@pytest.mark.parametrize("batch", [7, 100_000])
+@pytest.mark.parametrize(("batch", "remembered"), [(7, 3), (7, 1 << 14), (100_000, 1 << 14)])
 def test_by_distinct_values_or_value_by_value_alike(edge_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    share: float, batch: int) -> None:
-    """Text classified through its distinct values (every batch) or value by value (never)
-    gives the converters' profile, in one batch or many (the path may change between
-    batches), with the same NULs, lengths and extremes."""
-    from sqlite2pg_tui.core.source import profile_columnar
+                                                    share: float, batch: int,
+                                                    remembered: int) -> None:
+    """Text classified through its distinct values (every batch, each value once while the
+    column remembers it) or value by value (never) gives the converters' profile, in one
+    batch or many (the path may change between batches), with the same NULs, lengths and
+    extremes."""
+    from sqlite2pg_tui.core.source import profile_columnar, profile_text
 
-    monkeypatch.setattr(profile_columnar, "BY_DISTINCT_SHARE", share)
+    monkeypatch.setattr(profile_text, "BY_DISTINCT_SHARE", share)
+    monkeypatch.setattr(profile_text, "REMEMBERED", remembered)
     monkeypatch.setattr(profile_columnar, "BATCH_ROWS", batch)
     conn = open_readonly(str(edge_db), lossless_text=True)
     try:
-        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sd"), ("bad", "s")):
+        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sd"), ("bad", "s"),
+                              ("rep", "r")):
             table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == name)
             prof = profile_table(conn, table, limit=None)
             for column in columns:

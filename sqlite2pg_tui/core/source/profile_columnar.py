@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.errors import Cancelled, SourceError
-from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_vector
+from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_text, profile_vector
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
     ColumnProfile,
@@ -41,9 +41,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
-# A text batch is classified through its distinct values while they are at most this share
-# of its rows (a hash pass then saves every per-value kernel).
-BY_DISTINCT_SHARE = 0.25
 PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
 SAMPLES_KEPT = 8
 DISTINCT_KEPT = 20
@@ -82,7 +79,7 @@ class _Column:
         self.impure = False  # raw read: another storage class hides in this column
         self.checked = False  # raw read: its storage class needs no counting in SQL
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
-        self.by_distinct = True  # text classified through its distinct values (see _text)
+        self.distinct_text: profile_text.Distinct | None = profile_text.Distinct()  # None: by value
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
         import pyarrow as pa
@@ -100,17 +97,27 @@ class _Column:
             self.storage[cls] += len(arr) - arr.null_count
             if cls == "text":
                 raw = arr.cast(pa.binary()) if pa.types.is_string(arr.type) else arr
-                codes, text, bad = self._text(raw, uniques)
-                values["text"] = text
-                if bad is not None:
-                    values["bad"] = bad
-                    bad_rows = pc.is_valid(bad)
+                got = None
+                if self.distinct_text is not None:
+                    got = self.distinct_text.measure(raw, self.shape_order)
+                    if got is None:
+                        self.distinct_text = None
+                if got is None:
+                    got = profile_text.by_value(raw, self.shape_order)
+                codes = got.codes
+                values["text"] = got.text
+                uniques.update(got.distinct)
+                if got.bad is not None:
+                    values["bad"] = got.bad
+                    bad_rows = pc.is_valid(got.bad)
                     self.exact_length = False
+                if got.extremes is not None:
+                    self._extremes(cls, got.extremes, got.longest, got.nuls)
             elif cls == "blob":
                 values["blob"] = arr
                 codes = profile_vector.blob_codes(arr)
                 self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py(),
-                               _count_nuls(arr, _bytes_of(arr)))
+                               profile_text.count_nuls(arr, profile_text.bytes_of(arr)))
             else:
                 values[cls] = arr
                 codes = (profile_vector.integer_codes(arr) if cls == "integer"
@@ -122,48 +129,12 @@ class _Column:
         if merged.null_count < n:
             self._tally(locs, merged, values, uniques)
 
-    def _text(self, raw: pa.Array, uniques: dict[str, pa.Array]
-              ) -> tuple[pa.Array, pa.Array, pa.Array | None]:
-        """(codes, valid text, invalid UTF-8 as bytes or None) of a batch of text read as
-        bytes. A column that repeats its values (status words, categories) is classified
-        by its distinct values, each once: the codes depend on the value alone."""
-        import pyarrow.compute as pc
-
-        if self.by_distinct:
-            enc = raw.dictionary_encode()
-            # Worth it while the distinct values are a small part of the batch; once a
-            # batch says otherwise, the column is read value by value from then on.
-            if len(enc.dictionary) <= BY_DISTINCT_SHARE * len(raw):
-                d = enc.dictionary
-                data = _bytes_of(d)
-                text_d, bad_d = _valid_text(d, data)
-                codes_d = profile_vector.text_codes(text_d, profile_vector.json_valid_trusted(),
-                                                    self.shape_order)
-                uniques["text"] = text_d.drop_null()
-                nuls = None if data is not None and b"\x00" not in data else pc.sum(
-                    pc.take(pc.match_substring(d, "\x00"), enc.indices)).as_py() or 0
-                self._extremes("text", d, _longest(text_d, data), nuls)
-                text = pc.take(text_d, enc.indices)
-                bad = None
-                if bad_d is not None:
-                    uniques["bad"] = bad_d.drop_null()
-                    bad = pc.take(bad_d, enc.indices)
-                return pc.take(codes_d, enc.indices), text, bad
-            self.by_distinct = False
-        data = _bytes_of(raw)
-        text, bad = _valid_text(raw, data)
-        codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
-                                          self.shape_order)
-        self._extremes("text", raw, _longest(text, data), _count_nuls(raw, data))
-        return codes, text, bad
-
-    def _extremes(self, cls: str, arr: pa.Array, longest: int | None, nuls: int | None) -> None:
-        """min/max in SQLite's order (text as its bytes), NULs (None: none known, as for a
-        dictionary), the longest value."""
+    def _extremes(self, cls: str, arr: pa.Array, longest: int | None, nuls: int) -> None:
+        """min/max in SQLite's order (text as its bytes) over ``arr``; for text and blobs,
+        the values holding a NUL and the longest value."""
         import pyarrow.compute as pc
 
         if cls in ("text", "blob"):
-            nuls = nuls or 0
             self.nuls += nuls
             if nuls and cls == "text":
                 self.exact_length = False  # SQLite's length() stops at a NUL
@@ -264,67 +235,6 @@ def _order_key(cls: str, v: Any) -> tuple[int, Any]:
     return (_RANK[cls], v)
 
 
-def _bytes_of(arr: pa.Array) -> bytes | None:
-    """The bytes every value of a string or binary array lies in (what NULL slots hold, if
-    anything, as well), or None for another layout. One memchr or ASCII test over them
-    answers for the whole batch what a kernel would answer value by value."""
-    import pyarrow as pa
-
-    if not (pa.types.is_string(arr.type) or pa.types.is_binary(arr.type)):
-        return None
-    _, offsets, data = arr.buffers()
-    if data is None or offsets is None:
-        return b""
-    at = memoryview(offsets).cast("i")
-    return memoryview(data)[at[arr.offset]:at[arr.offset + len(arr)]].tobytes()
-
-
-def _count_nuls(arr: pa.Array, data: bytes | None) -> int:
-    """How many values hold a NUL byte."""
-    import pyarrow.compute as pc
-
-    if data is not None and b"\x00" not in data:
-        return 0
-    return pc.sum(pc.match_substring(arr, "\x00")).as_py() or 0
-
-
-def _longest(text: pa.Array, data: bytes | None) -> int | None:
-    """The most characters in a value (ASCII: as many as bytes, from the offsets alone)."""
-    import pyarrow.compute as pc
-
-    lengths = pc.binary_length(text) if data is not None and data.isascii() else pc.utf8_length(text)
-    return pc.max(lengths).as_py()
-
-
-def _valid_text(raw: pa.Array, data: bytes | None = None) -> tuple[pa.Array, pa.Array | None]:
-    """(the valid UTF-8 text as strings, NULL elsewhere; the invalid values as bytes or None).
-    The driver hands text over unchecked, and a binary read (split mode) is bytes anyway.
-    ``data``: the array's bytes (_bytes_of); ASCII is valid UTF-8 without a check."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if data is not None and data.isascii():
-        return raw.view(pa.string()), None
-    try:
-        return raw.cast(pa.string()), None
-    except pa.ArrowInvalid:
-        pass
-    ok = []
-    for b in raw.to_pylist():
-        if b is None:
-            ok.append(None)
-            continue
-        try:
-            b.decode("utf-8")
-            ok.append(True)
-        except UnicodeDecodeError:
-            ok.append(False)
-    good = pa.array(ok, pa.bool_())
-    text = pc.if_else(good, raw, None).cast(pa.string())
-    bad = pc.if_else(pc.invert(good), raw, None)
-    return text, bad
-
-
 _ARROW_CLASS = {"int64": "integer", "double": "real", "string": "text", "binary": "blob"}
 
 
@@ -422,7 +332,8 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
                     n in wrapped and cls != "text"):
                 raise _Redo(f"{n}: {a.type}")
             col.arrow_class = cls
-            if n in wrapped and _count_nuls(a, _bytes_of(a)) and pc.any(pc.equal(a, _OTHER)).as_py():
+            if n in wrapped and profile_text.count_nuls(a, profile_text.bytes_of(a)) and (
+                    pc.any(pc.equal(a, _OTHER)).as_py()):
                 col.impure = True  # another class in a text column: read it split
                 continue
             col.add(locs, {cls: a})
