@@ -101,6 +101,8 @@ class _Column:
                 if self.distinct_text is not None:
                     got = self.distinct_text.measure(raw, self.shape_order)
                     if got is None:
+                        if self.distinct_text.last > DISTINCT_KEPT:  # (no set to hash then)
+                            self.distinct = None
                         self.distinct_text = None
                 if got is None:
                     got = profile_text.by_value(raw, self.shape_order)
@@ -123,7 +125,8 @@ class _Column:
                 codes = (profile_vector.integer_codes(arr) if cls == "integer"
                          else profile_vector.real_codes(arr))
                 self._extremes(cls, arr, 0, 0)
-            merged = pc.coalesce(merged, codes)
+            # (one class in the batch, as in most: its codes are the batch's)
+            merged = codes if merged.null_count == n else pc.coalesce(merged, codes)
         if bad_rows is not None:
             merged = pc.if_else(bad_rows, pa.scalar(profile_sql.UNDECIDED, pa.int8()), merged)
         if merged.null_count < n:
@@ -165,9 +168,13 @@ class _Column:
                     return a[i].as_py()
             return None
 
-        vc = pc.value_counts(merged.drop_null())
-        for item in vc:
-            code, count = item["values"].as_py(), item["counts"].as_py()
+        mm = pc.min_max(merged)
+        if mm["min"] == mm["max"]:  # one code in the batch, as in most: no hashing
+            found = [(mm["min"].as_py(), len(merged) - merged.null_count)]
+        else:
+            found = [(item["values"].as_py(), item["counts"].as_py())
+                     for item in pc.value_counts(merged.drop_null())]
+        for code, count in found:
             self.counts[code] += count
             if code == profile_sql.UNDECIDED:
                 for i in pc.indices_nonzero(pc.equal(merged, code)).to_pylist():

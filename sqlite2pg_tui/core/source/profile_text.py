@@ -124,6 +124,7 @@ class Distinct:
         self.values: pa.Array | None = None  # binary
         self.codes: pa.Array | None = None  # int8, aligned with values
         self.on = True
+        self.last = 0  # distinct values of the last batch measured
 
     def measure(self, raw: pa.Array, order: list[int]) -> Measured | None:
         """The batch through its distinct values; None when they are too many of them."""
@@ -132,6 +133,7 @@ class Distinct:
 
         enc = raw.dictionary_encode()
         d, at = enc.dictionary, enc.indices
+        self.last = len(d)
         if len(d) > BY_DISTINCT_SHARE * len(raw):
             return None
         if self.on:

@@ -61,7 +61,9 @@ def _pa() -> tuple[object, object]:
 
 def integer_codes(a: pa.Array) -> pa.Array:
     pa, pc = _pa()
-    code = pc.if_else(pc.is_in(a, value_set=pa.array([0, 1], pa.int64())), 10, 11).cast(pa.int8())
+    # (two comparisons: a fraction of is_in's hashing)
+    zero_one = pc.and_(pc.greater_equal(a, 0), pc.less_equal(a, 1))
+    code = pc.if_else(zero_one, pa.scalar(10, pa.int8()), pa.scalar(11, pa.int8()))
     return _keep_nulls(a, code)
 
 
@@ -301,7 +303,10 @@ _SHAPES = [_plain_long, _dated, _json_strict, _json_shaped, _digits, _odd_plain]
 def _keep_nulls(a: pa.Array, code: pa.Array) -> pa.Array:
     """NULL where ``a`` is NULL (is_in and friends say False there)."""
     pa, pc = _pa()
-    return pc.if_else(pc.is_valid(a), code.cast(pa.int8()), pa.scalar(None, pa.int8()))
+    code = code.cast(pa.int8())
+    if not a.null_count:
+        return code
+    return pc.if_else(pc.is_valid(a), code, pa.scalar(None, pa.int8()))
 
 
 def _real_day(a: pa.Array, dated: pa.Array) -> pa.Array:
