@@ -384,3 +384,31 @@ def test_json_taken_at_once_is_json_to_the_converter() -> None:
             taken += 1
             json.loads(v, parse_constant=reject_constant)  # raises if the pattern is wrong
     assert taken > 500
+
+
+def test_batches_are_sized_by_bytes(tmp_path: Path) -> None:
+    """Rows of 200 kB make batches of about 20 rows (4 MB); narrow rows the most rows."""
+    from sqlite2pg_tui.core.source import profile_columnar
+
+    path = tmp_path / "wide.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE wide(id INTEGER PRIMARY KEY, b BLOB, note TEXT)")
+    conn.executemany("INSERT INTO wide VALUES (?, ?, ?)",
+                     [(k, bytes(200_000), "x") for k in range(1, 61)])
+    conn.execute("CREATE TABLE narrow(id INTEGER PRIMARY KEY, n INTEGER, s TEXT)")
+    conn.executemany("INSERT INTO narrow VALUES (?, ?, ?)", [(k, k, "abc") for k in range(1, 61)])
+    conn.commit()
+    conn.close()
+    ro = open_readonly(str(path), lossless_text=True)
+    try:
+        wide, narrow = read_schema(ro, str(path)).tables
+        rows = profile_columnar.batch_rows(ro, wide, ["id", "b", "note"])
+        assert 16 <= rows <= 21
+        assert profile_columnar.batch_rows(ro, narrow, ["id", "n", "s"]) == profile_columnar.BATCH_ROWS
+        seen: list[int] = []  # rows done, told after each batch
+        got = profile_table(ro, wide, limit=None, on_rows=seen.append).columns["b"]
+        assert seen == [0, *range(rows, 60, rows), 60]
+        _same(got, _reference(ro, "wide", "b"))
+        assert got.max_blob_len == 200_000 and got.nul_bytes == 60
+    finally:
+        ro.close()

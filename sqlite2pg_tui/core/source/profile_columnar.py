@@ -40,7 +40,13 @@ from sqlite2pg_tui.core.source.schema import Column, Table
 if TYPE_CHECKING:
     import pyarrow as pa
 
-BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
+# Rows per batch: about BATCH_BYTES of values by the first rows' sizes (a table of large
+# blobs gets short batches), between MIN_BATCH_ROWS and BATCH_ROWS. Memory: a few times
+# BATCH_BYTES a table at work, whatever its size.
+BATCH_ROWS = 32_768
+BATCH_BYTES = 4 << 20
+MIN_BATCH_ROWS = 16
+_SIZE_SAMPLE = 256
 PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
 SAMPLES_KEPT = 8
 DISTINCT_KEPT = 20
@@ -245,15 +251,26 @@ def _order_key(cls: str, v: Any) -> tuple[int, Any]:
 _ARROW_CLASS = {"int64": "integer", "double": "real", "string": "text", "binary": "blob"}
 
 
+def batch_rows(conn: sqlite3.Connection, table: Table, names: list[str]) -> int:
+    """Rows per batch for about BATCH_BYTES of values, by the sizes of the first rows."""
+    if not names:
+        return BATCH_ROWS
+    sizes = " + ".join(f"coalesce(length(CAST({qi(n)} AS BLOB)), 0)" for n in names)
+    avg = conn.execute(f"SELECT avg({sizes}) FROM (SELECT {', '.join(map(qi, names))} "
+                       f"FROM {qi(table.name)} LIMIT {_SIZE_SAMPLE})").fetchone()[0]
+    per_row = 8 * (len(names) + 1) + (avg or 0)  # (+ the locator; numbers take 8 bytes)
+    return min(BATCH_ROWS, max(MIN_BATCH_ROWS, int(BATCH_BYTES // per_row)))
+
+
 def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
-          cancel: threading.Event | None, skip_first: bool = False,
+          cancel: threading.Event | None, rows: int, skip_first: bool = False,
           on_rows: Callable[[int], None] | None = None) -> None:
     import adbc_driver_sqlite.dbapi as adbc
 
     conn = adbc.connect(readonly_uri(path))
     try:
         cur = conn.cursor()
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
         try:
             cur.execute(query)
             reader = cur.fetch_record_batch()
@@ -311,7 +328,7 @@ def _text_likely(col: Column) -> bool:
 
 
 def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
-              on_rows: Callable[[int], None] | None) -> dict[str, _Column]:
+              on_rows: Callable[[int], None] | None, rows: int) -> dict[str, _Column]:
     import pyarrow.compute as pc
 
     cols = {n: _Column(n) for n in names}
@@ -353,7 +370,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
     for n in wrapped:
         cols[n].checked = True
     try:
-        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel,
+        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel, rows,
               on_rows=on_rows)
     except _DriverError as e:  # the driver's type guesses fail on some mixes: split instead
         raise _Redo(str(e)) from e
@@ -361,7 +378,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
 
 
 def _scan_split(path: str, table: Table, names: list[str],
-                cancel: threading.Event | None) -> dict[str, _Column]:
+                cancel: threading.Event | None, rows: int) -> dict[str, _Column]:
     cols = {n: _Column(n) for n in names}
 
     def on_batch(batch: pa.RecordBatch) -> None:
@@ -371,7 +388,7 @@ def _scan_split(path: str, table: Table, names: list[str],
             cols[n].add(locs, parts)
 
     try:
-        _read(path, _split_sql(table.name, names), on_batch, cancel, skip_first=True)
+        _read(path, _split_sql(table.name, names), on_batch, cancel, rows, skip_first=True)
     except _DriverError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     return cols
@@ -387,13 +404,14 @@ def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
         on_rows(0)
     if not names:
         return TableProfile(table.name, table.row_count, {})
+    per_batch = batch_rows(conn, table, names)
     try:
-        cols = _scan_raw(path, table, names, cancel, on_rows)
+        cols = _scan_raw(path, table, names, cancel, on_rows, per_batch)
         mixed, invalid_json = profile_settle.check(conn, table, cols)
         if mixed:
-            cols.update(_scan_split(path, table, mixed, cancel))
+            cols.update(_scan_split(path, table, mixed, cancel, per_batch))
     except _Redo:
-        cols = _scan_split(path, table, names, cancel)
+        cols = _scan_split(path, table, names, cancel, per_batch)
         invalid_json = {}
     rows = cols[names[0]].rows
     profile_settle.settle_json(conn, table, cols, invalid_json)
