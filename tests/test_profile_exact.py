@@ -115,14 +115,18 @@ def edge_db(tmp_path: Path) -> Path:
         (k + 1, *(v[k] if k < len(v) else None for v in by_class.values()),
          7 if k == width - 1 else by_class[str][k % len(by_class[str])])
         for k in range(width)])
-    # Declared types: TEXT and DATETIME columns are read through CASE typeof (a blob and an
-    # integer far down must surface); j, untyped, holds reals and one integer at the end.
+    # Declared types: TEXT, DATETIME and REAL columns are read through CASE typeof (a blob,
+    # an integer, a text far down must surface); j, untyped, holds reals and one integer at
+    # the end. (A REAL column shows no integers to SQL: SQLite reads them back as reals.)
     texts = by_class[str]
-    conn.execute("CREATE TABLE typed(id INTEGER PRIMARY KEY, s TEXT, d DATETIME, j)")
-    conn.executemany("INSERT INTO typed VALUES (?,?,?,?)", [
-        (k + 1, b"\x01blob" if k == 2 * len(texts) - 1 else texts[k % len(texts)],
-         5 if k == 2 * len(texts) - 2 else f"2024-01-{1 + k % 28:02d} 10:00:00",
-         7 if k == 2 * len(texts) - 1 else k / 3) for k in range(2 * len(texts))])
+    last = 2 * len(texts) - 1
+    conn.execute("CREATE TABLE typed(id INTEGER PRIMARY KEY, s TEXT, d DATETIME, j, r REAL, "
+                 "x DOUBLE PRECISION)")
+    conn.executemany("INSERT INTO typed VALUES (?,?,?,?,?,?)", [
+        (k + 1, b"\x01blob" if k == last else texts[k % len(texts)],
+         5 if k == last - 1 else f"2024-01-{1 + k % 28:02d} 10:00:00",
+         7 if k == last else k / 3, "abc" if k == last else k / 4,
+         b"\x00" if k == last else k / 2) for k in range(last + 1)])
     # r: few distinct values, pure text (its lengths and extremes come from Arrow alone),
     # the longest, the smallest and the largest only far down.
     words = ["open", "closed", "pending", "ünïcode", "2024-01-05", '{"a": 1}', "yes", "42"]
@@ -167,7 +171,7 @@ def test_columns_of_one_class_equal_the_converters(edge_db: Path, column: str) -
         conn.close()
 
 
-@pytest.mark.parametrize("column", ["s", "d", "j"])
+@pytest.mark.parametrize("column", ["s", "d", "j", "r", "x"])
 def test_a_class_hiding_in_a_typed_column_is_found(edge_db: Path, column: str) -> None:
     conn = open_readonly(str(edge_db), lossless_text=True)
     try:
@@ -305,7 +309,7 @@ def test_by_distinct_values_or_value_by_value_alike(edge_db: Path, monkeypatch: 
     monkeypatch.setattr(profile_columnar, "BATCH_ROWS", batch)
     conn = open_readonly(str(edge_db), lossless_text=True)
     try:
-        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sd"), ("bad", "s"),
+        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sdrx"), ("bad", "s"),
                               ("rep", "r")):
             table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == name)
             prof = profile_table(conn, table, limit=None)

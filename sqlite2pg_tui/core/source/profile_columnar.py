@@ -4,9 +4,9 @@ Read: ``adbc-driver-sqlite`` reads the table as it is (one SELECT, in C). The dr
 guesses each column's Arrow type from its first rows and, when a column mixes storage
 classes, may silently print numbers or blobs as text or widen integers to doubles. So:
 int64 columns are taken at their word (the driver fails on anything else); text-looking
-columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …``, another class
-showing as a marker; doubles holding whole values and any other column get their storage
-class counted by one aggregate query (profile_settle). A column found mixed is read again
+and REAL columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …`` (or
+'real'), another class showing as a marker; doubles holding whole values and any other
+column get their storage class counted by one aggregate query (profile_settle). A column found mixed is read again
 split by class (``CASE typeof(c) WHEN … END``, text as bytes), exactly.
 
 Classify: each value gets its class code (profile_vector) a whole batch at a time. The
@@ -312,27 +312,44 @@ def _split_sql(table: str, names: list[str]) -> str:
     return f"SELECT {', '.join(witness)} UNION ALL SELECT {', '.join(parts)} FROM {qi(table)}"
 
 
-# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <this> END``:
-# a value of another class shows as this (no text holds it in practice; if one does, the
-# column is only read again split by class), so no second scan has to count classes.
-_OTHER = "\x00\x01s2p\x01\x00"
-_OTHER_SQL = "char(0, 1, 115, 50, 112, 1, 0)"
+# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <marker> END``:
+# a value of another class shows as the marker (no text holds it in practice; if one does,
+# the column is only read again split by class), so no second scan has to count classes.
+# REAL columns likewise, with a double no one stores (computed exactly, in SQL and here).
+_MARKERS = {"text": ("\x00\x01s2p\x01\x00", "char(0, 1, 115, 50, 112, 1, 0)"),
+            "real": (-1649267441664375 / 1024, "CAST(-1649267441664375 AS REAL) / 1024.0")}
 
 
-def _text_likely(col: Column) -> bool:
-    """TEXT affinity, or a date/time type (NUMERIC affinity, yet mostly ISO text)."""
+def _wrap_class(col: Column) -> str | None:
+    """The storage class a column is read as (others show as its marker): text for TEXT
+    affinity and date/time types (NUMERIC affinity, yet mostly ISO text), real for REAL
+    affinity (SQLite's rules, in their order)."""
     t = col.declared_type.upper()
     if "INT" in t:
-        return False
-    return any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME"))
+        return None
+    if any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME")):
+        return "text"
+    if "BLOB" not in t and any(k in t for k in ("REAL", "FLOA", "DOUB")):
+        return "real"
+    return None
+
+
+def _wrapped_sql(c: str, cls: str) -> str:
+    return f"CASE typeof({c}) WHEN '{cls}' THEN {c} WHEN 'null' THEN NULL ELSE {_MARKERS[cls][1]} END"
+
+
+def _holds_marker(a: pa.Array, cls: str) -> bool:
+    import pyarrow.compute as pc
+
+    if cls == "text" and not profile_text.count_nuls(a, profile_text.bytes_of(a)):
+        return False  # (the text marker holds NULs)
+    return bool(pc.any(pc.equal(a, _MARKERS[cls][0])).as_py())
 
 
 def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
               on_rows: Callable[[int], None] | None, rows: int) -> dict[str, _Column]:
-    import pyarrow.compute as pc
-
     cols = {n: _Column(n) for n in names}
-    wrapped = {c.name for c in table.columns if c.name in cols and _text_likely(c)}
+    wrapped = {c.name: w for c in table.columns if c.name in cols and (w := _wrap_class(c))}
 
     # INTEGER PRIMARY KEY is the rowid itself: read once, as the locator.
     alias = table.rowid_alias if table.rowid_alias in cols else None
@@ -353,20 +370,18 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
                 continue
             cls = _ARROW_CLASS.get(str(a.type))
             if cls is None or (col.arrow_class and col.arrow_class != cls) or (
-                    n in wrapped and cls != "text"):
+                    n in wrapped and cls != wrapped[n]):
                 raise _Redo(f"{n}: {a.type}")
             col.arrow_class = cls
-            if n in wrapped and profile_text.count_nuls(a, profile_text.bytes_of(a)) and (
-                    pc.any(pc.equal(a, _OTHER)).as_py()):
-                col.impure = True  # another class in a text column: read it split
+            if n in wrapped and _holds_marker(a, cls):
+                col.impure = True  # another class in a wrapped column: read it split
                 continue
             col.add(locs, {cls: a})
 
     sel = ["rowid"]
     for n in read:
         c = qi(n)
-        sel.append(f"CASE typeof({c}) WHEN 'text' THEN {c} WHEN 'null' THEN NULL "
-                   f"ELSE {_OTHER_SQL} END" if n in wrapped else c)
+        sel.append(_wrapped_sql(c, wrapped[n]) if n in wrapped else c)
     for n in wrapped:
         cols[n].checked = True
     try:
