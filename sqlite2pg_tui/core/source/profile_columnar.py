@@ -6,14 +6,17 @@ classes, may silently print numbers or blobs as text or widen integers to double
 int64 columns are taken at their word (the driver fails on anything else); text-looking
 and REAL columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …`` (or
 'real'), another class showing as a marker; doubles holding whole values and any other
-column get their storage class counted by one aggregate query (profile_settle). A column found mixed is read again
-split by class (``CASE typeof(c) WHEN … END``, text as bytes), exactly.
+column get their storage class counted by one aggregate query (profile_settle). A column
+found mixed is read again split by class (``CASE typeof(c) WHEN … END``, text as bytes),
+exactly.
 
-Classify: each value gets its class code (profile_vector) a whole batch at a time. The
-counts per code give the candidates' counts; the first rows of each code, fed to the Python
-converters, give the failure examples in row order; the undecided values go through the
-Python converters one by one, as before. JSON-looking text is settled by SQLite's
-json_valid() in one query over the rows that fail it (profile_settle).
+Classify: each value gets its class code (profile_vector) a whole batch at a time (text
+through profile_text: by its distinct values when they repeat). The counts per code give
+the candidates' counts; the first rows of each code, fed to the Python converters, give
+the failure examples in row order; the undecided values go through the Python converters
+one by one, as before. JSON both parsers accept is known at once (profile_vector); other
+JSON-looking text is settled by SQLite's json_valid() in one query over the rows that fail
+it (profile_settle).
 
 Tables run two at a time: SQLite steps and pyarrow kernels release the GIL.
 """
