@@ -29,15 +29,21 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlite2pg_tui.core.errors import Cancelled, SourceError
-from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_text, profile_vector
+from sqlite2pg_tui.core.errors import SourceError
+from sqlite2pg_tui.core.source import (
+    profile_read,
+    profile_settle,
+    profile_sql,
+    profile_text,
+    profile_vector,
+)
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
     ColumnProfile,
     TableProfile,
     _ColumnTracker,
 )
-from sqlite2pg_tui.core.source.reader import qi, readonly_uri
+from sqlite2pg_tui.core.source.reader import qi
 from sqlite2pg_tui.core.source.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -61,8 +67,7 @@ class _Redo(Exception):  # noqa: N818 - control flow: read the table split by cl
     pass
 
 
-class _DriverError(Exception):
-    pass
+_DriverError = profile_read.DriverError
 
 
 def _lossless(b: bytes) -> str:
@@ -268,27 +273,11 @@ def batch_rows(conn: sqlite3.Connection, table: Table, names: list[str]) -> int:
 def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
           cancel: threading.Event | None, rows: int, skip_first: bool = False,
           on_rows: Callable[[int], None] | None = None) -> None:
-    import adbc_driver_sqlite.dbapi as adbc
-
-    conn = adbc.connect(readonly_uri(path))
+    """Each batch of ``query`` to ``on_batch`` (read ahead while it works: profile_read)."""
+    first, done = skip_first, 0
+    batches = profile_read.ahead(path, query, rows, cancel)
     try:
-        cur = conn.cursor()
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
-        try:
-            cur.execute(query)
-            reader = cur.fetch_record_batch()
-        except Exception as e:  # the driver's errors carry no stable type
-            raise _DriverError(str(e)) from e
-        first, done = skip_first, 0
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("profiling cancelled")
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except Exception as e:
-                raise _DriverError(str(e)) from e
+        for batch in batches:
             if first:
                 batch, first = batch.slice(1), False
             if batch.num_rows:
@@ -296,9 +285,8 @@ def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
                 done += batch.num_rows
                 if on_rows is not None:
                     on_rows(done)
-        cur.close()
     finally:
-        conn.close()
+        batches.close()
 
 
 def _split_sql(table: str, names: list[str]) -> str:
