@@ -54,6 +54,15 @@ EDGES: list[Any] = [
     "2024-02-29 10:00:00", "2023-02-29T00:00:00", "2024-04-31", "2024-04-30", "2024-01-05t00:00:00",
     "2024-12-31T23:59:59", "0001-01-01", "123456789012345678", "012345678901234567",
     "1e999", "-0", "+0", "e", "Ee5", "t", "F",
+    # JSON both parsers accept at once (nested up to two deep, no \u escape), and its edges
+    "{}", "[]", '""', '"\\/"', "[-0.5e+3]", "[1e999]", '{"a":1,"a":2}', "[true,false,null]",
+    '{"k": {"x": [1, 2]}}', "[[1,[2]]]", '[[1,2],{"a":[]}]', '{"a":1,}', "[01]", "[1.]",
+    '{"a" 1}', '["\\ud800"]', '{"a":"\\u00e9"}', '"\x7f"', '["a\\tb"]', '"' + "y" * 34 + '"',
+    "[" + "1," * 250 + "1]", "[1]\n", "\t[1]",
+    # the calendar: leap years by 4, 100 and 400, months of 30 days
+    "1900-02-29", "2000-02-29", "2100-02-29", "0004-02-29", "0400-02-29", "0100-02-29",
+    "2024-06-31", "2024-11-30", "2024-12-31 00:00:00", "2023-04-31T10:00:00",
+    "0001-01-01T00:00:00", "2000-02-29 23:59:59",
     # blobs
     b"", b"\x00\x01", bytes(range(16)), b'{"a": 1}', b"\xff\xfe", b"12345678-1234-5678-1234-567812345678",
     b"abc", b" [1]", b"x" * 16, b"true",
@@ -106,14 +115,25 @@ def edge_db(tmp_path: Path) -> Path:
         (k + 1, *(v[k] if k < len(v) else None for v in by_class.values()),
          7 if k == width - 1 else by_class[str][k % len(by_class[str])])
         for k in range(width)])
-    # Declared types: TEXT and DATETIME columns are read through CASE typeof (a blob and an
-    # integer far down must surface); j, untyped, holds reals and one integer at the end.
+    # Declared types: TEXT, DATETIME and REAL columns are read through CASE typeof (a blob,
+    # an integer, a text far down must surface); j, untyped, holds reals and one integer at
+    # the end. (A REAL column shows no integers to SQL: SQLite reads them back as reals.)
     texts = by_class[str]
-    conn.execute("CREATE TABLE typed(id INTEGER PRIMARY KEY, s TEXT, d DATETIME, j)")
-    conn.executemany("INSERT INTO typed VALUES (?,?,?,?)", [
-        (k + 1, b"\x01blob" if k == 2 * len(texts) - 1 else texts[k % len(texts)],
-         5 if k == 2 * len(texts) - 2 else f"2024-01-{1 + k % 28:02d} 10:00:00",
-         7 if k == 2 * len(texts) - 1 else k / 3) for k in range(2 * len(texts))])
+    last = 2 * len(texts) - 1
+    conn.execute("CREATE TABLE typed(id INTEGER PRIMARY KEY, s TEXT, d DATETIME, j, r REAL, "
+                 "x DOUBLE PRECISION)")
+    conn.executemany("INSERT INTO typed VALUES (?,?,?,?,?,?)", [
+        (k + 1, b"\x01blob" if k == last else texts[k % len(texts)],
+         5 if k == last - 1 else f"2024-01-{1 + k % 28:02d} 10:00:00",
+         7 if k == last else k / 3, "abc" if k == last else k / 4,
+         b"\x00" if k == last else k / 2) for k in range(last + 1)])
+    # r: few distinct values, pure text (its lengths and extremes come from Arrow alone),
+    # the longest, the smallest and the largest only far down.
+    words = ["open", "closed", "pending", "ünïcode", "2024-01-05", '{"a": 1}', "yes", "42"]
+    conn.execute("CREATE TABLE rep(id INTEGER PRIMARY KEY, r TEXT)")
+    conn.executemany("INSERT INTO rep VALUES (?, ?)", [
+        (k, None if k % 5 == 0 else words[k % len(words)]) for k in range(1, 200)]
+        + [(200, "Ω" * 40), (201, "AAA"), (202, "zzz"), (203, "open")])
     conn.execute("CREATE TABLE bad(id INTEGER PRIMARY KEY, s)")
     conn.execute("INSERT INTO bad VALUES (1, 'ok'), (2, CAST(x'41ff42' AS TEXT)), (3, '2024-01-05')")
     conn.commit()
@@ -151,7 +171,7 @@ def test_columns_of_one_class_equal_the_converters(edge_db: Path, column: str) -
         conn.close()
 
 
-@pytest.mark.parametrize("column", ["s", "d", "j"])
+@pytest.mark.parametrize("column", ["s", "d", "j", "r", "x"])
 def test_a_class_hiding_in_a_typed_column_is_found(edge_db: Path, column: str) -> None:
     conn = open_readonly(str(edge_db), lossless_text=True)
     try:
@@ -269,5 +289,130 @@ def test_columns_null_in_the_first_batches(tmp_path: Path, monkeypatch: pytest.M
         for column in ("s", "u", "n"):
             _same(prof.columns[column], _reference(ro, "t", column))
             assert prof.columns[column].storage == ref_storage(ro, "t", column)
+    finally:
+        ro.close()
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+@pytest.mark.parametrize(("batch", "remembered"), [(7, 3), (7, 1 << 14), (100_000, 1 << 14)])
+def test_by_distinct_values_or_value_by_value_alike(edge_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    share: float, batch: int,
+                                                    remembered: int) -> None:
+    """Text classified through its distinct values (every batch, each value once while the
+    column remembers it) or value by value (never) gives the converters' profile, in one
+    batch or many (the path may change between batches), with the same NULs, lengths and
+    extremes."""
+    from sqlite2pg_tui.core.source import profile_columnar, profile_text
+
+    monkeypatch.setattr(profile_text, "BY_DISTINCT_SHARE", share)
+    monkeypatch.setattr(profile_text, "REMEMBERED", remembered)
+    monkeypatch.setattr(profile_columnar, "BATCH_ROWS", batch)
+    conn = open_readonly(str(edge_db), lossless_text=True)
+    try:
+        for name, columns in (("t", "abcd"), ("one", "ehi"), ("typed", "sdrx"), ("bad", "s"),
+                              ("rep", "r")):
+            table = next(t for t in read_schema(conn, str(edge_db)).tables if t.name == name)
+            prof = profile_table(conn, table, limit=None)
+            for column in columns:
+                got = prof.columns[column]
+                _same(got, _reference(conn, name, column))
+                lo, hi, longest, nuls = conn.execute(
+                    f'SELECT min("{column}"), max("{column}"), max(length("{column}")), '
+                    f'count(CASE WHEN instr("{column}", char(0)) THEN 1 END) FROM "{name}"').fetchone()
+                assert (got.min, got.max, got.nul_bytes) == (lo, hi, nuls), (name, column)
+                assert max(got.max_text_len, got.max_blob_len) == longest, (name, column)
+    finally:
+        conn.close()
+
+
+def test_the_calendar_pattern_is_the_calendar() -> None:
+    """Every YYYY-MM-DD with month 00-13 and day 00-32 in years around each leap rule: the
+    pattern that decides dates at once says yes exactly to the days that exist."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sqlite2pg_tui.core.source import profile_vector
+
+    def real(day: str) -> bool:
+        try:
+            datetime.date.fromisoformat(day)
+        except ValueError:
+            return False
+        return True
+
+    days = [f"{y:04d}-{m:02d}-{d:02d}" for y in (0, 1, 4, 96, 100, 400, 1900, 1996, 2000, 2023,
+                                                  2024, 2100, 2400, 9996, 9999)
+            for m in range(14) for d in range(33)]
+    said = pc.match_substring_regex(pa.array(days), profile_vector._DATED).to_pylist()
+    assert [d for d, ok in zip(days, said, strict=True) if ok != real(d)] == []
+
+
+def test_json_taken_at_once_is_json_to_the_converter() -> None:
+    """Text the strict JSON pattern takes without asking SQLite is JSON to json.loads (and
+    not NaN or Infinity), on values generated from the grammar with near misses mixed in:
+    bad numbers, constants, control characters, escapes, stray commas and colons."""
+    import json
+    import random
+    import re
+
+    from sqlite2pg_tui.core.source import profile_vector
+    from sqlite2pg_tui.core.values.canonical_json import reject_constant
+
+    strict = re.compile(profile_vector._JSON_STRICT)
+    rnd = random.Random(11)
+    scalars = ["0", "-0", "12", "01", "1.", ".5", "1.5e3", "1e", "-", "+1", "1E+2", "NaN",
+               "Infinity", "-Infinity", "true", "false", "null", "nul", "True", '"a"', '""',
+               '"\x1f"', '"\x7f"', '"\\n"', '"\\u0041"', '"\\x"', '"\\"', '"a\\"b"', "'a'"]
+    seps = [",", ", ", " ,", ",,", ""]
+    colons = [":", " : ", "", "::"]
+    ws = ["", " ", "\n", "\t", "\x0b"]
+
+    def value(depth: int) -> str:
+        kind = rnd.randrange(3) if depth < 3 else 0
+        if kind == 0:
+            return rnd.choice(scalars)
+        items = [value(depth + 1) for _ in range(rnd.randrange(4))]
+        if kind == 1:
+            body = "".join(rnd.choice(ws) + v + rnd.choice(ws) + rnd.choice(seps) for v in items)
+            return "[" + body.rstrip(", ") + rnd.choice(["", ",", "]"]) + "]"
+        body = "".join(rnd.choice(ws) + rnd.choice(['"k"', "k", '""', '"k k"']) +
+                       rnd.choice(colons) + v + rnd.choice(seps) for v in items)
+        return "{" + body.rstrip(", ") + rnd.choice(["", ","]) + "}"
+
+    taken = 0
+    for _ in range(30_000):
+        v = value(0)
+        if strict.match(v):
+            taken += 1
+            json.loads(v, parse_constant=reject_constant)  # raises if the pattern is wrong
+    assert taken > 500
+
+
+def test_batches_are_sized_by_bytes(tmp_path: Path) -> None:
+    """Rows of 200 kB make batches of about 20 rows (4 MB); narrow rows the most rows."""
+    from sqlite2pg_tui.core.source import profile_columnar
+
+    path = tmp_path / "wide.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE wide(id INTEGER PRIMARY KEY, b BLOB, note TEXT)")
+    conn.executemany("INSERT INTO wide VALUES (?, ?, ?)",
+                     [(k, bytes(200_000), "x") for k in range(1, 61)])
+    conn.execute("CREATE TABLE narrow(id INTEGER PRIMARY KEY, n INTEGER, s TEXT)")
+    conn.executemany("INSERT INTO narrow VALUES (?, ?, ?)", [(k, k, "abc") for k in range(1, 61)])
+    conn.commit()
+    conn.close()
+    ro = open_readonly(str(path), lossless_text=True)
+    try:
+        wide, narrow = read_schema(ro, str(path)).tables
+        rows = profile_columnar.batch_rows(ro, wide, ["id", "b", "note"])
+        assert 16 <= rows <= 21
+        assert profile_columnar.batch_rows(ro, narrow, ["id", "n", "s"]) == profile_columnar.BATCH_ROWS
+        seen: list[int] = []  # rows done, told after each batch
+        got = profile_table(ro, wide, limit=None, on_rows=seen.append).columns["b"]
+        assert seen == [0, *range(rows, 60, rows), 60]
+        _same(got, _reference(ro, "wide", "b"))
+        assert got.max_blob_len == 200_000 and got.nul_bytes == 60
     finally:
         ro.close()

@@ -2,20 +2,25 @@
 DEFERRABLE.
 
 Read from the CREATE TABLE text with sqlglot. A statement sqlglot cannot parse gives
-empty results rather than an error: the PRAGMAs still describe the table.
+empty results rather than an error: the PRAGMAs still describe the table. A statement
+without any of the words these things are written with is not parsed at all (sqlglot is
+then not even imported: a tenth of a second at start-up).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-
-from sqlite2pg_tui.core.sql import sql_translate  # noqa: F401 - quiets sqlglot's logger
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 _CONFLICT = re.compile(r"\bON\s+CONFLICT\s+(ROLLBACK|ABORT|FAIL|IGNORE|REPLACE)\b", re.I)
+# Every clause read below starts with or holds one of these words (a generated column's
+# AS, PRIMARY KEY … DESC); a statement with none of them has nothing here to read (and,
+# unread, is never ``unreadable``: that only matters to CHECKs and named constraints).
+_WORTH_PARSING = re.compile(r"\b(CHECK|CONSTRAINT|COLLATE|AS|GENERATED|DEFERRABLE|DESC)\b", re.I)
 
 
 @dataclass
@@ -53,6 +58,13 @@ def parse_create_table(sql: str) -> ParsedTable:
     # Nor SQLite's conflict clauses, which PostgreSQL has no table-level form of: noted.
     out.conflict_clauses = [m.group(1).upper() for m in _CONFLICT.finditer(text)]
     text = _CONFLICT.sub(" ", text)
+    if not _WORTH_PARSING.search(text):
+        return out
+    import sqlglot
+    from sqlglot import exp
+
+    from sqlite2pg_tui.core.sql import sql_translate  # noqa: F401 - quiets sqlglot's logger
+
     try:
         tree = sqlglot.parse_one(text, read="sqlite")
     except Exception as e:  # sqlglot raises several error types; any means "unknown"
@@ -85,6 +97,8 @@ def parse_create_table(sql: str) -> ParsedTable:
 def _table_constraint(kind: exp.Expression | None, name: str | None, column: list[str],
                       out: ParsedTable) -> None:
     """One constraint, written on a column (``column`` holds its name) or on the table."""
+    from sqlglot import exp
+
     if isinstance(kind, exp.CheckColumnConstraint):
         out._check(kind.this, name)
     elif isinstance(kind, exp.Reference):
@@ -109,6 +123,8 @@ def _table_constraint(kind: exp.Expression | None, name: str | None, column: lis
 
 
 def _note_deferrable(ref: exp.Reference, out: ParsedTable) -> None:
+    from sqlglot import exp
+
     options = " ".join(str(o) for o in ref.args.get("options") or []).upper()
     if "DEFERRABLE" in options and "NOT DEFERRABLE" not in options:
         target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this

@@ -4,16 +4,19 @@ Read: ``adbc-driver-sqlite`` reads the table as it is (one SELECT, in C). The dr
 guesses each column's Arrow type from its first rows and, when a column mixes storage
 classes, may silently print numbers or blobs as text or widen integers to doubles. So:
 int64 columns are taken at their word (the driver fails on anything else); text-looking
-columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …``, another class
-showing as a marker; doubles holding whole values and any other column get their storage
-class counted by one aggregate query (profile_settle). A column found mixed is read again
-split by class (``CASE typeof(c) WHEN … END``, text as bytes), exactly.
+and REAL columns (by declared type) are read through ``CASE typeof(c) WHEN 'text' …`` (or
+'real'), another class showing as a marker; doubles holding whole values and any other
+column get their storage class counted by one aggregate query (profile_settle). A column
+found mixed is read again split by class (``CASE typeof(c) WHEN … END``, text as bytes),
+exactly.
 
-Classify: each value gets its class code (profile_vector) a whole batch at a time. The
-counts per code give the candidates' counts; the first rows of each code, fed to the Python
-converters, give the failure examples in row order; the undecided values go through the
-Python converters one by one, as before. JSON-looking text is settled by SQLite's
-json_valid() in one query over the rows that fail it (profile_settle).
+Classify: each value gets its class code (profile_vector) a whole batch at a time (text
+through profile_text: by its distinct values when they repeat). The counts per code give
+the candidates' counts; the first rows of each code, fed to the Python converters, give
+the failure examples in row order; the undecided values go through the Python converters
+one by one, as before. JSON both parsers accept is known at once (profile_vector); other
+JSON-looking text is settled by SQLite's json_valid() in one query over the rows that fail
+it (profile_settle).
 
 Tables run two at a time: SQLite steps and pyarrow kernels release the GIL.
 """
@@ -26,21 +29,33 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlite2pg_tui.core.errors import Cancelled, SourceError
-from sqlite2pg_tui.core.source import profile_settle, profile_sql, profile_vector
+from sqlite2pg_tui.core.errors import SourceError
+from sqlite2pg_tui.core.source import (
+    profile_read,
+    profile_settle,
+    profile_sql,
+    profile_text,
+    profile_vector,
+)
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
     ColumnProfile,
     TableProfile,
     _ColumnTracker,
 )
-from sqlite2pg_tui.core.source.reader import qi, readonly_uri
+from sqlite2pg_tui.core.source.reader import qi
 from sqlite2pg_tui.core.source.schema import Column, Table
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-BATCH_ROWS = 32_768  # memory: about 40 MB a table at work, whatever its size
+# Rows per batch: about BATCH_BYTES of values by the first rows' sizes (a table of large
+# blobs gets short batches), between MIN_BATCH_ROWS and BATCH_ROWS. Memory: a few times
+# BATCH_BYTES a table at work, whatever its size.
+BATCH_ROWS = 32_768
+BATCH_BYTES = 4 << 20
+MIN_BATCH_ROWS = 16
+_SIZE_SAMPLE = 256
 PENDING_KEPT = 64  # first JSON-looking rows kept, for examples once json_valid has spoken
 SAMPLES_KEPT = 8
 DISTINCT_KEPT = 20
@@ -52,8 +67,7 @@ class _Redo(Exception):  # noqa: N818 - control flow: read the table split by cl
     pass
 
 
-class _DriverError(Exception):
-    pass
+_DriverError = profile_read.DriverError
 
 
 def _lossless(b: bytes) -> str:
@@ -79,6 +93,7 @@ class _Column:
         self.impure = False  # raw read: another storage class hides in this column
         self.checked = False  # raw read: its storage class needs no counting in SQL
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
+        self.distinct_text: profile_text.Distinct | None = profile_text.Distinct()  # None: by value
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
         import pyarrow as pa
@@ -88,6 +103,7 @@ class _Column:
         self.rows += n
         merged = pa.nulls(n, pa.int8())
         values: dict[str, pa.Array] = {}  # per class, what value_at reads from
+        uniques: dict[str, pa.Array] = {}  # per class, its distinct values when known
         bad_rows = None
         for cls, arr in parts.items():
             if arr.null_count == len(arr):
@@ -95,36 +111,47 @@ class _Column:
             self.storage[cls] += len(arr) - arr.null_count
             if cls == "text":
                 raw = arr.cast(pa.binary()) if pa.types.is_string(arr.type) else arr
-                text, bad = _valid_text(raw)
-                values["text"] = text
-                if bad is not None:
-                    values["bad"] = bad
-                    bad_rows = pc.is_valid(bad)
+                got = None
+                if self.distinct_text is not None:
+                    got = self.distinct_text.measure(raw, self.shape_order)
+                    if got is None:
+                        if self.distinct_text.last > DISTINCT_KEPT:  # (no set to hash then)
+                            self.distinct = None
+                        self.distinct_text = None
+                if got is None:
+                    got = profile_text.by_value(raw, self.shape_order)
+                codes = got.codes
+                values["text"] = got.text
+                uniques.update(got.distinct)
+                if got.bad is not None:
+                    values["bad"] = got.bad
+                    bad_rows = pc.is_valid(got.bad)
                     self.exact_length = False
-                codes = profile_vector.text_codes(text, profile_vector.json_valid_trusted(),
-                                                  self.shape_order)
-                self._extremes(cls, raw, pc.max(pc.utf8_length(text)).as_py())
+                if got.extremes is not None:
+                    self._extremes(cls, got.extremes, got.longest, got.nuls)
             elif cls == "blob":
                 values["blob"] = arr
                 codes = profile_vector.blob_codes(arr)
-                self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py())
+                self._extremes(cls, arr, pc.max(pc.binary_length(arr)).as_py(),
+                               profile_text.count_nuls(arr, profile_text.bytes_of(arr)))
             else:
                 values[cls] = arr
                 codes = (profile_vector.integer_codes(arr) if cls == "integer"
                          else profile_vector.real_codes(arr))
-                self._extremes(cls, arr, 0)
-            merged = pc.coalesce(merged, codes)
+                self._extremes(cls, arr, 0, 0)
+            # (one class in the batch, as in most: its codes are the batch's)
+            merged = codes if merged.null_count == n else pc.coalesce(merged, codes)
         if bad_rows is not None:
             merged = pc.if_else(bad_rows, pa.scalar(profile_sql.UNDECIDED, pa.int8()), merged)
         if merged.null_count < n:
-            self._tally(locs, merged, values)
+            self._tally(locs, merged, values, uniques)
 
-    def _extremes(self, cls: str, arr: pa.Array, longest: int | None) -> None:
-        """min/max in SQLite's order (text as its bytes), NULs, the longest value."""
+    def _extremes(self, cls: str, arr: pa.Array, longest: int | None, nuls: int) -> None:
+        """min/max in SQLite's order (text as its bytes) over ``arr``; for text and blobs,
+        the values holding a NUL and the longest value."""
         import pyarrow.compute as pc
 
         if cls in ("text", "blob"):
-            nuls = pc.sum(pc.match_substring(arr, "\x00")).as_py() or 0
             self.nuls += nuls
             if nuls and cls == "text":
                 self.exact_length = False  # SQLite's length() stops at a NUL
@@ -141,7 +168,8 @@ class _Column:
         if self.hi is None or khi > self.hi[0]:
             self.hi = (khi, hi)
 
-    def _tally(self, locs: pa.Array, merged: pa.Array, values: dict[str, pa.Array]) -> None:
+    def _tally(self, locs: pa.Array, merged: pa.Array, values: dict[str, pa.Array],
+               uniques: dict[str, pa.Array]) -> None:
         import pyarrow.compute as pc
 
         def value_at(i: int) -> Any:
@@ -154,9 +182,13 @@ class _Column:
                     return a[i].as_py()
             return None
 
-        vc = pc.value_counts(merged.drop_null())
-        for item in vc:
-            code, count = item["values"].as_py(), item["counts"].as_py()
+        mm = pc.min_max(merged)
+        if mm["min"] == mm["max"]:  # one code in the batch, as in most: no hashing
+            found = [(mm["min"].as_py(), len(merged) - merged.null_count)]
+        else:
+            found = [(item["values"].as_py(), item["counts"].as_py())
+                     for item in pc.value_counts(merged.drop_null())]
+        for code, count in found:
             self.counts[code] += count
             if code == profile_sql.UNDECIDED:
                 for i in pc.indices_nonzero(pc.equal(merged, code)).to_pylist():
@@ -175,7 +207,7 @@ class _Column:
                 a = values.get(cls)
                 if a is None:
                     continue
-                u = pc.unique(a.drop_null())
+                u = uniques[cls] if cls in uniques else pc.unique(a.drop_null())
                 if len(u) > DISTINCT_KEPT:
                     self.distinct = None
                     return
@@ -224,59 +256,28 @@ def _order_key(cls: str, v: Any) -> tuple[int, Any]:
     return (_RANK[cls], v)
 
 
-def _valid_text(raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    """(the valid UTF-8 text as strings, NULL elsewhere; the invalid values as bytes or None).
-    The driver hands text over unchecked, and a binary read (split mode) is bytes anyway."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        return raw.cast(pa.string()), None
-    except pa.ArrowInvalid:
-        pass
-    ok = []
-    for b in raw.to_pylist():
-        if b is None:
-            ok.append(None)
-            continue
-        try:
-            b.decode("utf-8")
-            ok.append(True)
-        except UnicodeDecodeError:
-            ok.append(False)
-    good = pa.array(ok, pa.bool_())
-    text = pc.if_else(good, raw, None).cast(pa.string())
-    bad = pc.if_else(pc.invert(good), raw, None)
-    return text, bad
-
-
 _ARROW_CLASS = {"int64": "integer", "double": "real", "string": "text", "binary": "blob"}
 
 
-def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
-          cancel: threading.Event | None, skip_first: bool = False,
-          on_rows: Callable[[int], None] | None = None) -> None:
-    import adbc_driver_sqlite.dbapi as adbc
+def batch_rows(conn: sqlite3.Connection, table: Table, names: list[str]) -> int:
+    """Rows per batch for about BATCH_BYTES of values, by the sizes of the first rows."""
+    if not names:
+        return BATCH_ROWS
+    sizes = " + ".join(f"coalesce(length(CAST({qi(n)} AS BLOB)), 0)" for n in names)
+    avg = conn.execute(f"SELECT avg({sizes}) FROM (SELECT {', '.join(map(qi, names))} "
+                       f"FROM {qi(table.name)} LIMIT {_SIZE_SAMPLE})").fetchone()[0]
+    per_row = 8 * (len(names) + 1) + (avg or 0)  # (+ the locator; numbers take 8 bytes)
+    return min(BATCH_ROWS, max(MIN_BATCH_ROWS, int(BATCH_BYTES // per_row)))
 
-    conn = adbc.connect(readonly_uri(path))
+
+def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
+          cancel: threading.Event | None, rows: int, skip_first: bool = False,
+          on_rows: Callable[[int], None] | None = None) -> None:
+    """Each batch of ``query`` to ``on_batch`` (read ahead while it works: profile_read)."""
+    first, done = skip_first, 0
+    batches = profile_read.ahead(path, query, rows, cancel)
     try:
-        cur = conn.cursor()
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
-        try:
-            cur.execute(query)
-            reader = cur.fetch_record_batch()
-        except Exception as e:  # the driver's errors carry no stable type
-            raise _DriverError(str(e)) from e
-        first, done = skip_first, 0
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("profiling cancelled")
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except Exception as e:
-                raise _DriverError(str(e)) from e
+        for batch in batches:
             if first:
                 batch, first = batch.slice(1), False
             if batch.num_rows:
@@ -284,9 +285,8 @@ def _read(path: str, query: str, on_batch: Callable[[pa.RecordBatch], None],
                 done += batch.num_rows
                 if on_rows is not None:
                     on_rows(done)
-        cur.close()
     finally:
-        conn.close()
+        batches.close()
 
 
 def _split_sql(table: str, names: list[str]) -> str:
@@ -303,27 +303,44 @@ def _split_sql(table: str, names: list[str]) -> str:
     return f"SELECT {', '.join(witness)} UNION ALL SELECT {', '.join(parts)} FROM {qi(table)}"
 
 
-# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <this> END``:
-# a value of another class shows as this (no text holds it in practice; if one does, the
-# column is only read again split by class), so no second scan has to count classes.
-_OTHER = "\x00\x01s2p\x01\x00"
-_OTHER_SQL = "char(0, 1, 115, 50, 112, 1, 0)"
+# Text-looking columns are read as ``CASE typeof(c) WHEN 'text' THEN c … ELSE <marker> END``:
+# a value of another class shows as the marker (no text holds it in practice; if one does,
+# the column is only read again split by class), so no second scan has to count classes.
+# REAL columns likewise, with a double no one stores (computed exactly, in SQL and here).
+_MARKERS = {"text": ("\x00\x01s2p\x01\x00", "char(0, 1, 115, 50, 112, 1, 0)"),
+            "real": (-1649267441664375 / 1024, "CAST(-1649267441664375 AS REAL) / 1024.0")}
 
 
-def _text_likely(col: Column) -> bool:
-    """TEXT affinity, or a date/time type (NUMERIC affinity, yet mostly ISO text)."""
+def _wrap_class(col: Column) -> str | None:
+    """The storage class a column is read as (others show as its marker): text for TEXT
+    affinity and date/time types (NUMERIC affinity, yet mostly ISO text), real for REAL
+    affinity (SQLite's rules, in their order)."""
     t = col.declared_type.upper()
     if "INT" in t:
-        return False
-    return any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME"))
+        return None
+    if any(k in t for k in ("CHAR", "CLOB", "TEXT", "DATE", "TIME")):
+        return "text"
+    if "BLOB" not in t and any(k in t for k in ("REAL", "FLOA", "DOUB")):
+        return "real"
+    return None
+
+
+def _wrapped_sql(c: str, cls: str) -> str:
+    return f"CASE typeof({c}) WHEN '{cls}' THEN {c} WHEN 'null' THEN NULL ELSE {_MARKERS[cls][1]} END"
+
+
+def _holds_marker(a: pa.Array, cls: str) -> bool:
+    import pyarrow.compute as pc
+
+    if cls == "text" and not profile_text.count_nuls(a, profile_text.bytes_of(a)):
+        return False  # (the text marker holds NULs)
+    return bool(pc.any(pc.equal(a, _MARKERS[cls][0])).as_py())
 
 
 def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
-              on_rows: Callable[[int], None] | None) -> dict[str, _Column]:
-    import pyarrow.compute as pc
-
+              on_rows: Callable[[int], None] | None, rows: int) -> dict[str, _Column]:
     cols = {n: _Column(n) for n in names}
-    wrapped = {c.name for c in table.columns if c.name in cols and _text_likely(c)}
+    wrapped = {c.name: w for c in table.columns if c.name in cols and (w := _wrap_class(c))}
 
     # INTEGER PRIMARY KEY is the rowid itself: read once, as the locator.
     alias = table.rowid_alias if table.rowid_alias in cols else None
@@ -344,23 +361,22 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
                 continue
             cls = _ARROW_CLASS.get(str(a.type))
             if cls is None or (col.arrow_class and col.arrow_class != cls) or (
-                    n in wrapped and cls != "text"):
+                    n in wrapped and cls != wrapped[n]):
                 raise _Redo(f"{n}: {a.type}")
             col.arrow_class = cls
-            if n in wrapped and pc.any(pc.equal(a, _OTHER)).as_py():
-                col.impure = True  # another class in a text column: read it split
+            if n in wrapped and _holds_marker(a, cls):
+                col.impure = True  # another class in a wrapped column: read it split
                 continue
             col.add(locs, {cls: a})
 
     sel = ["rowid"]
     for n in read:
         c = qi(n)
-        sel.append(f"CASE typeof({c}) WHEN 'text' THEN {c} WHEN 'null' THEN NULL "
-                   f"ELSE {_OTHER_SQL} END" if n in wrapped else c)
+        sel.append(_wrapped_sql(c, wrapped[n]) if n in wrapped else c)
     for n in wrapped:
         cols[n].checked = True
     try:
-        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel,
+        _read(path, f"SELECT {', '.join(sel)} FROM {qi(table.name)}", on_batch, cancel, rows,
               on_rows=on_rows)
     except _DriverError as e:  # the driver's type guesses fail on some mixes: split instead
         raise _Redo(str(e)) from e
@@ -368,7 +384,7 @@ def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event
 
 
 def _scan_split(path: str, table: Table, names: list[str],
-                cancel: threading.Event | None) -> dict[str, _Column]:
+                cancel: threading.Event | None, rows: int) -> dict[str, _Column]:
     cols = {n: _Column(n) for n in names}
 
     def on_batch(batch: pa.RecordBatch) -> None:
@@ -378,7 +394,7 @@ def _scan_split(path: str, table: Table, names: list[str],
             cols[n].add(locs, parts)
 
     try:
-        _read(path, _split_sql(table.name, names), on_batch, cancel, skip_first=True)
+        _read(path, _split_sql(table.name, names), on_batch, cancel, rows, skip_first=True)
     except _DriverError as e:
         raise SourceError(f"cannot read table {table.name}: {e}") from e
     return cols
@@ -394,13 +410,14 @@ def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
         on_rows(0)
     if not names:
         return TableProfile(table.name, table.row_count, {})
+    per_batch = batch_rows(conn, table, names)
     try:
-        cols = _scan_raw(path, table, names, cancel, on_rows)
+        cols = _scan_raw(path, table, names, cancel, on_rows, per_batch)
         mixed, invalid_json = profile_settle.check(conn, table, cols)
         if mixed:
-            cols.update(_scan_split(path, table, mixed, cancel))
+            cols.update(_scan_split(path, table, mixed, cancel, per_batch))
     except _Redo:
-        cols = _scan_split(path, table, names, cancel)
+        cols = _scan_split(path, table, names, cancel, per_batch)
         invalid_json = {}
     rows = cols[names[0]].rows
     profile_settle.settle_json(conn, table, cols, invalid_json)

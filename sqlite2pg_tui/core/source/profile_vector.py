@@ -61,7 +61,9 @@ def _pa() -> tuple[object, object]:
 
 def integer_codes(a: pa.Array) -> pa.Array:
     pa, pc = _pa()
-    code = pc.if_else(pc.is_in(a, value_set=pa.array([0, 1], pa.int64())), 10, 11).cast(pa.int8())
+    # (two comparisons: a fraction of is_in's hashing)
+    zero_one = pc.and_(pc.greater_equal(a, 0), pc.less_equal(a, 1))
+    code = pc.if_else(zero_one, pa.scalar(10, pa.int8()), pa.scalar(11, pa.int8()))
     return _keep_nulls(a, code)
 
 
@@ -90,7 +92,33 @@ def blob_codes(a: pa.Array) -> pa.Array:
 # what the general rules decide the same way (no whitespace at either end, so the
 # trimmed value is the value; ASCII without NUL).
 _PLAIN_LONG = r"^[A-Za-z!#$%&'()*,/:;<=>?@\\\]^_`|}~](?:[\x01-\x7f]*[\x21-\x7e])?$"
-_DATED = f"^{_DAY}$|^{_DAY}[Tt ]{_TIME}$"
+# A day of the proleptic Gregorian calendar (what strptime and date() agree on), as a
+# regular expression: months of 30 and 31 days, and 29 February in leap years (divisible by
+# 4 and not by 100, or by 400). One RE2 pass decides the common dates, with no day-of-month
+# arithmetic; ISO-looking values it refuses go through the general rules (_real_day).
+_MONTH_DAY = (r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+              r"|(?:0[13578]|1[02])-31)")
+_LEAP = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_REAL_DAY = (f"(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9][0-9]|[1-9][0-9]{{3}})-{_MONTH_DAY}"
+             f"|{_LEAP}-02-29)")
+_DATED = f"^{_REAL_DAY}(?:[Tt ]{_TIME})?$"
+# RFC 8259 JSON nested at most two deep, printable ASCII only, no \u escapes (so no
+# \u0000, no surrogates), no space at either end: a subset of what json.loads and SQLite's
+# json_valid() both accept, at any length. Such text is JSON_ONLY at once; other JSON-looking
+# text still waits for json_valid() (JSON_PENDING).
+_JW = r"[ \t\n\r]*"
+_JSTR = r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\/bfnrt])*"'
+_JSCALAR = f"(?:{_JSTR}|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
+
+
+def _json_level(inner: str) -> str:
+    """An object or an array whose members are ``inner``."""
+    member = f"{_JSTR}{_JW}:{_JW}{inner}"
+    return (f"(?:\\{{{_JW}(?:{member}{_JW}(?:,{_JW}{member}{_JW})*)?\\}}"
+            f"|\\[{_JW}(?:{inner}{_JW}(?:,{_JW}{inner}{_JW})*)?\\])")
+
+
+_JSON_STRICT = f"^(?:{_JSTR}|{_json_level(f'(?:{_JSCALAR}|{_json_level(_JSCALAR)})')})$"
 _JSON_SHAPE = r'^["{\[][\x01-\x7f]*[\x21-\x7e]$'
 _DIGITS = "^[0-9]{1,18}$"
 _UUID_LENGTHS = (32, 36, 38)
@@ -156,16 +184,29 @@ def _plain_long(a: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _dated(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """ISO days and day + time of the plain shapes that are real days (see _REAL_DAY)."""
     pa, pc = _pa()
     dated = pc.match_substring_regex(a, _DATED)
     if not pc.any(dated).as_py():
         return pa.nulls(len(a), pa.int8()), dated
-    real = _real_day(a, dated)
-    stamp = pc.greater(_lengths(a), 10)
-    midnight = pc.equal(pc.utf8_slice_codeunits(a, 11, 19), "00:00:00")
-    code = pc.if_else(pc.invert(real), UNDECIDED,
-                      pc.if_else(stamp, pc.if_else(midnight, 21, 22), 20)).cast(pa.int8())
+    # Matched values are ASCII, 10 or 19 long: bytes are characters, and a stamp's time is
+    # its last 8.
+    stamp = pc.greater(pc.binary_length(a), 10)
+    midnight = pc.ends_with(a, "00:00:00")
+    code = pc.if_else(stamp, pc.if_else(midnight, 21, 22), 20).cast(pa.int8())
     return code, dated
+
+
+def _json_strict(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """JSON both parsers accept (_JSON_STRICT), not UUID-long: JSON_ONLY without asking
+    SQLite."""
+    pa, pc = _pa()
+    ok = pc.match_substring_regex(a, _JSON_STRICT)
+    if not pc.any(ok).as_py():
+        return pa.nulls(len(a), pa.int8()), ok
+    ok = pc.and_(ok, pc.invert(pc.is_in(pc.binary_length(a),
+                                        value_set=pa.array(_UUID_LENGTHS, pa.int32()))))
+    return pa.repeat(pa.scalar(JSON_ONLY, pa.int8()), len(a)), ok
 
 
 def _json_shaped(a: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -256,13 +297,16 @@ def _text_codes_general(a: pa.Array, json_ok: bool) -> pa.Array:
     return _keep_nulls(a, code)
 
 
-_SHAPES = [_plain_long, _dated, _json_shaped, _digits, _odd_plain]
+_SHAPES = [_plain_long, _dated, _json_strict, _json_shaped, _digits, _odd_plain]
 
 
 def _keep_nulls(a: pa.Array, code: pa.Array) -> pa.Array:
     """NULL where ``a`` is NULL (is_in and friends say False there)."""
     pa, pc = _pa()
-    return pc.if_else(pc.is_valid(a), code.cast(pa.int8()), pa.scalar(None, pa.int8()))
+    code = code.cast(pa.int8())
+    if not a.null_count:
+        return code
+    return pc.if_else(pc.is_valid(a), code, pa.scalar(None, pa.int8()))
 
 
 def _real_day(a: pa.Array, dated: pa.Array) -> pa.Array:
