@@ -95,7 +95,8 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
                 for fl, f in zip(fields, forms, strict=True)}
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
-    query = columnar.select_sql(c.table.name, c.cols, forms)
+    select = columnar.select_sql(c.table, c.cols, forms)
+    query = select.sql
     if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
         tail = f" FROM {qi(c.table.name)}"
         if not query.endswith(tail):
@@ -103,7 +104,6 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
         query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
     per_batch = columnar.batch_rows(len(forms))
     refetch: Any = None
-    n = len(forms)
     done = 0
     r = c.result
     try:
@@ -111,20 +111,19 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
         for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
             if c.cancel.is_set():
                 raise Cancelled(f"cancelled while copying {c.table.name}")
-            outs, refuse = [], None
-            for j, f in enumerate(forms):
-                raw = batch.column(1 + j)
-                vals, ref = f.vector(raw)
-                # there, but of another storage class: the converter decides, one by one
-                odd = pc.and_(pc.equal(batch.column(1 + n + j), 1), pc.is_null(raw))
-                mask = odd if ref is None else pc.or_(odd, ref)
-                refuse = mask if refuse is None else pc.or_(refuse, mask)
+            raw = [batch.column(at) for at in select.values]
+            # there, but of another storage class: the converter decides, one by one
+            refuse = select.odd(batch)
+            outs = []
+            for f, a in zip(forms, raw, strict=True):
+                vals, ref = f.vector(a)
+                if ref is not None and (refuse is not None or ref.true_count):
+                    refuse = ref if refuse is None else pc.or_(refuse, ref)
                 outs.append(vals)
             out = pa.RecordBatch.from_arrays(outs, schema=schema)
-            raw = [batch.column(1 + j) for j in range(n)]
-            if refuse is not None and pc.any(refuse).as_py():
+            if refuse is not None and refuse.true_count:
                 refetch = refetch or open_readonly(c.source_path, lossless_text=True)
-                rowids = pc.filter(batch.column(0), refuse).to_pylist()
+                rowids = pc.filter(batch.column(select.rowid), refuse).to_pylist()
                 keep = pc.invert(refuse)
                 streamed.add_clean(raw, outs, keep)
                 fixed = _one_by_one(c, row_path, refetch, rowids, schema, forms, streamed)

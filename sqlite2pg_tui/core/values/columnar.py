@@ -3,10 +3,10 @@ written with binary COPY. Python sees only the rows a vectorized form refuses.
 
 Read: ``adbc-driver-sqlite`` runs one SELECT per table in which every column is made
 homogeneous by SQL (``CASE typeof(c) WHEN 'text' THEN c END``), so a mixed column never
-comes back as strings ('3.500000e+00' for REAL 3.5), plus a NULL flag per column: a value
-that is there but of another storage class is "odd" and goes to the per-value path. A
-first row of typed constants tells the driver each column's type (it infers types from
-the first rows and fails on a later change).
+comes back as strings ('3.500000e+00' for REAL 3.5); a value that is there but of another
+storage class reads as NULL, is "odd" and goes to the per-value path (:class:`Select` says
+how a real NULL is told apart). A first row of typed constants tells the driver each
+column's type (it infers types from the first rows and fails on a later change).
 
 Convert: each converter's vectorized form (its ``vector`` capability, see vectors.py)
 gives the converted array and a mask of the rows it refuses; text that is not valid
@@ -25,11 +25,13 @@ attempt; the caller rolls back and copies the table with the per-value engine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping
 from sqlite2pg_tui.core.source.reader import qi
+from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.values.vectors import Form
@@ -81,16 +83,82 @@ def available() -> bool:
     return True
 
 
-def select_sql(table: str, columns: list[ColumnMapping], forms: list[Form]) -> str:
+@dataclass(frozen=True)
+class Select:
+    """The homogeneous SELECT of one table and where its batches hold what.
+
+    A value of another storage class comes back as NULL (the CASE) and is told apart from a
+    real NULL as cheaply as the schema allows: a NOT NULL column has no real NULLs, so every
+    NULL read there is odd (a NULL there after all, in a file whose schema was edited, only
+    goes the exact per-value way); for the nullable columns one more integer counts their
+    real NULLs, and a row is odd when more of them read NULL. Each extra column is a value
+    per row that the reader appends, so one count instead of a flag per column saves reading
+    time. The INTEGER PRIMARY KEY, always an integer, is read as it is and is the rowid."""
+
+    sql: str
+    rowid: int  # the batch column holding each row's rowid
+    values: list[int]  # the batch column holding each mapped column's value
+    nullable: list[int]  # the mapped columns whose real NULLs ``nulls`` counts
+    nulls: int | None  # the batch column counting them, if any
+
+    def odd(self, batch: pa.RecordBatch) -> pa.Array | None:
+        """The rows holding a value of another storage class (None: no row does)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        mask = None
+        nullable = set(self.nullable)
+        for j, at in enumerate(self.values):
+            raw = batch.column(at)
+            if raw.null_count and j not in nullable:
+                mask = pc.is_null(raw) if mask is None else pc.or_(mask, pc.is_null(raw))
+        if self.nulls is not None:
+            # Per row, NULLs read >= real NULLs; equal totals mean no row has an odd one.
+            read = sum(batch.column(self.values[j]).null_count for j in self.nullable)
+            real = batch.column(self.nulls)
+            if read != (pc.sum(real).as_py() or 0):
+                counted = reduce(pc.add, (pc.cast(pc.is_null(batch.column(self.values[j])),
+                                                  pa.int64()) for j in self.nullable))
+                more = pc.greater(counted, real)
+                mask = more if mask is None else pc.or_(mask, more)
+        return mask
+
+
+def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form]) -> Select:
     """The homogeneous SELECT, after one row of typed constants (see the module doc)."""
-    witness = ["0"] + [_WITNESS[f.storage] for f in forms] + ["0"] * len(forms)
-    parts = ["rowid"]
-    for cm, f in zip(columns, forms, strict=True):
+    alias = next((j for j, (cm, f) in enumerate(zip(columns, forms, strict=True))
+                  if cm.source == table.rowid_alias and f.storage == "integer"), None)
+    witness: list[str] = [] if alias is not None else ["0"]
+    parts: list[str] = [] if alias is not None else ["rowid"]
+    nullable: list[int] = []
+    nulls: list[str] = []
+    for j, (cm, f) in enumerate(zip(columns, forms, strict=True)):
         c = qi(cm.source)
+        witness.append(_WITNESS[f.storage])
+        if j == alias:
+            parts.append(c)
+            continue
         parts.append(f"CASE typeof({c}) WHEN '{f.storage}' THEN {c} END")
-    parts += [f"{qi(cm.source)} IS NOT NULL" for cm in columns]
-    return (f"SELECT {', '.join(witness)} UNION ALL "
-            f"SELECT {', '.join(parts)} FROM {qi(table)}")
+        if not _not_null(table, cm.source):
+            nullable.append(j)
+            nulls.append(f"({c} IS NULL)")
+    first = 0 if alias is not None else 1
+    values = [first + j for j in range(len(columns))]
+    count = None
+    if nulls:
+        witness.append("0")
+        parts.append(" + ".join(nulls))
+        count = first + len(columns)
+    sql = (f"SELECT {', '.join(witness)} UNION ALL "
+           f"SELECT {', '.join(parts)} FROM {qi(table.name)}")
+    return Select(sql, alias if alias is not None else 0, values, nullable, count)
+
+
+def _not_null(table: Table, name: str) -> bool:
+    try:
+        return table.column(name).notnull
+    except KeyError:
+        return False
 
 
 def batch_rows(columns: int) -> int:

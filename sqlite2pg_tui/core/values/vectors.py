@@ -113,31 +113,55 @@ def _real_day(text: pa.Array, got: pa.Array) -> pa.Array:
 
 
 def stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
+    """ISO dates and whole-second instants → date32 or timestamps (UTC when ``unit_tz``).
+
+    The regex admits only the shapes parse_iso reads the same way, with every field in its
+    range but the day of the month; Arrow's cast then parses them (its ISO 8601 parser, many
+    times cheaper than strptime) and fails the whole batch on a day the month lacks
+    (2024-02-30), so such a batch is parsed by :func:`_stamp_checked`, which finds it."""
+    shape = f"^{_DAY}$" if date_only else f"^{_DAY}(?:[ T]{_TIME})?$"
+
     def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if date_only:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}$")
-            text = pc.if_else(shaped, a, None)
-            got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))
-            out = pc.cast(pc.if_else(good, got, None), pa.date32())
-        else:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}(?:[ T]{_TIME})?$")
-            text = pc.if_else(shaped, a, None)
-            text = pc.replace_substring(text, "T", " ")
-            text = pc.if_else(pc.equal(pc.utf8_length(text), 10),
-                              pc.binary_join_element_wise(text, "00:00:00", " "), text)
-            got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))  # the time's ranges are in the regex
-            out = pc.if_else(good, got, None)
-            if unit_tz:  # a naive instant taken as UTC, as the converter's default does
-                out = out.cast(pa.timestamp("us", tz=unit_tz))
-        refuse = pc.and_(pc.is_valid(a), pc.invert(pc.fill_null(good, False)))
+        shaped = pc.fill_null(pc.match_substring_regex(a, shape), False)
+        refuse = pc.and_(pc.is_valid(a), pc.invert(shaped))
+        text = pc.if_else(shaped, a, None) if refuse.true_count else a
+        try:
+            out = pc.cast(text, pa.date32() if date_only else pa.timestamp("us"))
+        except pa.ArrowInvalid:
+            return _stamp_checked(a, shaped, date_only, unit_tz)
+        if unit_tz:  # a naive instant taken as UTC, as the converter's default does
+            out = out.cast(pa.timestamp("us", tz=unit_tz))
         return out, refuse
 
     return vec
+
+
+def _stamp_checked(a: pa.Array, shaped: pa.Array, date_only: bool,
+                   unit_tz: str | None) -> tuple[pa.Array, pa.Array]:
+    """:func:`stamp` for a batch holding an impossible day: strptime, which rolls such a day
+    over into the next month, and a check that each day of the month stayed as written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.if_else(shaped, a, None)
+    if date_only:
+        got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        good = pc.and_(shaped, _real_day(text, got))
+        out = pc.cast(pc.if_else(good, got, None), pa.date32())
+    else:
+        text = pc.replace_substring(text, "T", " ")
+        text = pc.if_else(pc.equal(pc.utf8_length(text), 10),
+                          pc.binary_join_element_wise(text, "00:00:00", " "), text)
+        got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        good = pc.and_(shaped, _real_day(text, got))  # the time's ranges are in the regex
+        out = pc.if_else(good, got, None)
+        if unit_tz:
+            out = out.cast(pa.timestamp("us", tz=unit_tz))
+    refuse = pc.and_(pc.is_valid(a), pc.invert(pc.fill_null(good, False)))
+    return out, refuse
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
