@@ -88,14 +88,29 @@ def text(max_len: int | None, json: bool = False) -> Vector:
     def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         import pyarrow.compute as pc
 
-        refuse = pc.match_substring(a, "\x00")
-        if json:  # the converter refuses an escaped NUL too (jsonb cannot hold it)
-            refuse = pc.or_(refuse, pc.match_substring(a, "\\u0000"))
+        refuse = None
+        if may_hold(a, b"\x00"):
+            refuse = pc.match_substring(a, "\x00")
+        if json and may_hold(a, b"\\u0000"):  # the converter refuses an escaped NUL too
+            escaped = pc.match_substring(a, "\\u0000")  # (jsonb cannot hold it)
+            refuse = escaped if refuse is None else pc.or_(refuse, escaped)
         if max_len is not None:
-            refuse = pc.or_(refuse, pc.greater(pc.utf8_length(a), max_len))
-        return a, pc.fill_null(refuse, False)
+            long = pc.greater(pc.utf8_length(a), max_len)
+            refuse = long if refuse is None else pc.or_(refuse, long)
+        return a, None if refuse is None else pc.fill_null(refuse, False)
 
     return vec
+
+
+def may_hold(a: pa.Array, needle: bytes) -> bool:
+    """Whether a value of a string or binary array may hold ``needle``: False when the data
+    buffer behind it (every value's bytes, and those of the arrays it was sliced from) lacks
+    it. One search at memchr speed instead of a kernel call per value; the search per value
+    runs only where this says True, so a rare NUL costs its batch, not the table."""
+    bufs = a.buffers()
+    if len(bufs) != 3:  # not a plain string/binary layout: look at each value
+        return True
+    return bufs[2] is not None and needle in bufs[2].to_pybytes()
 
 
 # The ISO shapes read here exactly as converters.parse_iso reads them; anything else
