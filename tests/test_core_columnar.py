@@ -158,3 +158,73 @@ def test_odd_values_in_not_null_columns_go_one_by_one_as_the_per_value_engine_ta
     got = {r[0]: r for r in fast_rows["k"]}
     assert got[12][1] == "l50" and got[18_000][1] == "5" and got[25_000][2] == 1.5
     assert (got[18_001][4], got[18_001][5]) == (None, "blob") and 25_001 not in got
+
+
+@pytest.mark.parametrize("odd", ["x", 2.5, 3.0, b"\x01", 2**63 - 1])
+@pytest.mark.parametrize("at", [5, ROWS - 5])  # in the driver's first batch, or a later one
+def test_an_integer_column_read_as_it_is_reads_exact_int64_or_says_it_cannot(
+        tmp_path: Path, odd: Any, at: int) -> None:
+    # The premise of reading integer columns without the CASE (columnar.Select): the driver
+    # either gives int64 for every value or, for a value of another storage class, types
+    # the column otherwise (first batch) or fails (later batch). Never a silent conversion.
+    from sqlite2pg_tui.core.plan.mapping import ColumnMapping
+    from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
+
+    src = tmp_path / "i.db"
+    conn = sqlite3.connect(src)
+    conn.execute("CREATE TABLE t(n)")  # no affinity: every value keeps its class
+    conn.executemany("INSERT INTO t VALUES (?)", [(odd if i == at else i,) for i in range(ROWS)])
+    conn.commit()
+    conn.close()
+    sconn = open_readonly(src)
+    table = read_schema(sconn, str(src)).tables[0]
+    sconn.close()
+    cm = ColumnMapping("n", "n", "", "bigint", "integer")
+    select = columnar.select_sql(table, [cm], [columnar.form_of(cm)])
+    assert select.trusted == [0]
+    got: list[Any] = []
+    with pytest.raises(columnar.Mixed) if type(odd) is not int else _no_error():
+        for batch in columnar.read_batches(str(src), select.sql, columnar.MAX_BATCH_ROWS):
+            select.check(batch)
+            got += batch.column(select.values[0]).to_pylist()
+    if type(odd) is int:
+        assert got[at] == odd and len(got) == ROWS
+
+
+class _no_error:  # noqa: N801 - a context manager standing where pytest.raises would
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+
+def test_a_later_batch_with_text_in_an_integer_column_reads_the_table_again(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "late.db"
+    conn = sqlite3.connect(src)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, q INTEGER NOT NULL)")
+    rows = [(i, i * 2 if i % 3 else None, i) for i in range(1, ROWS + 1)]
+    rows[30_000] = (30_001, "seven", 7)  # refused: not a number
+    rows[35_000] = (35_001, None, 2.5)  # refused: a fraction
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+    ins = inspect(str(src))
+    mapping = plan(ins.schema, ins.profiles)
+
+    def run(rj: str) -> tuple[Any, ...]:
+        report = run_migration(str(src), pg_dsn, mapping, options=RunOptions(
+            reject_dir=str(tmp_path / rj), if_exists="replace"))
+        t = report.table("t")
+        lines = sorted(reject_file(tmp_path / rj, "t").read_text().splitlines())
+        return (t.engine, t.copied_rows, t.rejected_rows, lines,
+                pg_all(pg_conn, "SELECT id, n, q FROM t ORDER BY id"), report.checks)
+
+    fast = run("rj1")
+    assert fast[0] == "columnar" and fast[2] == 2
+    assert [c["name"] for c in fast[5] if not c["ok"]] == []
+    monkeypatch.setattr(columnar, "available", lambda: False)
+    slow = run("rj2")
+    assert slow[0] == "per value" and fast[1:5] == slow[1:5]

@@ -47,6 +47,11 @@ class Unsupported(Exception):  # noqa: N818 - control flow: use the per-value en
     pass
 
 
+class Mixed(Unsupported):
+    """An integer column read as it is (see :class:`Select`) holds a value of another
+    storage class after all: the table is read again with every column made homogeneous."""
+
+
 def form_of(cm: ColumnMapping) -> Form | None:
     """The vectorized form of a column's converter into its PostgreSQL type, if it has one.
     A text form also refuses the rows whose text is not valid UTF-8 (see valid_utf8)."""
@@ -93,13 +98,31 @@ class Select:
     goes the exact per-value way); for the nullable columns one more integer counts their
     real NULLs, and a row is odd when more of them read NULL. Each extra column is a value
     per row that the reader appends, so one count instead of a flag per column saves reading
-    time. The INTEGER PRIMARY KEY, always an integer, is read as it is and is the rowid."""
+    time. The INTEGER PRIMARY KEY, always an integer, is read as it is and is the rowid.
+
+    With ``trust``, the other integer columns are read as they are too, without the CASE:
+    the driver types a column from its first batch (int64 only when every value there is an
+    integer, :meth:`check`) and fails on a value of another class in a later batch
+    (:func:`read_batches` raises :class:`Mixed`), so such a column either reads as exact
+    int64 or the table is read again without ``trust``. Not so a REAL column (the driver
+    turns an integer into a double without a word), nor text or blob ones (they take any
+    class): those keep the CASE."""
 
     sql: str
     rowid: int  # the batch column holding each row's rowid
     values: list[int]  # the batch column holding each mapped column's value
     nullable: list[int]  # the mapped columns whose real NULLs ``nulls`` counts
     nulls: int | None  # the batch column counting them, if any
+    trusted: list[int]  # the mapped integer columns read as they are
+
+    def check(self, batch: pa.RecordBatch) -> None:
+        """Raise Mixed when the driver typed a trusted column as other than int64 (its first
+        batch held another storage class beside the integers)."""
+        import pyarrow as pa
+
+        for j in self.trusted:
+            if batch.column(self.values[j]).type != pa.int64():
+                raise Mixed(f"column {j} holds values of several storage classes")
 
     def odd(self, batch: pa.RecordBatch) -> pa.Array | None:
         """The rows holding a value of another storage class (None: no row does)."""
@@ -124,7 +147,8 @@ class Select:
         return mask
 
 
-def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form]) -> Select:
+def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form],
+               trust: bool = True) -> Select:
     """The homogeneous SELECT, after one row of typed constants (see the module doc)."""
     alias = next((j for j, (cm, f) in enumerate(zip(columns, forms, strict=True))
                   if cm.source == table.rowid_alias and f.storage == "integer"), None)
@@ -132,11 +156,16 @@ def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form]) ->
     parts: list[str] = [] if alias is not None else ["rowid"]
     nullable: list[int] = []
     nulls: list[str] = []
+    trusted: list[int] = []
     for j, (cm, f) in enumerate(zip(columns, forms, strict=True)):
         c = qi(cm.source)
         witness.append(_WITNESS[f.storage])
         if j == alias:
             parts.append(c)
+            continue
+        if trust and f.storage == "integer":
+            parts.append(c)
+            trusted.append(j)
             continue
         parts.append(f"CASE typeof({c}) WHEN '{f.storage}' THEN {c} END")
         if not _not_null(table, cm.source):
@@ -151,7 +180,7 @@ def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form]) ->
         count = first + len(columns)
     sql = (f"SELECT {', '.join(witness)} UNION ALL "
            f"SELECT {', '.join(parts)} FROM {qi(table.name)}")
-    return Select(sql, alias if alias is not None else 0, values, nullable, count)
+    return Select(sql, alias if alias is not None else 0, values, nullable, count, trusted)
 
 
 def _not_null(table: Table, name: str) -> bool:
@@ -190,6 +219,8 @@ def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.Reco
     except Exception as e:  # the driver's errors carry no stable type
         if isinstance(e, GeneratorExit | Unsupported):
             raise
+        if "Type mismatch" in str(e):  # a later batch of a column read as it is (Select)
+            raise Mixed(f"reading with adbc: {e}") from e
         raise Unsupported(f"reading with adbc: {e}") from e
     finally:
         conn.close()
