@@ -130,23 +130,32 @@ def _real_day(text: pa.Array, got: pa.Array) -> pa.Array:
 def stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
     """ISO dates and whole-second instants → date32 or timestamps (UTC when ``unit_tz``).
 
-    The regex admits only the shapes parse_iso reads the same way, with every field in its
-    range but the day of the month; Arrow's cast then parses them (its ISO 8601 parser, many
-    times cheaper than strptime) and fails the whole batch on a day the month lacks
-    (2024-02-30), so such a batch is parsed by :func:`_stamp_checked`, which finds it."""
-    shape = f"^{_DAY}$" if date_only else f"^{_DAY}(?:[ T]{_TIME})?$"
-
+    Arrow's cast (its ISO 8601 parser, many times cheaper than a regex and strptime) reads
+    the values 10 or 19 bytes long: of those it takes exactly YYYY-MM-DD and
+    YYYY-MM-DD[ T]hh:mm:ss with every field in its range and a day the month has, the
+    shapes parse_iso reads the same way, but for the year 0000 (refused below). Anything
+    else of those lengths (an offset, 30 February, 't', a stray character) fails the whole
+    cast, and that batch goes through :func:`_stamp_checked`, value by value in C."""
     def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        shaped = pc.fill_null(pc.match_substring_regex(a, shape), False)
+        size = pc.binary_length(a)
+        shaped = pc.equal(size, 10)
+        if not date_only:
+            shaped = pc.or_(shaped, pc.equal(size, 19))
+        shaped = pc.fill_null(shaped, False)
         refuse = pc.and_(pc.is_valid(a), pc.invert(shaped))
         text = pc.if_else(shaped, a, None) if refuse.true_count else a
         try:
             out = pc.cast(text, pa.date32() if date_only else pa.timestamp("us"))
         except pa.ArrowInvalid:
-            return _stamp_checked(a, shaped, date_only, unit_tz)
+            return _stamp_checked(a, date_only, unit_tz)
+        before = pc.fill_null(pc.less(out, pa.scalar(_FIRST_DAY if date_only else _FIRST,
+                                                     out.type)), False)
+        if before.true_count:  # the year 0000, which Python's datetime does not have
+            out = pc.if_else(before, pa.scalar(None, out.type), out)
+            refuse = pc.or_(refuse, before)
         if unit_tz:  # a naive instant taken as UTC, as the converter's default does
             out = out.cast(pa.timestamp("us", tz=unit_tz))
         return out, refuse
@@ -154,13 +163,20 @@ def stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
     return vec
 
 
-def _stamp_checked(a: pa.Array, shaped: pa.Array, date_only: bool,
+_FIRST = datetime(1, 1, 1)
+_FIRST_DAY = _FIRST.date()
+
+
+def _stamp_checked(a: pa.Array, date_only: bool,
                    unit_tz: str | None) -> tuple[pa.Array, pa.Array]:
-    """:func:`stamp` for a batch holding an impossible day: strptime, which rolls such a day
-    over into the next month, and a check that each day of the month stayed as written."""
+    """:func:`stamp` for a batch the cast cannot take: the shapes parse_iso reads the same
+    way by regex, strptime (which rolls a day the month lacks over into the next month) and
+    a check that each day of the month stayed as written."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    shape = f"^{_DAY}$" if date_only else f"^{_DAY}(?:[ T]{_TIME})?$"
+    shaped = pc.fill_null(pc.match_substring_regex(a, shape), False)
     text = pc.if_else(shaped, a, None)
     if date_only:
         got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
