@@ -228,3 +228,37 @@ def test_a_later_batch_with_text_in_an_integer_column_reads_the_table_again(
     monkeypatch.setattr(columnar, "available", lambda: False)
     slow = run("rj2")
     assert slow[0] == "per value" and fast[1:5] == slow[1:5]
+
+
+def test_only_the_rows_holding_an_odd_value_are_read_again(
+        tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real NULLs, in nullable columns of every kind (read as they are or through the CASE),
+    # stay in the batches; a value of another class, in a nullable or a NOT NULL column,
+    # sends its row one by one.
+    from sqlite2pg_tui.core.load import columnar_copy
+
+    src = tmp_path / "nulls.db"
+    conn = sqlite3.connect(src)
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, x REAL, s TEXT,"
+                 " k TEXT NOT NULL, q INTEGER NOT NULL)")
+    rows = [(i, None if i % 2 else i, None if i % 3 else i / 2, None if i % 5 else f"s{i}",
+             f"k{i}", i) for i in range(1, ROWS + 1)]
+    odd = {20_000: (20_000, None, "half", None, "k", 1), 30_000: (30_000, 1, 2.5, None, b"k", 2)}
+    for i, row in odd.items():
+        rows[i - 1] = row
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+    again: list[int] = []
+    real = columnar_copy._one_by_one
+
+    def spy(c: Any, row_path: Any, sconn: Any, rowids: list[int], *rest: Any) -> Any:
+        again.extend(rowids)
+        return real(c, row_path, sconn, rowids, *rest)
+
+    monkeypatch.setattr(columnar_copy, "_one_by_one", spy)
+    ins = inspect(str(src))
+    report = run_migration(str(src), pg_dsn, plan(ins.schema, ins.profiles),
+                           options=RunOptions(reject_dir=str(tmp_path / "rj")))
+    assert report.table("t").engine == "columnar"
+    assert sorted(again) == sorted(odd)

@@ -111,9 +111,10 @@ class Select:
     sql: str
     rowid: int  # the batch column holding each row's rowid
     values: list[int]  # the batch column holding each mapped column's value
+    strict: list[int]  # the mapped columns (NOT NULL, with the CASE) where a NULL is odd
     nullable: list[int]  # the mapped columns whose real NULLs ``nulls`` counts
     nulls: int | None  # the batch column counting them, if any
-    trusted: list[int]  # the mapped integer columns read as they are
+    trusted: list[int]  # the mapped integer columns read as they are: a NULL is a NULL
 
     def check(self, batch: pa.RecordBatch) -> None:
         """Raise Mixed when the driver typed a trusted column as other than int64 (its first
@@ -130,10 +131,9 @@ class Select:
         import pyarrow.compute as pc
 
         mask = None
-        nullable = set(self.nullable)
-        for j, at in enumerate(self.values):
-            raw = batch.column(at)
-            if raw.null_count and j not in nullable:
+        for j in self.strict:
+            raw = batch.column(self.values[j])
+            if raw.null_count:
                 mask = pc.is_null(raw) if mask is None else pc.or_(mask, pc.is_null(raw))
         if self.nulls is not None:
             # Per row, NULLs read >= real NULLs; equal totals mean no row has an odd one.
@@ -154,6 +154,7 @@ def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form],
                   if cm.source == table.rowid_alias and f.storage == "integer"), None)
     witness: list[str] = [] if alias is not None else ["0"]
     parts: list[str] = [] if alias is not None else ["rowid"]
+    strict: list[int] = []
     nullable: list[int] = []
     nulls: list[str] = []
     trusted: list[int] = []
@@ -168,7 +169,9 @@ def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form],
             trusted.append(j)
             continue
         parts.append(f"CASE typeof({c}) WHEN '{f.storage}' THEN {c} END")
-        if not _not_null(table, cm.source):
+        if _not_null(table, cm.source):
+            strict.append(j)
+        else:
             nullable.append(j)
             nulls.append(f"({c} IS NULL)")
     first = 0 if alias is not None else 1
@@ -180,7 +183,8 @@ def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form],
         count = first + len(columns)
     sql = (f"SELECT {', '.join(witness)} UNION ALL "
            f"SELECT {', '.join(parts)} FROM {qi(table.name)}")
-    return Select(sql, alias if alias is not None else 0, values, nullable, count, trusted)
+    return Select(sql, alias if alias is not None else 0, values, strict, nullable, count,
+                  trusted)
 
 
 def _not_null(table: Table, name: str) -> bool:
