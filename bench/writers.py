@@ -18,6 +18,7 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core.plan.mapping import Mapping
+from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 from sqlite2pg_tui.core.values import columnar
 
 HERE = Path(__file__).resolve().parent
@@ -33,9 +34,14 @@ def converted(src: Path, mapping: Mapping, table: str) -> list:
         raise SystemExit(f"{table} has a column without a vectorized form")
     schema = pa.schema([pa.field(cm.target, f.arrow()) for cm, f in zip(tm.columns, forms, strict=True)])
     out = []
-    query = columnar.select_sql(table, tm.columns, forms)
-    for batch in columnar.read_batches(str(src), query, columnar.batch_rows(len(forms))):
-        cols = [f.vector(batch.column(1 + j))[0] for j, f in enumerate(forms)]
+    conn = open_readonly(src)
+    try:
+        schema_table = next(t for t in read_schema(conn, str(src)).tables if t.name == table)
+    finally:
+        conn.close()
+    select = columnar.select_sql(schema_table, tm.columns, forms)
+    for batch in columnar.read_batches(str(src), select.sql, columnar.batch_rows(len(forms))):
+        cols = [f.vector(batch.column(at))[0] for at, f in zip(select.values, forms, strict=True)]
         out.append(pa.RecordBatch.from_arrays(cols, schema=schema))
     return out
 

@@ -179,3 +179,43 @@ def test_compute_forms_agree_with_their_converters_value_by_value() -> None:
     assert _agree("julian", days) > 700  # before year 1 (day 1721425.5) is refused: 24 %
     ints = [rng.randint(-(2**33), 2**33) for _ in range(500)] + [None]
     assert 0 < _agree("integer", ints, converters.type_options("integer", "integer"), "integer") < 500
+
+
+def test_iso_stamp_forms_agree_with_their_converters_in_clean_and_impossible_batches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch whose values 10 or 19 bytes long all parse goes through Arrow's cast; one
+    # holding 2024-02-30 fails that cast and is parsed by strptime with the day checked.
+    import random
+
+    from sqlite2pg_tui.core.values import vectors
+
+    slow: list[int] = []
+    checked = vectors._stamp_checked
+    monkeypatch.setattr(vectors, "_stamp_checked", lambda *a: slow.append(1) or checked(*a))
+    rng = random.Random(11)
+
+    def iso() -> str:
+        s = f"{rng.choice([1, 999, 1970, 2024, 2023, 9999]):04d}-{rng.randint(1, 12):02d}-" \
+            f"{rng.randint(1, 28):02d}"
+        if rng.random() < 0.7:
+            s += f"{rng.choice(' T')}{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}" \
+                 f":{rng.randint(0, 59):02d}"
+        if rng.random() < 0.1:  # other lengths: refused before the cast
+            s = rng.choice([s + ".5", s + "Z", s + "+02:00", " " + s, s[:-1]])
+        return s
+
+    # The year 0000 parses in Arrow, not in Python: refused without failing the batch.
+    clean = [iso() for _ in range(3000)] + [None, "2024-02-29", "2024-02-29 23:59:59",
+                                            "0000-06-15", "0000-06-15 10:00:00"]
+    # Each of these 10 or 19 bytes long fails the cast and sends its batch the slow way.
+    impossible = clean + ["2024-02-30", "2023-02-29 10:00:00", "2024-04-31T00:00:00",
+                          "2024-01-01t10:00:00", "2024/01/01", "2024-01-01T10+02:00",
+                          "2024-01-01 10:00+02", "2024-01-01 24:00:00", "x" * 19, "+024-01-01"]
+    for values, fallbacks in ((clean, 0), (impossible, 3)):
+        slow.clear()
+        for pg_type in ("timestamp", "timestamptz"):
+            assert _agree("timestamp" if pg_type == "timestamp" else "timestamptz", values,
+                          pg_type=pg_type) > 2000
+        dates = [v.strip()[:10] if v and rng.random() < 0.8 else v for v in values]
+        assert _agree("date", dates) > 1500
+        assert len(slow) == fallbacks  # each of the three forms took the path meant

@@ -30,12 +30,18 @@ class _BytesStream:
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
+        # psycopg2 turns an exception raised here into its own error: kept to be told apart.
+        self.error: BaseException | None = None
 
     def read(self, _size: int = -1) -> bytes:
         # b"" means the end to psycopg2, so an empty chunk (a batch of no rows) is skipped.
-        for chunk in self._chunks:
-            if chunk:
-                return chunk
+        try:
+            for chunk in self._chunks:
+                if chunk:
+                    return chunk
+        except BaseException as e:
+            self.error = e
+            raise
         return b""
 
     readline = read
@@ -48,6 +54,13 @@ def copy_columnar(c: TableCopier) -> None:
             or not columnar.available()):
         raise Unsupported("no vectorized form for every column")
     ready = [f for f in forms if f is not None]
+    try:
+        _attempt(c, ready, trust=True)
+    except columnar.Mixed:  # an integer column read as it is was not: read it all again
+        _attempt(c, ready, trust=False)
+
+
+def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool) -> None:
     target = qualified(c.schema, c.tm.target)
     cols = sql.SQL(", ").join(sql.Identifier(cm.target) for cm in c.cols)
     freeze = c.truncate
@@ -55,11 +68,12 @@ def copy_columnar(c: TableCopier) -> None:
         target, cols, sql.SQL(", FREEZE") if freeze else sql.SQL(""))
     c._reset_counts()
     streamed = StreamedAggregates(c.table, c.tm, [f.storage for f in ready])
+    stream = _BytesStream(_encoded(c, ready, streamed, trust))
     try:
         with c.pg.cursor() as cur:
             if c.truncate:
                 cur.execute(sql.SQL("TRUNCATE {}").format(target))
-            cur.copy_expert(stmt, _BytesStream(_encoded(c, ready, streamed)), size=1 << 20)
+            cur.copy_expert(stmt, stream, size=1 << 20)
         if c.cancel.is_set():
             raise Cancelled(f"cancelled while copying {c.table.name}")
         if c.before_commit is not None:
@@ -74,12 +88,14 @@ def copy_columnar(c: TableCopier) -> None:
         c.pg.rollback()
         if c.cancel.is_set():
             raise Cancelled(f"cancelled while copying {c.table.name}") from None
+        if isinstance(stream.error, columnar.Mixed):
+            raise stream.error from None
         # A value PostgreSQL refuses: the per-value engine finds the row and says why.
         raise Unsupported(f"PostgreSQL refused the binary COPY: {e}") from None
 
 
-def _encoded(c: TableCopier, forms: list[columnar.Form],
-             streamed: StreamedAggregates) -> Iterator[bytes]:
+def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggregates,
+             trust: bool) -> Iterator[bytes]:
     import pgpq
     import pgpq.encoders as enc
     import pgpq.schema as pgs
@@ -95,7 +111,8 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
                 for fl, f in zip(fields, forms, strict=True)}
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
-    query = columnar.select_sql(c.table.name, c.cols, forms)
+    select = columnar.select_sql(c.table, c.cols, forms, trust)
+    query = select.sql
     if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
         tail = f" FROM {qi(c.table.name)}"
         if not query.endswith(tail):
@@ -103,7 +120,6 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
         query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
     per_batch = columnar.batch_rows(len(forms))
     refetch: Any = None
-    n = len(forms)
     done = 0
     r = c.result
     try:
@@ -111,20 +127,20 @@ def _encoded(c: TableCopier, forms: list[columnar.Form],
         for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
             if c.cancel.is_set():
                 raise Cancelled(f"cancelled while copying {c.table.name}")
-            outs, refuse = [], None
-            for j, f in enumerate(forms):
-                raw = batch.column(1 + j)
-                vals, ref = f.vector(raw)
-                # there, but of another storage class: the converter decides, one by one
-                odd = pc.and_(pc.equal(batch.column(1 + n + j), 1), pc.is_null(raw))
-                mask = odd if ref is None else pc.or_(odd, ref)
-                refuse = mask if refuse is None else pc.or_(refuse, mask)
+            select.check(batch)
+            raw = [batch.column(at) for at in select.values]
+            # there, but of another storage class: the converter decides, one by one
+            refuse = select.odd(batch)
+            outs = []
+            for f, a in zip(forms, raw, strict=True):
+                vals, ref = f.vector(a)
+                if ref is not None and (refuse is not None or ref.true_count):
+                    refuse = ref if refuse is None else pc.or_(refuse, ref)
                 outs.append(vals)
             out = pa.RecordBatch.from_arrays(outs, schema=schema)
-            raw = [batch.column(1 + j) for j in range(n)]
-            if refuse is not None and pc.any(refuse).as_py():
+            if refuse is not None and refuse.true_count:
                 refetch = refetch or open_readonly(c.source_path, lossless_text=True)
-                rowids = pc.filter(batch.column(0), refuse).to_pylist()
+                rowids = pc.filter(batch.column(select.rowid), refuse).to_pylist()
                 keep = pc.invert(refuse)
                 streamed.add_clean(raw, outs, keep)
                 fixed = _one_by_one(c, row_path, refetch, rowids, schema, forms, streamed)

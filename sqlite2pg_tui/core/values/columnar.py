@@ -3,10 +3,10 @@ written with binary COPY. Python sees only the rows a vectorized form refuses.
 
 Read: ``adbc-driver-sqlite`` runs one SELECT per table in which every column is made
 homogeneous by SQL (``CASE typeof(c) WHEN 'text' THEN c END``), so a mixed column never
-comes back as strings ('3.500000e+00' for REAL 3.5), plus a NULL flag per column: a value
-that is there but of another storage class is "odd" and goes to the per-value path. A
-first row of typed constants tells the driver each column's type (it infers types from
-the first rows and fails on a later change).
+comes back as strings ('3.500000e+00' for REAL 3.5); a value that is there but of another
+storage class reads as NULL, is "odd" and goes to the per-value path (:class:`Select` says
+how a real NULL is told apart). A first row of typed constants tells the driver each
+column's type (it infers types from the first rows and fails on a later change).
 
 Convert: each converter's vectorized form (its ``vector`` capability, see vectors.py)
 gives the converted array and a mask of the rows it refuses; text that is not valid
@@ -25,11 +25,13 @@ attempt; the caller rolls back and copies the table with the per-value engine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping
 from sqlite2pg_tui.core.source.reader import qi
+from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.values.vectors import Form
@@ -43,6 +45,11 @@ MIN_BATCH_ROWS, MAX_BATCH_ROWS = 2_048, 16_384  # a cancel or progress waits for
 
 class Unsupported(Exception):  # noqa: N818 - control flow: use the per-value engine
     pass
+
+
+class Mixed(Unsupported):
+    """An integer column read as it is (see :class:`Select`) holds a value of another
+    storage class after all: the table is read again with every column made homogeneous."""
 
 
 def form_of(cm: ColumnMapping) -> Form | None:
@@ -81,16 +88,110 @@ def available() -> bool:
     return True
 
 
-def select_sql(table: str, columns: list[ColumnMapping], forms: list[Form]) -> str:
+@dataclass(frozen=True)
+class Select:
+    """The homogeneous SELECT of one table and where its batches hold what.
+
+    A value of another storage class comes back as NULL (the CASE) and is told apart from a
+    real NULL as cheaply as the schema allows: a NOT NULL column has no real NULLs, so every
+    NULL read there is odd (a NULL there after all, in a file whose schema was edited, only
+    goes the exact per-value way); for the nullable columns one more integer counts their
+    real NULLs, and a row is odd when more of them read NULL. Each extra column is a value
+    per row that the reader appends, so one count instead of a flag per column saves reading
+    time. The INTEGER PRIMARY KEY, always an integer, is read as it is and is the rowid.
+
+    With ``trust``, the other integer columns are read as they are too, without the CASE:
+    the driver types a column from its first batch (int64 only when every value there is an
+    integer, :meth:`check`) and fails on a value of another class in a later batch
+    (:func:`read_batches` raises :class:`Mixed`), so such a column either reads as exact
+    int64 or the table is read again without ``trust``. Not so a REAL column (the driver
+    turns an integer into a double without a word), nor text or blob ones (they take any
+    class): those keep the CASE."""
+
+    sql: str
+    rowid: int  # the batch column holding each row's rowid
+    values: list[int]  # the batch column holding each mapped column's value
+    strict: list[int]  # the mapped columns (NOT NULL, with the CASE) where a NULL is odd
+    nullable: list[int]  # the mapped columns whose real NULLs ``nulls`` counts
+    nulls: int | None  # the batch column counting them, if any
+    trusted: list[int]  # the mapped integer columns read as they are: a NULL is a NULL
+
+    def check(self, batch: pa.RecordBatch) -> None:
+        """Raise Mixed when the driver typed a trusted column as other than int64 (its first
+        batch held another storage class beside the integers)."""
+        import pyarrow as pa
+
+        for j in self.trusted:
+            if batch.column(self.values[j]).type != pa.int64():
+                raise Mixed(f"column {j} holds values of several storage classes")
+
+    def odd(self, batch: pa.RecordBatch) -> pa.Array | None:
+        """The rows holding a value of another storage class (None: no row does)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        mask = None
+        for j in self.strict:
+            raw = batch.column(self.values[j])
+            if raw.null_count:
+                mask = pc.is_null(raw) if mask is None else pc.or_(mask, pc.is_null(raw))
+        if self.nulls is not None:
+            # Per row, NULLs read >= real NULLs; equal totals mean no row has an odd one.
+            read = sum(batch.column(self.values[j]).null_count for j in self.nullable)
+            real = batch.column(self.nulls)
+            if read != (pc.sum(real).as_py() or 0):
+                counted = reduce(pc.add, (pc.cast(pc.is_null(batch.column(self.values[j])),
+                                                  pa.int64()) for j in self.nullable))
+                more = pc.greater(counted, real)
+                mask = more if mask is None else pc.or_(mask, more)
+        return mask
+
+
+def select_sql(table: Table, columns: list[ColumnMapping], forms: list[Form],
+               trust: bool = True) -> Select:
     """The homogeneous SELECT, after one row of typed constants (see the module doc)."""
-    witness = ["0"] + [_WITNESS[f.storage] for f in forms] + ["0"] * len(forms)
-    parts = ["rowid"]
-    for cm, f in zip(columns, forms, strict=True):
+    alias = next((j for j, (cm, f) in enumerate(zip(columns, forms, strict=True))
+                  if cm.source == table.rowid_alias and f.storage == "integer"), None)
+    witness: list[str] = [] if alias is not None else ["0"]
+    parts: list[str] = [] if alias is not None else ["rowid"]
+    strict: list[int] = []
+    nullable: list[int] = []
+    nulls: list[str] = []
+    trusted: list[int] = []
+    for j, (cm, f) in enumerate(zip(columns, forms, strict=True)):
         c = qi(cm.source)
+        witness.append(_WITNESS[f.storage])
+        if j == alias:
+            parts.append(c)
+            continue
+        if trust and f.storage == "integer":
+            parts.append(c)
+            trusted.append(j)
+            continue
         parts.append(f"CASE typeof({c}) WHEN '{f.storage}' THEN {c} END")
-    parts += [f"{qi(cm.source)} IS NOT NULL" for cm in columns]
-    return (f"SELECT {', '.join(witness)} UNION ALL "
-            f"SELECT {', '.join(parts)} FROM {qi(table)}")
+        if _not_null(table, cm.source):
+            strict.append(j)
+        else:
+            nullable.append(j)
+            nulls.append(f"({c} IS NULL)")
+    first = 0 if alias is not None else 1
+    values = [first + j for j in range(len(columns))]
+    count = None
+    if nulls:
+        witness.append("0")
+        parts.append(" + ".join(nulls))
+        count = first + len(columns)
+    sql = (f"SELECT {', '.join(witness)} UNION ALL "
+           f"SELECT {', '.join(parts)} FROM {qi(table.name)}")
+    return Select(sql, alias if alias is not None else 0, values, strict, nullable, count,
+                  trusted)
+
+
+def _not_null(table: Table, name: str) -> bool:
+    try:
+        return table.column(name).notnull
+    except KeyError:
+        return False
 
 
 def batch_rows(columns: int) -> int:
@@ -122,6 +223,8 @@ def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.Reco
     except Exception as e:  # the driver's errors carry no stable type
         if isinstance(e, GeneratorExit | Unsupported):
             raise
+        if "Type mismatch" in str(e):  # a later batch of a column read as it is (Select)
+            raise Mixed(f"reading with adbc: {e}") from e
         raise Unsupported(f"reading with adbc: {e}") from e
     finally:
         conn.close()

@@ -88,14 +88,29 @@ def text(max_len: int | None, json: bool = False) -> Vector:
     def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         import pyarrow.compute as pc
 
-        refuse = pc.match_substring(a, "\x00")
-        if json:  # the converter refuses an escaped NUL too (jsonb cannot hold it)
-            refuse = pc.or_(refuse, pc.match_substring(a, "\\u0000"))
+        refuse = None
+        if may_hold(a, b"\x00"):
+            refuse = pc.match_substring(a, "\x00")
+        if json and may_hold(a, b"\\u0000"):  # the converter refuses an escaped NUL too
+            escaped = pc.match_substring(a, "\\u0000")  # (jsonb cannot hold it)
+            refuse = escaped if refuse is None else pc.or_(refuse, escaped)
         if max_len is not None:
-            refuse = pc.or_(refuse, pc.greater(pc.utf8_length(a), max_len))
-        return a, pc.fill_null(refuse, False)
+            long = pc.greater(pc.utf8_length(a), max_len)
+            refuse = long if refuse is None else pc.or_(refuse, long)
+        return a, None if refuse is None else pc.fill_null(refuse, False)
 
     return vec
+
+
+def may_hold(a: pa.Array, needle: bytes) -> bool:
+    """Whether a value of a string or binary array may hold ``needle``: False when the data
+    buffer behind it (every value's bytes, and those of the arrays it was sliced from) lacks
+    it. One search at memchr speed instead of a kernel call per value; the search per value
+    runs only where this says True, so a rare NUL costs its batch, not the table."""
+    bufs = a.buffers()
+    if len(bufs) != 3:  # not a plain string/binary layout: look at each value
+        return True
+    return bufs[2] is not None and needle in bufs[2].to_pybytes()
 
 
 # The ISO shapes read here exactly as converters.parse_iso reads them; anything else
@@ -113,31 +128,71 @@ def _real_day(text: pa.Array, got: pa.Array) -> pa.Array:
 
 
 def stamp(unit_tz: str | None, date_only: bool = False) -> Vector:
+    """ISO dates and whole-second instants → date32 or timestamps (UTC when ``unit_tz``).
+
+    Arrow's cast (its ISO 8601 parser, many times cheaper than a regex and strptime) reads
+    the values 10 or 19 bytes long: of those it takes exactly YYYY-MM-DD and
+    YYYY-MM-DD[ T]hh:mm:ss with every field in its range and a day the month has, the
+    shapes parse_iso reads the same way, but for the year 0000 (refused below). Anything
+    else of those lengths (an offset, 30 February, 't', a stray character) fails the whole
+    cast, and that batch goes through :func:`_stamp_checked`, value by value in C."""
     def vec(a: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if date_only:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}$")
-            text = pc.if_else(shaped, a, None)
-            got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))
-            out = pc.cast(pc.if_else(good, got, None), pa.date32())
-        else:
-            shaped = pc.match_substring_regex(a, f"^{_DAY}(?:[ T]{_TIME})?$")
-            text = pc.if_else(shaped, a, None)
-            text = pc.replace_substring(text, "T", " ")
-            text = pc.if_else(pc.equal(pc.utf8_length(text), 10),
-                              pc.binary_join_element_wise(text, "00:00:00", " "), text)
-            got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-            good = pc.and_(shaped, _real_day(text, got))  # the time's ranges are in the regex
-            out = pc.if_else(good, got, None)
-            if unit_tz:  # a naive instant taken as UTC, as the converter's default does
-                out = out.cast(pa.timestamp("us", tz=unit_tz))
-        refuse = pc.and_(pc.is_valid(a), pc.invert(pc.fill_null(good, False)))
+        size = pc.binary_length(a)
+        shaped = pc.equal(size, 10)
+        if not date_only:
+            shaped = pc.or_(shaped, pc.equal(size, 19))
+        shaped = pc.fill_null(shaped, False)
+        refuse = pc.and_(pc.is_valid(a), pc.invert(shaped))
+        text = pc.if_else(shaped, a, None) if refuse.true_count else a
+        try:
+            out = pc.cast(text, pa.date32() if date_only else pa.timestamp("us"))
+        except pa.ArrowInvalid:
+            return _stamp_checked(a, date_only, unit_tz)
+        before = pc.fill_null(pc.less(out, pa.scalar(_FIRST_DAY if date_only else _FIRST,
+                                                     out.type)), False)
+        if before.true_count:  # the year 0000, which Python's datetime does not have
+            out = pc.if_else(before, pa.scalar(None, out.type), out)
+            refuse = pc.or_(refuse, before)
+        if unit_tz:  # a naive instant taken as UTC, as the converter's default does
+            out = out.cast(pa.timestamp("us", tz=unit_tz))
         return out, refuse
 
     return vec
+
+
+_FIRST = datetime(1, 1, 1)
+_FIRST_DAY = _FIRST.date()
+
+
+def _stamp_checked(a: pa.Array, date_only: bool,
+                   unit_tz: str | None) -> tuple[pa.Array, pa.Array]:
+    """:func:`stamp` for a batch the cast cannot take: the shapes parse_iso reads the same
+    way by regex, strptime (which rolls a day the month lacks over into the next month) and
+    a check that each day of the month stayed as written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shape = f"^{_DAY}$" if date_only else f"^{_DAY}(?:[ T]{_TIME})?$"
+    shaped = pc.fill_null(pc.match_substring_regex(a, shape), False)
+    text = pc.if_else(shaped, a, None)
+    if date_only:
+        got = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        good = pc.and_(shaped, _real_day(text, got))
+        out = pc.cast(pc.if_else(good, got, None), pa.date32())
+    else:
+        text = pc.replace_substring(text, "T", " ")
+        text = pc.if_else(pc.equal(pc.utf8_length(text), 10),
+                          pc.binary_join_element_wise(text, "00:00:00", " "), text)
+        got = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        good = pc.and_(shaped, _real_day(text, got))  # the time's ranges are in the regex
+        out = pc.if_else(good, got, None)
+        if unit_tz:
+            out = out.cast(pa.timestamp("us", tz=unit_tz))
+    refuse = pc.and_(pc.is_valid(a), pc.invert(pc.fill_null(good, False)))
+    return out, refuse
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
