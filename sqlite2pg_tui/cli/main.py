@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default for a framework's database) or snake")
     p.add_argument("--reject-dir", metavar="DIR", help="where rejected rows are written")
     p.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="tables copied in parallel (default: one per two CPUs)")
+                   help="tables copied in parallel (default: 2, or one per two CPUs when more)")
     p.add_argument("--ranges", type=int, default=1, metavar="N",
                    help="streams per large table, each a rowid range (default 1; pays only "
                         "with CPUs to spare)")
