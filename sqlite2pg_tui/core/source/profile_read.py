@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sqlite2pg_tui.core.errors import Cancelled
-from sqlite2pg_tui.core.source.reader import readonly_uri
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -59,37 +58,19 @@ def ahead(path: str, query: str, rows: int,
 
 def _produce(path: str, query: str, rows: int, out: queue.Queue[object],
              stop: threading.Event) -> None:
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
+    from sqlite2pg_tui.core.source.arrow_query import arrow_query  # pyarrow: when reading
 
-        conn = adbc.connect(readonly_uri(path))
+    try:
         try:
-            cur = conn.cursor()
-            ended = False
-            try:
-                cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
-                try:
-                    cur.execute(query)
-                    stream = cur.fetch_record_batch()
-                except Exception as e:
-                    raise DriverError(str(e)) from e
+            with arrow_query(path, query, rows) as stream:
                 while not stop.is_set():
                     try:
                         batch = stream.read_next_batch()
                     except StopIteration:
                         break
-                    except Exception as e:
-                        raise DriverError(str(e)) from e
                     out.put(batch)
-                ended = True
-            finally:
-                try:
-                    cur.close()  # (also mid-table: the connection won't close over it)
-                except Exception:
-                    if ended:
-                        raise  # (after a failure or a stop, that is what counts)
-        finally:
-            conn.close()
+        except Exception as e:  # the driver's errors carry no stable type
+            raise DriverError(str(e)) from e
         out.put(_DONE)
     except BaseException as e:  # handed to the consumer, which raises it
         out.put(e)

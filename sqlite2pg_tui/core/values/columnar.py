@@ -80,7 +80,7 @@ _WITNESS = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
 
 def available() -> bool:
     try:
-        import adbc_driver_sqlite.dbapi  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
         import pgpq  # noqa: F401
         import pyarrow  # noqa: F401
     except ImportError:
@@ -202,32 +202,22 @@ def batch_rows(columns: int) -> int:
 
 def read_batches(path: str, query: str, rows_per_batch: int) -> Iterator[pa.RecordBatch]:
     """Record batches of ``query`` from a read-only connection, witness row dropped."""
-    import adbc_driver_sqlite.dbapi as adbc
+    from sqlite2pg_tui.core.source.arrow_query import arrow_query
 
-    from sqlite2pg_tui.core.source.reader import readonly_uri
-
-    conn = adbc.connect(readonly_uri(path))
     try:
-        cur = conn.cursor()
-        try:
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows_per_batch)})
-            cur.execute(query)
+        with arrow_query(path, query, rows_per_batch) as reader:
             first = True
-            for batch in cur.fetch_record_batch():
+            for batch in reader:
                 if first:
                     batch, first = batch.slice(1), False
                 if batch.num_rows:
                     yield batch
-        finally:  # also when the reader stops early: the connection won't close over it
-            cur.close()
     except Exception as e:  # the driver's errors carry no stable type
         if isinstance(e, GeneratorExit | Unsupported):
             raise
         if "Type mismatch" in str(e):  # a later batch of a column read as it is (Select)
             raise Mixed(f"reading with adbc: {e}") from e
         raise Unsupported(f"reading with adbc: {e}") from e
-    finally:
-        conn.close()
 
 
 def invalid_utf8(a: pa.Array) -> pa.Array | None:
