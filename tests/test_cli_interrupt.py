@@ -174,7 +174,8 @@ def test_the_server_going_away_mid_copy_is_one_line_not_a_traceback(
     """An administrator (or a restart) ends our connections while big is copied."""
     isolate_environment(monkeypatch, tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "sqlite2pg_tui", "run", str(src), "--pg", pg_dsn,
-                             "--reject-dir", str(tmp_path / "rejects"), "--quiet"],
+                             "--reject-dir", str(tmp_path / "rejects"), "--quiet",
+                             "--workers", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(lambda: _copy_in_progress(pg_conn, "big") > 0, 60, "the COPY of big to start")
