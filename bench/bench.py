@@ -223,6 +223,8 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
         for t in tables:  # the same column types our run chose; no indexes or keys
             cur.execute(sql.SQL("CREATE TABLE naive.{} (LIKE ours.{})").format(
                 sql.Identifier(t), sql.Identifier(t)))
+        # Tables left behind are vacuumed by autovacuum while the next program runs.
+        cur.execute("DROP SCHEMA ours CASCADE")
         settle_server(cur)
     conn.close()
     start = time.perf_counter()
@@ -241,7 +243,13 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
             if p2.returncode:
                 err.seek(0)
                 sys.exit(f"baseline load of {t} failed: {err.read().decode().strip()}")
-    return time.perf_counter() - start, rss
+    took = time.perf_counter() - start
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA naive CASCADE")
+    conn.close()
+    return took, rss
 
 
 def pgloader(src: Path, dsn: str) -> tuple[float, int] | str:
