@@ -159,3 +159,45 @@ def test_a_table_whose_key_meets_orphans_is_verified_after_the_policy_ran(
     assert small.count_match and small.sample_mismatches == 0
     assert [(o.table, o.rows) for o in report.orphans] == [("small", 1)]
     assert report.failed_checks == 0, [c for c in report.checks if not c["ok"]]
+
+
+def _autovacuum_off(conn: psycopg2.extensions.connection) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind = 'r' AND (c.reloptions::text LIKE "
+                    "'%autovacuum_enabled%' OR EXISTS (SELECT 1 FROM pg_class t WHERE t.oid = "
+                    "c.reltoastrelid AND t.reloptions::text LIKE '%autovacuum_enabled%')) "
+                    "ORDER BY 1")
+        found = [r[0] for r in cur.fetchall()]
+    conn.rollback()
+    return found
+
+
+def test_autovacuum_is_off_while_the_run_works_and_on_again_after(
+        src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    """A VACUUM autovacuum starts on a table just copied would hold up the ALTER TABLE that
+    builds its key: the run keeps it off, and gives the tables PostgreSQL's defaults back."""
+    seen: list[list[str]] = []
+
+    def on_event(e: Event) -> None:
+        if isinstance(e, TableStarted) and e.table == "tiny":
+            seen.append(_autovacuum_off(pg_conn))
+
+    report = run_migration(str(src), pg_dsn, options=RunOptions(workers=1), on_event=on_event)
+    assert report.ok
+    assert seen == [["big", "small", "tiny"]]
+    assert _autovacuum_off(pg_conn) == []
+
+
+def test_autovacuum_is_on_again_after_a_run_that_failed(
+        src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    from sqlite2pg_tui.core.errors import AbortedByPolicy
+    from sqlite2pg_tui.core.pipeline import plan_for
+
+    _, mapping = plan_for(str(src), None)
+    label = mapping.table("small").column("label")
+    label.pg_type, label.converter, label.on_error = "integer", "integer", "abort"
+    with pytest.raises(AbortedByPolicy):
+        run_migration(str(src), pg_dsn, mapping, options=RunOptions(
+            workers=1, reject_dir=str(tmp_path / "rj")))
+    assert _autovacuum_off(pg_conn) == []

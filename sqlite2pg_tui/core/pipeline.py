@@ -6,6 +6,7 @@ how they show the events it reports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -243,8 +244,25 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                           + "; `run --resume` keeps those copied in full and copies the rest"
                           ) from None
     finally:
+        _autovacuum_back(conn, dsn, target_schema, created)
         conn.close()
     return report
+
+
+def _autovacuum_back(conn: Any, dsn: str, schema: str, tables: set[str]) -> None:
+    """Autovacuum on again for the tables this run created, whatever ended it. Best effort:
+    when PostgreSQL is gone, a rerun (--resume or --if-exists replace) sets it back."""
+    if not tables:
+        return
+    with contextlib.suppress(psycopg2.Error, TargetError), contextlib.ExitStack() as stack:
+        if conn.closed:
+            conn = connect(dsn)
+            stack.callback(conn.close)
+        conn.rollback()
+        with conn.cursor() as cur:
+            for name in sorted(tables):
+                cur.execute(ddl.autovacuum_back(schema, name))
+        conn.commit()
 
 
 def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: SourceSchema,

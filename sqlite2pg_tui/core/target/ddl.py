@@ -76,9 +76,21 @@ def create_table(table: Table, tm: TableMapping, schema: str,
             if d is not None:
                 parts += [sql.SQL("DEFAULT"), d]
         cols.append(sql.SQL(" ").join(parts))
-    create = sql.SQL("CREATE TABLE {} ({})").format(qualified(schema, tm.target),
-                                                     sql.SQL(", ").join(cols))
+    # Autovacuum off while the run fills, keys and analyzes the table (autovacuum_back turns
+    # it on again at the end of the run, whatever the end): a VACUUM it starts on a table
+    # just copied takes a lock that holds up the ALTER TABLE building its keys for up to
+    # deadlock_timeout, and competes for the CPU; COPY FREEZE and our ANALYZE leave it
+    # nothing to do then.
+    create = sql.SQL("CREATE TABLE {} ({}) WITH (autovacuum_enabled = false, "
+                     "toast.autovacuum_enabled = false)").format(
+                         qualified(schema, tm.target), sql.SQL(", ").join(cols))
     return TableDDL(create, notes)
+
+
+def autovacuum_back(schema: str, target: str) -> sql.Composed:
+    """The table's autovacuum settings as PostgreSQL's defaults again (see create_table)."""
+    return sql.SQL("ALTER TABLE IF EXISTS {} RESET (autovacuum_enabled, "
+                   "toast.autovacuum_enabled)").format(qualified(schema, target))
 
 
 def _is_nocase(table: Table, column: str) -> bool:
