@@ -112,8 +112,8 @@ def test_without_analyze_the_finisher_skips_it(
 
 def test_a_run_that_stops_on_an_error_stops_its_finisher(
         src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
-    """on_error = abort raises out of the run: the finisher thread ends with it and leaves
-    no connection behind."""
+    """on_error = abort raises out of the run: the finisher thread ends with it, leaves no
+    connection behind, and the tables have autovacuum on again."""
     from sqlite2pg_tui.core.errors import AbortedByPolicy
     from sqlite2pg_tui.core.pipeline import plan_for
 
@@ -128,6 +128,7 @@ def test_a_run_that_stops_on_an_error_stops_its_finisher(
     while time.monotonic() < deadline and _others(pg_conn):
         time.sleep(0.05)
     assert _others(pg_conn) == []
+    assert _autovacuum_off(pg_conn) == []
 
 
 def _others(conn: psycopg2.extensions.connection) -> list[tuple[str, str]]:
@@ -188,16 +189,3 @@ def test_autovacuum_is_off_while_the_run_works_and_on_again_after(
     assert seen == [["big", "small", "tiny"]]
     assert _autovacuum_off(pg_conn) == []
 
-
-def test_autovacuum_is_on_again_after_a_run_that_failed(
-        src: Path, tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
-    from sqlite2pg_tui.core.errors import AbortedByPolicy
-    from sqlite2pg_tui.core.pipeline import plan_for
-
-    _, mapping = plan_for(str(src), None)
-    label = mapping.table("small").column("label")
-    label.pg_type, label.converter, label.on_error = "integer", "integer", "abort"
-    with pytest.raises(AbortedByPolicy):
-        run_migration(str(src), pg_dsn, mapping, options=RunOptions(
-            workers=1, reject_dir=str(tmp_path / "rj")))
-    assert _autovacuum_off(pg_conn) == []
