@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from tui_snapshot_app import FakeClock, WizardDriver, screen_text, until  # noqa: E402
 
-from sqlite2pg_tui.core.events import Event, OnEvent, TableFinished  # noqa: E402
+from sqlite2pg_tui.core.events import Event, Log, OnEvent, TableFinished  # noqa: E402
 from sqlite2pg_tui.core.pipeline import RunOptions  # noqa: E402
 from sqlite2pg_tui.core.plan.mapping import Mapping  # noqa: E402
 from sqlite2pg_tui.core.report import Report  # noqa: E402
@@ -84,13 +84,37 @@ def freeze_core_clocks() -> None:
             module.time = FrozenTime()  # type: ignore[attr-defined]
 
 
+class _Steady:
+    """The run's events as a picture can show them the same way each time: the tables are
+    copied one at a time, and what the finisher says (each table's keys, indexes and
+    verification are built on other connections beside the copy, in whatever order the
+    threads take) is held back and said at the end, sorted."""
+
+    def __init__(self, on_event: OnEvent) -> None:
+        self.on_event = on_event
+        self.held: list[Log] = []
+
+    def __call__(self, ev: Event) -> None:
+        if isinstance(ev, Log) and threading.current_thread().name == "finisher":
+            self.held.append(ev)
+        else:
+            self.on_event(ev)
+
+    def flush(self) -> None:
+        for ev in sorted(self.held, key=lambda e: e.text):
+            self.on_event(ev)
+
+
 class OneAtATime(Backend):
-    """The real run, copying one table at a time: with two, which table's line comes first
-    in the log would change from one picture to the next."""
+    """The real run, made steady for pictures (_Steady)."""
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:
-        return super().run(source, dsn, mapping, replace(options, workers=1), on_event, cancel)
+        steady = _Steady(on_event)
+        try:
+            return super().run(source, dsn, mapping, replace(options, workers=1), steady, cancel)
+        finally:
+            steady.flush()
 
 
 class HeldRun(Backend):
@@ -103,17 +127,21 @@ class HeldRun(Backend):
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:
         finished = 0
+        steady = _Steady(on_event)
 
         def hook(ev: Event) -> None:
             nonlocal finished
-            on_event(ev)
+            steady(ev)
             if isinstance(ev, TableFinished):
                 finished += 1
                 if finished == 2:
                     self.held.set()
                     self.release.wait(120)
 
-        return super().run(source, dsn, mapping, replace(options, workers=1), hook, cancel)
+        try:
+            return super().run(source, dsn, mapping, replace(options, workers=1), hook, cancel)
+        finally:
+            steady.flush()
 
 
 # --- the database ---------------------------------------------------------------------
