@@ -39,21 +39,29 @@ def relation_names(conn: Any, schema: str) -> set[str]:
     return names
 
 
-def _try(conn: Any, stmt: Any, report: Report, kind: str, name: str, on_event: OnEvent,
-         original: str = "") -> bool:
-    """Run one DDL statement in a savepoint; a refusal is reported, never fatal."""
+def _attempt(conn: Any, stmt: Any) -> psycopg2.Error | None:
+    """Run one statement in a savepoint: PostgreSQL's refusal, or None. A refusal undoes
+    that statement only, never the transaction around it."""
     with conn.cursor() as cur:
         cur.execute("SAVEPOINT s2p")
         try:
             cur.execute(stmt)
         except psycopg2.Error as e:
             cur.execute("ROLLBACK TO SAVEPOINT s2p")
-            msg = plain_error(e)
-            report.not_migrated.append(NotMigrated(kind, name, msg, original))
-            on_event(Log(f"{kind} {name}: {msg}", "warning"))
-            return False
+            return e
         cur.execute("RELEASE SAVEPOINT s2p")
-    return True
+    return None
+
+
+def _try(conn: Any, stmt: Any, report: Report, kind: str, name: str, on_event: OnEvent,
+         original: str = "") -> bool:
+    """Run one DDL statement in a savepoint; a refusal is reported, never fatal."""
+    refused = _attempt(conn, stmt)
+    if refused is not None:
+        msg = plain_error(refused)
+        report.not_migrated.append(NotMigrated(kind, name, msg, original))
+        on_event(Log(f"{kind} {name}: {msg}", "warning"))
+    return refused is None
 
 
 @dataclass
@@ -181,16 +189,10 @@ def _validate_check(conn: Any, tm: TableMapping, schema: str, name: str, check: 
                     report: Report) -> None:
     stmt = sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
         qualified(schema, tm.target), sql.Identifier(name))
-    with conn.cursor() as cur:
-        cur.execute("SAVEPOINT s2p")
-        try:
-            cur.execute(stmt)
-            cur.execute("RELEASE SAVEPOINT s2p")
-        except psycopg2.Error:
-            cur.execute("ROLLBACK TO SAVEPOINT s2p")
-            report.not_migrated.append(NotMigrated(
-                "check", f"{tm.target}: CHECK ({check})",
-                "existing rows violate it: added NOT VALID (enforced for new rows only)", check))
+    if _attempt(conn, stmt) is not None:
+        report.not_migrated.append(NotMigrated(
+            "check", f"{tm.target}: CHECK ({check})",
+            "existing rows violate it: added NOT VALID (enforced for new rows only)", check))
 
 
 def _failed(report: Report, tm: TableMapping) -> bool:
@@ -243,17 +245,9 @@ def add_key_early(conn: Any, key: PlannedKey) -> bool:
     """Add a key whose two tables are finished while other tables are still copied. Only
     the clean case: any refusal (orphans above all) is left to foreign_keys() after the
     copy, which says why and applies the orphan policy."""
-    with conn.cursor() as cur:
-        cur.execute("SAVEPOINT s2p")
-        try:
-            cur.execute(key.stmt)
-        except psycopg2.Error:
-            cur.execute("ROLLBACK TO SAVEPOINT s2p")
-            conn.commit()
-            return False
-        cur.execute("RELEASE SAVEPOINT s2p")
+    refused = _attempt(conn, key.stmt)
     conn.commit()
-    return True
+    return refused is None
 
 
 def foreign_keys(conn: Any, keys: list[PlannedKey], mapping: Mapping, schema: str,
@@ -274,20 +268,13 @@ def foreign_keys(conn: Any, keys: list[PlannedKey], mapping: Mapping, schema: st
         # "reject" deletes rows: no constraint may exist yet, or an ON DELETE CASCADE
         # added early would silently take other tables' rows along.
         if mapping.orphans != "reject":
-            with conn.cursor() as cur:
-                cur.execute("SAVEPOINT s2p")
-                try:
-                    cur.execute(key.stmt)
-                    cur.execute("RELEASE SAVEPOINT s2p")
-                    conn.commit()
-                    continue
-                except psycopg2.errors.ForeignKeyViolation:
-                    cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                except psycopg2.Error as e:
-                    cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                    report.not_migrated.append(NotMigrated("foreign key", label, plain_error(e)))
-                    conn.commit()
-                    continue
+            refused = _attempt(conn, key.stmt)
+            if not isinstance(refused, psycopg2.errors.ForeignKeyViolation):
+                if refused is not None:
+                    report.not_migrated.append(NotMigrated("foreign key", label,
+                                                           plain_error(refused)))
+                conn.commit()
+                continue
         try:
             orphans = _handle_orphans(conn, fk, key.table, tm, parent, schema, mapping.orphans,
                                       report, reject_dir)
@@ -327,18 +314,15 @@ def _handle_orphans(conn: Any, fk: Any, table: Table, tm: TableMapping, parent: 
         tr = report.table(tm.source)
         cols = [tm.column(c).target for c in fk.columns]
         if policy == "null":
-            cur.execute("SAVEPOINT s2p")
-            try:
-                cur.execute(sql.SQL("UPDATE {} AS c SET {} WHERE {}").format(
-                    qualified(schema, tm.target),
-                    sql.SQL(", ").join(sql.SQL("{} = NULL").format(sql.Identifier(c)) for c in cols),
-                    cond))
-                cur.execute("RELEASE SAVEPOINT s2p")
+            refused = _attempt(conn, sql.SQL("UPDATE {} AS c SET {} WHERE {}").format(
+                qualified(schema, tm.target),
+                sql.SQL(", ").join(sql.SQL("{} = NULL").format(sql.Identifier(c)) for c in cols),
+                cond))
+            if refused is None:
                 for c in fk.columns:
                     tr.nulled_by_column[c] = tr.nulled_by_column.get(c, 0) + orphans
-            except psycopg2.Error as e:  # e.g. the column is NOT NULL
-                cur.execute("ROLLBACK TO SAVEPOINT s2p")
-                action = f"could not set NULL ({plain_error(e)}): {ORPHAN_ACTIONS['not_valid']}"
+            else:  # e.g. the column is NOT NULL
+                action = f"could not set NULL ({plain_error(refused)}): {ORPHAN_ACTIONS['not_valid']}"
         elif policy == "reject":
             key = [tm.column(c).target for c in (table.primary_key or fk.columns)]
             cur.execute(sql.SQL("DELETE FROM {} AS c WHERE {} RETURNING to_jsonb(c)::text").format(

@@ -179,9 +179,9 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
         with timer.phase("schema"):
             nocase = _create_schema(conn, pairs, target_schema, if_exists, report, on_event,
                                     set(kept))
-        created = {tm.target for _, tm in pairs if tm.target not in preexisting}
         # The keys, indexes and constraints of existing tables are their owner's business.
         fresh = [(t, tm) for t, tm in pairs if tm.target not in preexisting]
+        created = {tm.target for _, tm in fresh}
         names = NameAllocator(finish.relation_names(conn, target_schema),
                               folder(mapping.identifier_case))
         prepared_tables = finish.prepare(fresh, target_schema, names, nocase,
@@ -305,11 +305,9 @@ def _finishing(conn: Any, source: str | os.PathLike[str], dsn: str, schema: Sour
         yield "analyze"
         with timer.phase("analyze"):
             finisher.wait("analyze")
-            with conn.cursor() as cur:  # the existing tables a data-only load filled
-                for _, tm in pairs:
-                    if tm.target in preexisting:
-                        cur.execute(sql.SQL("ANALYZE {}").format(qualified(target_schema, tm.target)))
-            conn.commit()
+            for _, tm in pairs:  # the existing tables a data-only load filled
+                if tm.target in preexisting:
+                    finish.analyze(conn, tm, target_schema)
     if opts.verify:
         yield "verify"
         with timer.phase("verify"):
