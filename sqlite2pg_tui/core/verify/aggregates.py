@@ -293,6 +293,21 @@ def _agg_equal(a: _Agg, sv: Any, pv: Any, s_scale: Any, p_scale: Any) -> tuple[b
     return values_equal(sv, norm_pg(pv)), show(sv), show(pv)
 
 
+def default_checks_on(source: str, pg: Any, table: Table, tm: TableMapping, schema: str,
+                      exclude: set[Any], note: str = "", skip: set[str] | None = None,
+                      streamed: StreamedAggregates | None = None) -> list[CheckResult]:
+    """One table's default checks over the connection ``pg``; SQLite is read only when the
+    copy's stream cannot answer for it."""
+    usable = streamed if streamed is not None and streamed.row() is not None else None
+    sconn = None if usable is not None else open_readonly(source, lossless_text=True)
+    try:
+        return default_checks_for(source, sconn, pg, table, tm, schema, exclude, note, skip,
+                                  streamed)
+    finally:
+        if sconn is not None:
+            sconn.close()
+
+
 def run_default_checks(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
                        exclude: dict[str, set[Any] | None] | None = None,
                        notes: dict[str, str] | None = None,
@@ -321,22 +336,12 @@ def default_checks_by_table(source: str, dsn: str, pairs: list[tuple[Table, Tabl
     def one(table: Table, tm: TableMapping) -> list[CheckResult]:
         # A connection pair per table: SQLite releases the GIL while it scans, so tables
         # are aggregated in parallel.
-        st = streamed.get(tm.source)
-        sconn = None if st is not None and st.row() is not None else open_readonly(
-            source, lossless_text=True)
+        pg = connect(dsn)
         try:
-            pg = connect(dsn)
-        except BaseException:
-            if sconn is not None:
-                sconn.close()
-            raise
-        try:
-            return default_checks_for(source, sconn, pg, table, tm, schema,
-                                      exclude.get(tm.source) or set(), notes.get(tm.source, ""),
-                                      skip.get(tm.source), st)
+            return default_checks_on(source, pg, table, tm, schema, exclude.get(tm.source) or set(),
+                                     notes.get(tm.source, ""), skip.get(tm.source),
+                                     streamed.get(tm.source))
         finally:
-            if sconn is not None:
-                sconn.close()
             pg.close()
 
     workers = max(1, min(len(pairs), os.cpu_count() or 1, 4))

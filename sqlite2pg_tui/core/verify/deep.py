@@ -54,17 +54,11 @@ def table_default_checks(report: Report, source: str, pg: Any, mapping: Mapping,
                          streamed: Any = None) -> list[CheckResult]:
     """One table's default checks on a connection of the caller's (the finisher checks each
     table as soon as nothing will change its rows; see finisher.py)."""
-    from sqlite2pg_tui.core.source.reader import open_readonly
-    from sqlite2pg_tui.core.verify.aggregates import default_checks_for
+    from sqlite2pg_tui.core.verify.aggregates import default_checks_on
 
     side = _side(report, source, mapping, table, tm, reject_dir, streamed)
-    sconn = None if side.streamed is not None else open_readonly(source, lossless_text=True)
-    try:
-        return default_checks_for(source, sconn, pg, table, tm, schema, side.exclude or set(),
-                                  side.note, side.skip, side.streamed)
-    finally:
-        if sconn is not None:
-            sconn.close()
+    return default_checks_on(source, pg, table, tm, schema, side.exclude or set(), side.note,
+                             side.skip, side.streamed)
 
 
 def deep_verify(report: Report, source: str, dsn: str, mapping: Mapping,
