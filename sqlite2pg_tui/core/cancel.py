@@ -93,7 +93,9 @@ def settle(conn: Any, report: Report, schema: str, created: set[str], phase: str
     conn.commit()
     if phase == "data":
         if kept:
-            lines.append("PostgreSQL now holds: " + "; ".join(kept) + " — no foreign keys yet")
+            lines.append("PostgreSQL now holds: " + "; ".join(kept) + " — "
+                         + _keys_added(conn, schema, [tr.target for tr in report.tables
+                                                      if tr.committed]))
         else:
             lines.append(f"PostgreSQL holds nothing from this run (schema {schema})")
     else:
@@ -127,6 +129,17 @@ def _keys_built(cur: Any, table: str) -> str:
         return ", without its keys and indexes"
     parts = (["its primary key"] if pk else []) + ([f"{others} index(es)"] if others else [])
     return ", with " + " and ".join(parts)
+
+
+def _keys_added(conn: Any, schema: str, tables: list[str]) -> str:
+    """Foreign keys are added beside the copy once both of their tables are finished."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid "
+                    "JOIN pg_namespace n ON n.oid = r.relnamespace WHERE c.contype = 'f' "
+                    "AND n.nspname = %s AND r.relname = ANY(%s)", (schema, tables))
+        added = cur.fetchone()[0]
+    conn.commit()
+    return f"{added} foreign key(s) added so far" if added else "no foreign keys yet"
 
 
 def _publish(report: Report, lines: list[str], on_event: OnEvent) -> None:
