@@ -189,3 +189,36 @@ def test_autovacuum_is_off_while_the_run_works_and_on_again_after(
     assert seen == [["big", "small", "tiny"]]
     assert _autovacuum_off(pg_conn) == []
 
+
+
+def test_a_key_is_checked_without_hash_joins_for_its_own_transaction_only(
+        src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    """The key's check prefers merge joins (finish._merge_joins); the connection goes on
+    with PostgreSQL's own planner settings, and a key with orphans is still refused."""
+    from sqlite2pg_tui.core import finish
+    from sqlite2pg_tui.core.pipeline import plan_for
+    from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
+    from sqlite2pg_tui.core.target.postgres import connect
+    from sqlite2pg_tui.core.verify.samples import included_pairs
+
+    schema, mapping = plan_for(str(src), None)
+    pairs = included_pairs(mapping, schema.tables)
+    keys = {k.tm.source: k for k in finish.prepare_keys(
+        pairs, mapping, "public", NameAllocator(set(), folder(mapping.identifier_case)))}
+    with pg_conn.cursor() as cur:
+        cur.execute("CREATE TABLE big (id bigint PRIMARY KEY)")
+        cur.execute("INSERT INTO big SELECT generate_series(1, 3)")
+        cur.execute("CREATE TABLE small (id bigint PRIMARY KEY, big_id bigint, label text)")
+        cur.execute("INSERT INTO small VALUES (1, 1, 'one'), (2, 9, 'orphan')")
+    conn = connect(pg_dsn)  # as the finisher's: in a transaction until committed
+    try:
+        assert not finish.add_key_early(conn, keys["small"])  # 9 has no parent
+        assert pg_one(conn, "SHOW enable_hashjoin") == "on"
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM small WHERE big_id = 9")
+        conn.commit()
+        assert finish.add_key_early(conn, keys["small"])
+        assert pg_one(conn, "SHOW enable_hashjoin") == "on"
+    finally:
+        conn.close()
+    assert _foreign_keys(pg_conn) == 1
