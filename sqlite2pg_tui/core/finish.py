@@ -22,7 +22,6 @@ from sqlite2pg_tui.core.plan.naming import NameAllocator
 from sqlite2pg_tui.core.report import ORPHAN_ACTIONS, NotMigrated, Orphans, Report
 from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.schema import SourceSchema, Table
-from sqlite2pg_tui.core.sql import sql_translate
 from sqlite2pg_tui.core.target import ddl
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
 
@@ -392,6 +391,8 @@ def views(conn: Any, schema_src: SourceSchema, mapping: Mapping, schema: str, re
     excluded = {t.source.lower() for t in mapping.tables if not t.include}
     failed = {r.source.lower() for r in report.tables if r.error}
     for v in schema_src.views:
+        from sqlite2pg_tui.core.sql import sql_translate  # (sqlglot: only when there are views)
+
         try:
             used = sql_translate.table_names(v.sql)
             if used & excluded:

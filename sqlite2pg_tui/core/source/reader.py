@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlite2pg_tui.core.errors import Cancelled, SourceError
@@ -241,6 +242,17 @@ def row_locator_sql(table: Table) -> str:
     if len(pk) == 1:
         return qi(pk[0])
     return " || ',' || ".join(f"quote({qi(c)})" for c in pk)
+
+
+def sql_list(values: set[Any]) -> str:
+    """SQLite literals for ``… IN (…)`` over row locators: integers bare, others quoted."""
+    out = []
+    for v in sorted(values, key=str):
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(str(v))
+        else:
+            out.append("'" + str(v).replace("'", "''") + "'")
+    return ", ".join(out) or "NULL"
 
 
 def iter_rows(conn: sqlite3.Connection, table: Table, columns: list[str], *,

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from psycopg2 import sql
-from sqlglot import exp
 
 from sqlite2pg_tui.core.plan.declared_types import affinity_type
 from sqlite2pg_tui.core.plan.mapping import TableMapping
 from sqlite2pg_tui.core.plan.naming import NameAllocator
 from sqlite2pg_tui.core.source.schema import ForeignKey, Index, Table
-from sqlite2pg_tui.core.sql import defaults, sql_translate
+from sqlite2pg_tui.core.sql import defaults
+from sqlite2pg_tui.core.sql.rules import Untranslatable
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import converters
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 _TYPE_RE = re.compile(r"^[a-z][a-z0-9 _]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])?$")
 FK_ACTIONS = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"}
@@ -104,6 +108,14 @@ def _is_text(pg_type: str) -> bool:
     return converters.base_type(pg_type) in ("text", "varchar")
 
 
+def _translator() -> Any:
+    """sql_translate, on first use: it brings sqlglot (about 0.1 s of every run's start-up),
+    which only CHECKs, generated columns, expression indexes and views need."""
+    from sqlite2pg_tui.core.sql import sql_translate
+
+    return sql_translate
+
+
 def generated_columns(table: Table, tm: TableMapping,
                       schema: str) -> list[tuple[str, sql.Composed | None, str]]:
     """(column, ALTER TABLE … ADD … GENERATED ALWAYS AS (…) STORED or None, why not).
@@ -119,8 +131,8 @@ def generated_columns(table: Table, tm: TableMapping,
             out.append((c.name, None, "its expression could not be read"))
             continue
         try:
-            expr = sql_translate.expression(c.generated_expr, target_of, booleans_of(tm))
-        except sql_translate.Untranslatable as e:
+            expr = _translator().expression(c.generated_expr, target_of, booleans_of(tm))
+        except Untranslatable as e:
             out.append((c.name, None, f"GENERATED AS ({c.generated_expr}): {e}"))
             continue
         stmt = sql.SQL("ALTER TABLE {} ADD COLUMN {} {} GENERATED ALWAYS AS ({}) STORED").format(
@@ -205,7 +217,10 @@ def _translate_index(idx: Index, target_of: dict[str, str], booleans: set[str]) 
     """Key list and WHERE of an expression/partial index in PostgreSQL, via sqlglot."""
     if not idx.sql:
         raise ValueError("no CREATE INDEX text to translate")
-    tree = sql_translate.rewrite(sql_translate.parse(idx.sql), target_of, None, booleans)
+    from sqlglot import exp
+
+    translate = _translator()
+    tree = translate.rewrite(translate.parse(idx.sql), target_of, None, booleans)
     index = tree.this if isinstance(tree.this, exp.Index) else tree.find(exp.Index)
     if index is None:
         raise ValueError("not an index definition")
@@ -220,6 +235,8 @@ def _translate_index(idx: Index, target_of: dict[str, str], booleans: set[str]) 
 
 
 def _key_sql(k: exp.Expression) -> str:
+    from sqlglot import exp
+
     text = k.sql(dialect="postgres")
     inner = k.this if isinstance(k, exp.Ordered) else k
     # PostgreSQL needs expression keys in parentheses; plain columns must stay bare.
@@ -293,7 +310,7 @@ def check_constraint(expr: str, tm: TableMapping, schema: str, names: NameAlloca
                      n: int, given: str | None = None) -> tuple[sql.Composed, str]:
     """A CHECK translated with sqlglot, under its own name when it had one; ValueError when
     it cannot be translated."""
-    text = sql_translate.expression(expr, {c.source: c.target for c in tm.columns}, booleans_of(tm))
+    text = _translator().expression(expr, {c.source: c.target for c in tm.columns}, booleans_of(tm))
     name = names.claim(given or f"{tm.target}_check{n if n > 1 else ''}", "check constraint")
     stmt = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID").format(
         qualified(schema, tm.target), sql.Identifier(name), sql.SQL(text))

@@ -15,14 +15,13 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, TableMapping
-from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
+from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql, sql_list
 from sqlite2pg_tui.core.source.schema import Table
 from sqlite2pg_tui.core.target.postgres import connect, plain_error, qualified
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.converters.booleans import true_sql
 from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.verify.equality import as_utc, converter_of, norm_pg, values_equal
-from sqlite2pg_tui.core.verify.queries import sql_list
 from sqlite2pg_tui.core.verify.results import REL_TOL, TIME_TOL, CheckResult, show
 
 if TYPE_CHECKING:

@@ -14,13 +14,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping
-from sqlite2pg_tui.core.sql import query_translate
 from sqlite2pg_tui.core.values import converters
 from sqlite2pg_tui.core.values.pgtype import PgType
 from sqlite2pg_tui.core.verify.results import DIFFERENCES_KEPT, REL_TOL, show
+
+if TYPE_CHECKING:  # (sqlglot, which a run without [[checks]] queries never needs)
+    from sqlite2pg_tui.core.sql import query_translate
 
 
 def as_utc(v: datetime) -> datetime:

@@ -11,9 +11,14 @@ import psycopg2
 from psycopg2 import sql
 
 from sqlite2pg_tui.core.plan.mapping import Check, Mapping
-from sqlite2pg_tui.core.source.reader import open_readonly, qi, read_schema, row_locator_sql
+from sqlite2pg_tui.core.source.reader import (
+    open_readonly,
+    qi,
+    read_schema,
+    row_locator_sql,
+    sql_list,
+)
 from sqlite2pg_tui.core.source.schema import Table
-from sqlite2pg_tui.core.sql import query_translate
 from sqlite2pg_tui.core.target.postgres import connect, plain_error
 from sqlite2pg_tui.core.verify.equality import compare_rows
 from sqlite2pg_tui.core.verify.results import MAX_ROWS, CheckResult, QueryComparison
@@ -76,17 +81,10 @@ def _hide_rejected(ctx: _Context) -> None:
             f"WHERE {row_locator_sql(table)} NOT IN ({sql_list(locs)})")
 
 
-def sql_list(values: set[Any]) -> str:
-    out = []
-    for v in sorted(values, key=str):
-        if isinstance(v, int) and not isinstance(v, bool):
-            out.append(str(v))
-        else:
-            out.append("'" + str(v).replace("'", "''") + "'")
-    return ", ".join(out) or "NULL"
-
-
 def _compare_query(ctx: _Context, sqlite_sql: str, postgres_sql: str = "") -> QueryComparison:
+    # (sqlglot, on first use: a run without [[checks]] queries never loads it)
+    from sqlite2pg_tui.core.sql import query_translate
+
     qc = QueryComparison(sqlite_sql=sqlite_sql, postgres_sql=postgres_sql,
                          translated=not postgres_sql)
     read = query_translate.tables_read(sqlite_sql)
