@@ -222,3 +222,28 @@ def test_a_key_is_checked_without_hash_joins_for_its_own_transaction_only(
     finally:
         conn.close()
     assert _foreign_keys(pg_conn) == 1
+
+
+def test_a_cancel_during_the_copy_counts_the_keys_added_beside_it(
+        src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
+    """The key from small to big is added as soon as both are finished; a cancel while tiny
+    is copied says so, and what each finished table has of its keys and indexes."""
+    cancel = threading.Event()
+
+    def on_event(e: Event) -> None:
+        if isinstance(e, TableStarted) and e.table == "tiny":
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and _foreign_keys(pg_conn) < 1:
+                pg_conn.rollback()
+                time.sleep(0.05)
+            cancel.set()
+
+    report = run_migration(str(src), pg_dsn, options=RunOptions(workers=1), on_event=on_event,
+                           cancel=cancel)
+    assert report.cancelled
+    held = report.after_cancel[0]
+    assert held.startswith("PostgreSQL now holds: ")
+    assert f"public.big: {BIG:,} row(s), copied in full, with its primary key and 2 index(es)" in held
+    assert "public.small: 2 row(s), copied in full, with its primary key" in held
+    assert held.endswith(" — 1 foreign key(s) added so far")
+    assert "tiny" in " ".join(report.after_cancel[1:])  # rolled back and dropped

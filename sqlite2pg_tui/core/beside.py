@@ -87,8 +87,8 @@ def table_report(tm: TableMapping, r: CopyResult) -> TableReport:
         rejected_rows=r.rejected, rejected_by_column=r.rejected_by_column,
         rejected_reasons=r.reasons_by_column, refused_by_postgres=r.refused_by_postgres,
         nulled_by_column=r.nulled_by_column, altered_by_column=r.altered_by_column,
-        fast_path=r.fast_path, engine=r.engine, committed=r.committed, seconds=round(r.seconds, 3),
-        error=r.error)
+        fast_path=r.fast_path, engine=r.engine, read_once=r.read_once, committed=r.committed,
+        seconds=round(r.seconds, 3), error=r.error)
 
 
 __all__ = ["BesideTheCopy", "table_report"]

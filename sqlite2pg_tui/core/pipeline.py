@@ -36,6 +36,7 @@ from sqlite2pg_tui.core.source import frameworks
 from sqlite2pg_tui.core.source.inspection import Inspection, inspect
 from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 from sqlite2pg_tui.core.source.schema import SourceSchema, Table
+from sqlite2pg_tui.core.source.spool import Spool
 from sqlite2pg_tui.core.target import ddl
 from sqlite2pg_tui.core.target import existing as existing_schema
 from sqlite2pg_tui.core.target.postgres import (
@@ -70,6 +71,9 @@ class RunOptions:
     # When planning here (no mapping given): lower | keep | snake; None: keep for a
     # framework's database (its ORM quotes names), lower otherwise.
     identifier_case: str | None = None
+    # When planning here: keep the profile's batches on disk for the copy, so each table is
+    # read from SQLite once (source/spool.py); off, the copy reads SQLite again.
+    spool: bool = True
 
 
 def default_workers() -> int:
@@ -81,11 +85,12 @@ def default_workers() -> int:
 
 
 def plan_for(source: str, mapping: Mapping | None, on_event: OnEvent = ignore,
-             identifier_case: str | None = None,
-             cancel: threading.Event | None = None) -> tuple[SourceSchema, Mapping]:
-    """The schema as it is now, and a mapping that matches it (planned if none given)."""
+             identifier_case: str | None = None, cancel: threading.Event | None = None,
+             spooled: Spool | None = None) -> tuple[SourceSchema, Mapping]:
+    """The schema as it is now, and a mapping that matches it (planned if none given;
+    ``spooled`` then keeps the batches read for the copy)."""
     if mapping is None:
-        ins: Inspection = inspect(source, cancel=cancel)
+        ins: Inspection = inspect(source, cancel=cancel, spooled=spooled)
         return ins.schema, plan(ins.schema, ins.profiles, identifier_case)
     conn = open_readonly(source)
     try:
@@ -130,14 +135,23 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                   options: RunOptions | None = None, on_event: OnEvent = ignore,
                   cancel: threading.Event | None = None) -> Report:
     opts = options or RunOptions()
-    cancel = cancel or threading.Event()
+    spooled = Spool.create(str(source)) if mapping is None and opts.spool else None
+    try:
+        return _run(source, dsn, mapping, opts, on_event, cancel or threading.Event(), spooled)
+    finally:
+        if spooled is not None:
+            spooled.remove()
+
+
+def _run(source: str, dsn: str, mapping: Mapping | None, opts: RunOptions, on_event: OnEvent,
+         cancel: threading.Event, spooled: Spool | None) -> Report:
     on_event = _one_at_a_time(on_event)  # the copy's workers and the finisher report too
     report = Report(source=str(source), target=redact(dsn))
     timer = _Timer(report, on_event)
     with timer.phase("inspect"):
         try:
             schema, mapping = plan_for(str(source), mapping, on_event, opts.identifier_case,
-                                       cancel)
+                                       cancel, spooled)
         except Cancelled:
             settle(None, report, "", set(), "inspect", on_event)
             return report
@@ -207,7 +221,8 @@ def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                     copied = iter(copy_tables(str(source), dsn, todo, target_schema, reject_dir,
                                               opts.workers or default_workers(), opts.ranges,
                                               on_event, cancel, truncate=if_exists != "append",
-                                              on_committed=beside.committed))
+                                              on_committed=beside.committed,
+                                              spooled=spooled))
                     results = [kept[tm.source] if tm.source in kept else next(copied)
                                for _, tm in pairs]
             finisher.close()

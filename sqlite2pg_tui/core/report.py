@@ -40,6 +40,7 @@ class TableReport:
     refused_by_postgres: list[Any] = field(default_factory=list)  # locators of rows it refused
     fast_path: bool = False
     engine: str = ""  # columnar | per value
+    read_once: bool = False  # copied from the profile's batches, SQLite not read again
     committed: bool = False  # the table's copy committed (it holds every row copied)
     seconds: float = 0.0
     error: str = ""

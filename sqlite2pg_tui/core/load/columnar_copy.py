@@ -11,6 +11,7 @@ from psycopg2 import sql
 from sqlite2pg_tui.core.errors import Cancelled
 from sqlite2pg_tui.core.events import RowsCopied
 from sqlite2pg_tui.core.load.prefetch import prefetched
+from sqlite2pg_tui.core.source import spool
 from sqlite2pg_tui.core.source.reader import open_readonly, qi
 from sqlite2pg_tui.core.target.postgres import qualified
 from sqlite2pg_tui.core.values import columnar
@@ -48,19 +49,31 @@ class _BytesStream:
 
 
 def copy_columnar(c: TableCopier) -> None:
-    """Copy ``c``'s table in one transaction; Unsupported (rolled back) when it can't."""
+    """Copy ``c``'s table in one transaction; Unsupported (rolled back) when it can't. The
+    profile's batches are read instead of SQLite when they were kept for it (spool.py)."""
     forms = [columnar.form_of(cm) for cm in c.cols]
     if (not c.cols or c.staged_fks or c.table.without_rowid or any(f is None for f in forms)
             or not columnar.available()):
         raise Unsupported("no vectorized form for every column")
     ready = [f for f in forms if f is not None]
+    spooled = c.spool.take(c.table.name) if c.spool is not None and c.rowids is None else None
+    if spooled is not None:
+        try:
+            wanted = [(cm.source, f.storage) for cm, f in zip(c.cols, ready, strict=True)]
+            if spool.usable(spooled, wanted):
+                _attempt(c, ready, trust=True, spooled=spooled)
+                c.result.read_once = True
+                return
+        finally:
+            spooled.path.unlink(missing_ok=True)
     try:
         _attempt(c, ready, trust=True)
     except columnar.Mixed:  # an integer column read as it is was not: read it all again
         _attempt(c, ready, trust=False)
 
 
-def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool) -> None:
+def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool,
+             spooled: spool.SpooledTable | None = None) -> None:
     target = qualified(c.schema, c.tm.target)
     cols = sql.SQL(", ").join(sql.Identifier(cm.target) for cm in c.cols)
     freeze = c.truncate
@@ -68,7 +81,7 @@ def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool) -> None:
         target, cols, sql.SQL(", FREEZE") if freeze else sql.SQL(""))
     c._reset_counts()
     streamed = StreamedAggregates(c.table, c.tm, [f.storage for f in ready])
-    stream = _BytesStream(_encoded(c, ready, streamed, trust))
+    stream = _BytesStream(_encoded(c, ready, streamed, trust, spooled))
     try:
         with c.pg.cursor() as cur:
             if c.truncate:
@@ -94,8 +107,27 @@ def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool) -> None:
         raise Unsupported(f"PostgreSQL refused the binary COPY: {e}") from None
 
 
+def _from_sqlite(c: TableCopier, forms: list[columnar.Form], trust: bool
+                 ) -> Iterator[tuple[pa.Array, list[pa.Array], pa.Array | None]]:
+    """Per batch read from SQLite: the rowids, each column's values as the copy reads them
+    (columnar.Select), and the rows holding a value of another storage class (or None)."""
+    select = columnar.select_sql(c.table, c.cols, forms, trust)
+    query = select.sql
+    if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
+        tail = f" FROM {qi(c.table.name)}"
+        if not query.endswith(tail):
+            raise Unsupported("the columnar SELECT has no range form")
+        query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
+    per_batch = columnar.batch_rows(len(forms))
+    for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
+        select.check(batch)
+        # there, but of another storage class: the converter decides, one by one
+        yield (batch.column(select.rowid), [batch.column(at) for at in select.values],
+               select.odd(batch))
+
+
 def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggregates,
-             trust: bool) -> Iterator[bytes]:
+             trust: bool, spooled: spool.SpooledTable | None) -> Iterator[bytes]:
     import pgpq
     import pgpq.encoders as enc
     import pgpq.schema as pgs
@@ -111,26 +143,17 @@ def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggre
                 for fl, f in zip(fields, forms, strict=True)}
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
-    select = columnar.select_sql(c.table, c.cols, forms, trust)
-    query = select.sql
-    if c.rowids is not None:  # one range of the table (ranges.py): the SELECT after the witness
-        tail = f" FROM {qi(c.table.name)}"
-        if not query.endswith(tail):
-            raise Unsupported("the columnar SELECT has no range form")
-        query += f" WHERE rowid >= {int(c.rowids[0])} AND rowid < {int(c.rowids[1])}"
-    per_batch = columnar.batch_rows(len(forms))
+    batches = (spool.batches(spooled, [(cm.source, f.storage) for cm, f in
+                                       zip(c.cols, forms, strict=True)])
+               if spooled is not None else _from_sqlite(c, forms, trust))
     refetch: Any = None
     done = 0
     r = c.result
     try:
         yield encoder.write_header()
-        for batch in prefetched(columnar.read_batches(c.source_path, query, per_batch)):
+        for locators, raw, refuse in batches:
             if c.cancel.is_set():
                 raise Cancelled(f"cancelled while copying {c.table.name}")
-            select.check(batch)
-            raw = [batch.column(at) for at in select.values]
-            # there, but of another storage class: the converter decides, one by one
-            refuse = select.odd(batch)
             outs = []
             for f, a in zip(forms, raw, strict=True):
                 vals, ref = f.vector(a)
@@ -140,7 +163,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggre
             out = pa.RecordBatch.from_arrays(outs, schema=schema)
             if refuse is not None and refuse.true_count:
                 refetch = refetch or open_readonly(c.source_path, lossless_text=True)
-                rowids = pc.filter(batch.column(select.rowid), refuse).to_pylist()
+                rowids = pc.filter(locators, refuse).to_pylist()
                 keep = pc.invert(refuse)
                 streamed.add_clean(raw, outs, keep)
                 fixed = _one_by_one(c, row_path, refetch, rowids, schema, forms, streamed)
@@ -153,7 +176,7 @@ def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggre
                 streamed.add_clean(raw, outs, None)
             r.copied += out.num_rows
             yield encoder.write_batch(out)
-            done += batch.num_rows
+            done += len(locators)
             c._progress(done, c.table.row_count)
         yield encoder.finish()
         c.on_event(RowsCopied(c.tm.source, done, max(c.table.row_count, done)))

@@ -32,6 +32,7 @@ from sqlite2pg_tui.core.load.rejects import RejectWriter
 from sqlite2pg_tui.core.plan.mapping import ColumnMapping, TableMapping
 from sqlite2pg_tui.core.source.reader import open_readonly, qi, row_locator_sql
 from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.source.spool import Spool
 from sqlite2pg_tui.core.target import staging
 from sqlite2pg_tui.core.target.postgres import plain_error, qualified
 from sqlite2pg_tui.core.values import converters
@@ -58,6 +59,8 @@ class CopyResult:
     altered_by_column: dict[str, int] = field(default_factory=dict)
     fast_path: bool = False
     engine: str = ""  # columnar | per value: which path copied the table
+    # The copy took the profile's batches (source/spool.py): SQLite was read once.
+    read_once: bool = False
     committed: bool = False
     seconds: float = 0.0
     error: str = ""
@@ -86,7 +89,8 @@ class TableCopier:
                  cancel: threading.Event | None, truncate: bool = True,
                  staged_fks: list[staging.ExistingFk] | None = None,
                  rowids: tuple[int, int] | None = None,
-                 before_commit: Callable[[], None] | None = None) -> None:
+                 before_commit: Callable[[], None] | None = None,
+                 spooled: Spool | None = None) -> None:
         self.source_path = source_path
         self.table = table
         self.tm = tm
@@ -102,6 +106,7 @@ class TableCopier:
         # (excluded), columnar only, committed when every range is ready (before_commit).
         self.rowids = rowids
         self.before_commit = before_commit
+        self.spool = spooled  # the profile's batches, when kept (source/spool.py)
         self.cols = [c for c in tm.columns]
         self.result = CopyResult(tm.source, tm.target, source_rows=table.row_count)
         self._pg_rejected: dict[Any, str] = {}  # locator → PostgreSQL's message

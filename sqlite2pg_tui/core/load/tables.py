@@ -15,17 +15,20 @@ from sqlite2pg_tui.core.load import ranges
 from sqlite2pg_tui.core.load.copy import CopyResult, TableCopier
 from sqlite2pg_tui.core.plan.mapping import TableMapping
 from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.source.spool import Spool
 from sqlite2pg_tui.core.target.postgres import connect
 
 
 def copy_tables(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], schema: str,
                 reject_dir: Path | None, workers: int, streams: int, on_event: OnEvent,
                 cancel: threading.Event, truncate: bool,
-                on_committed: Callable[[CopyResult], None] | None = None) -> list[CopyResult]:
+                on_committed: Callable[[CopyResult], None] | None = None,
+                spooled: Spool | None = None) -> list[CopyResult]:
     """Each table in its own transaction and connection, ``workers`` at once (largest
     first), large ones in ``streams`` rowid ranges (ranges.py); a result per pair, in order.
     A failure or cancel stops the rest; tables not copied say so in their result.
-    ``on_committed(result)`` is called as each table's copy commits (finisher.py)."""
+    ``on_committed(result)`` is called as each table's copy commits (finisher.py).
+    ``spooled``: the profile's batches, read instead of SQLite where kept (spool.py)."""
     results: dict[str, CopyResult] = {}
     lock = threading.Lock()
 
@@ -56,7 +59,7 @@ def copy_tables(source: str, dsn: str, pairs: list[tuple[Table, TableMapping]], 
         conn = connect(dsn)
         try:
             copier = TableCopier(source, table, tm, conn, schema, reject_dir, safe_event, cancel,
-                                 truncate=truncate)
+                                 truncate=truncate, spooled=spooled)
             results[tm.source] = copier.result
             with cancels_server_work(conn, cancel):
                 return copier.run()

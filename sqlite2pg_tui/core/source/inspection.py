@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.source.profile import (
     DEFAULT_SAMPLE_ROWS,
@@ -16,6 +16,9 @@ from sqlite2pg_tui.core.source.profile import (
 )
 from sqlite2pg_tui.core.source.reader import open_readonly, read_schema
 from sqlite2pg_tui.core.source.schema import SourceSchema
+
+if TYPE_CHECKING:
+    from sqlite2pg_tui.core.source.spool import Spool
 
 
 @dataclass
@@ -72,12 +75,13 @@ def profile_into(ins: Inspection, *, path: str | None = None,
 
 def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_ROWS,
             on_table: Callable[[str, int, int], None] | None = None,
-            cancel: threading.Event | None = None) -> Inspection:
+            cancel: threading.Event | None = None, spooled: Spool | None = None) -> Inspection:
     """Read the schema and profile every row of each table (``limit`` is kept for callers;
-    nothing is sampled any more)."""
+    nothing is sampled any more). ``spooled``: where the batches read are kept for the copy
+    that follows (spool.py)."""
     ins = read_source(path)
     ins.profiles = profile_schema(ins.path, ins.schema, limit=limit, on_table=on_table,
-                                  cancel=cancel)
+                                  cancel=cancel, spooled=spooled)
     return ins
 
 

@@ -19,11 +19,14 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite2pg_tui.core.source.reader import open_readonly, reading
 from sqlite2pg_tui.core.source.schema import SourceSchema, Table
 from sqlite2pg_tui.core.values import converters
+
+if TYPE_CHECKING:
+    from sqlite2pg_tui.core.source.spool import Spool
 
 EXAMPLES_KEPT = 5
 DEFAULT_SAMPLE_ROWS = 20_000  # kept for callers' ``limit``; nothing is sampled any more
@@ -285,7 +288,8 @@ class _ColumnTracker:
 
 def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None = DEFAULT_SAMPLE_ROWS,
                   on_rows: Callable[[int], None] | None = None,
-                  cancel: threading.Event | None = None) -> TableProfile:
+                  cancel: threading.Event | None = None,
+                  spooled: Spool | None = None) -> TableProfile:
     """Profile one table, every row of it. A rowid table is read as Arrow batches
     (profile_columnar); a WITHOUT ROWID table is classified by SQLite (``limit`` is kept
     for callers and ignored: nothing is sampled any more)."""
@@ -300,7 +304,8 @@ def profile_table(conn: sqlite3.Connection, table: Table, *, limit: int | None =
     lossless = open_readonly(path, lossless_text=True) if own else conn
     try:
         with reading(lossless, table.name, cancel):
-            return profile_table_columnar(path, lossless, table, cancel=cancel, on_rows=on_rows)
+            return profile_table_columnar(path, lossless, table, cancel=cancel, on_rows=on_rows,
+                                          spooled=spooled)
     finally:
         if own:
             lossless.close()
@@ -310,17 +315,19 @@ def profile_schema(path: str, schema: SourceSchema, *, limit: int | None = DEFAU
                    on_table: Callable[[str, int, int], None] | None = None,
                    cancel: threading.Event | None = None,
                    on_profile: Callable[[TableProfile], None] | None = None,
-                   workers: int = 2) -> dict[str, TableProfile]:
+                   workers: int = 2, spooled: Spool | None = None) -> dict[str, TableProfile]:
     """Profile every table, ``workers`` at a time (each on its own connections; SQLite and
     Arrow release the GIL). ``on_profile`` hears each table's profile as soon as it is done;
-    the result is in schema order. Text that is not valid UTF-8 is read losslessly."""
+    the result is in schema order. Text that is not valid UTF-8 is read losslessly.
+    ``spooled``: where the batches read are kept for the copy (spool.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(t: Table) -> TableProfile:
         cb = (lambda n, name=t.name, total=t.row_count: on_table(name, n, total)) if on_table else None
         conn = open_readonly(path, lossless_text=True)
         try:
-            prof = profile_table(conn, t, limit=limit, on_rows=cb, cancel=cancel)
+            prof = profile_table(conn, t, limit=limit, on_rows=cb, cancel=cancel,
+                                 spooled=spooled)
         finally:
             conn.close()
         if on_profile is not None:

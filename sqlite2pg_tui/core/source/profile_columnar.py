@@ -36,6 +36,7 @@ from sqlite2pg_tui.core.source import (
     profile_sql,
     profile_text,
     profile_vector,
+    spool,
 )
 from sqlite2pg_tui.core.source.profile import (
     EXAMPLES_KEPT,
@@ -93,6 +94,8 @@ class _Column:
         self.impure = False  # raw read: another storage class hides in this column
         self.checked = False  # raw read: its storage class needs no counting in SQL
         self.arrow_class = ""  # raw read: the storage class the driver's type stands for
+        self.at = 0  # raw read: its position in the batches (0: the rowid)
+        self.wrap = ""  # raw read: the class it is read as, others showing as the marker
         self.distinct_text: profile_text.Distinct | None = profile_text.Distinct()  # None: by value
 
     def add(self, locs: pa.Array, parts: dict[str, pa.Array]) -> None:
@@ -307,10 +310,7 @@ def _split_sql(table: str, names: list[str]) -> str:
 # a value of another class shows as the marker (no text holds it in practice; if one does,
 # the column is only read again split by class), so no second scan has to count classes.
 # REAL columns likewise, with a double no one stores (computed exactly, in SQL and here).
-_MARKERS = {"text": ("\x00\x01s2p\x01\x00", "char(0, 1, 115, 50, 112, 1, 0)"),
-            "real": (-1649267441664375 / 1024, "CAST(-1649267441664375 AS REAL) / 1024.0")}
-
-
+# The markers live in spool.py: the copy reading the spooled batches looks for them too.
 def _wrap_class(col: Column) -> str | None:
     """The storage class a column is read as (others show as its marker): text for TEXT
     affinity and date/time types (NUMERIC affinity, yet mostly ISO text), real for REAL
@@ -326,7 +326,7 @@ def _wrap_class(col: Column) -> str | None:
 
 
 def _wrapped_sql(c: str, cls: str) -> str:
-    return f"CASE typeof({c}) WHEN '{cls}' THEN {c} WHEN 'null' THEN NULL ELSE {_MARKERS[cls][1]} END"
+    return f"CASE typeof({c}) WHEN '{cls}' THEN {c} WHEN 'null' THEN NULL ELSE {spool.MARKERS[cls][1]} END"
 
 
 def _holds_marker(a: pa.Array, cls: str) -> bool:
@@ -334,19 +334,24 @@ def _holds_marker(a: pa.Array, cls: str) -> bool:
 
     if cls == "text" and not profile_text.count_nuls(a, profile_text.bytes_of(a)):
         return False  # (the text marker holds NULs)
-    return bool(pc.any(pc.equal(a, _MARKERS[cls][0])).as_py())
+    return bool(pc.any(pc.equal(a, spool.MARKERS[cls][0])).as_py())
 
 
 def _scan_raw(path: str, table: Table, names: list[str], cancel: threading.Event | None,
-              on_rows: Callable[[int], None] | None, rows: int) -> dict[str, _Column]:
+              on_rows: Callable[[int], None] | None, rows: int,
+              writer: spool.TableWriter | None = None) -> dict[str, _Column]:
     cols = {n: _Column(n) for n in names}
     wrapped = {c.name: w for c in table.columns if c.name in cols and (w := _wrap_class(c))}
 
     # INTEGER PRIMARY KEY is the rowid itself: read once, as the locator.
     alias = table.rowid_alias if table.rowid_alias in cols else None
     read = [n for n in names if n != alias]
+    for i, n in enumerate(read):
+        cols[n].at, cols[n].wrap = i + 1, wrapped.get(n, "")
 
     def on_batch(batch: pa.RecordBatch) -> None:
+        if writer is not None:
+            writer.write(batch)
         locs = batch.column(0)
         if alias is not None:
             cols[alias].arrow_class = "integer"
@@ -400,25 +405,50 @@ def _scan_split(path: str, table: Table, names: list[str],
     return cols
 
 
+def _spooled(table: Table, cols: dict[str, _Column], mixed: list[str]
+             ) -> dict[str, spool.SpooledColumn]:
+    """The columns the copy may take from the spooled batches: the rowid alias, wrapped
+    ones (a marker where another class hides), and those read as they are that hold one
+    class (or only NULLs)."""
+    out = {}
+    for n, c in cols.items():
+        if n == table.rowid_alias:
+            out[n] = spool.SpooledColumn(0, "integer", False, False)
+        elif c.wrap:  # (NULL throughout: typed as the driver pleased)
+            out[n] = spool.SpooledColumn(c.at, c.wrap if c.arrow_class else "", True, c.impure)
+        elif n not in mixed:
+            out[n] = spool.SpooledColumn(c.at, c.arrow_class, False, False)
+    return out
+
+
 def profile_table_columnar(path: str, conn: sqlite3.Connection, table: Table, *,
                            cancel: threading.Event | None = None,
-                           on_rows: Callable[[int], None] | None = None) -> TableProfile:
+                           on_rows: Callable[[int], None] | None = None,
+                           spooled: spool.Spool | None = None) -> TableProfile:
     """Profile every row of a rowid table. ``conn``: a read-only, lossless-text connection
-    for the few SQL questions Arrow cannot answer."""
+    for the few SQL questions Arrow cannot answer. ``spooled``: where the batches read are
+    kept for the copy (spool.py)."""
     names = [c.name for c in table.columns if not c.generated]
     if on_rows is not None:
         on_rows(0)
     if not names:
         return TableProfile(table.name, table.row_count, {})
     per_batch = batch_rows(conn, table, names)
+    writer = spooled.writer(table.name) if spooled is not None else None
     try:
-        cols = _scan_raw(path, table, names, cancel, on_rows, per_batch)
+        cols = _scan_raw(path, table, names, cancel, on_rows, per_batch, writer)
         mixed, invalid_json = profile_settle.check(conn, table, cols)
+        if writer is not None:
+            writer.keep(_spooled(table, cols, mixed))
+            writer = None
         if mixed:
             cols.update(_scan_split(path, table, mixed, cancel, per_batch))
     except _Redo:
         cols = _scan_split(path, table, names, cancel, per_batch)
         invalid_json = {}
+    finally:
+        if writer is not None:  # (the scan failed or was read again split)
+            writer.discard()
     rows = cols[names[0]].rows
     profile_settle.settle_json(conn, table, cols, invalid_json)
     profile_settle.sql_lengths(conn, table, cols)
