@@ -7,6 +7,8 @@ comes back as strings ('3.500000e+00' for REAL 3.5); a value that is there but o
 storage class reads as NULL, is "odd" and goes to the per-value path (:class:`Select` says
 how a real NULL is told apart). A first row of typed constants tells the driver each
 column's type (it infers types from the first rows and fails on a later change).
+A run that planned from the profile takes the batches the profile read instead, where it
+kept them (source/spool.py): there another class shows as a marker, odd in the same way.
 
 Convert: each converter's vectorized form (its ``vector`` capability, see vectors.py)
 gives the converted array and a mask of the rows it refuses; text that is not valid
