@@ -191,10 +191,11 @@ def test_autovacuum_is_off_while_the_run_works_and_on_again_after(
 
 
 
-def test_a_key_is_checked_without_hash_joins_for_its_own_transaction_only(
+def test_a_key_between_all_visible_tables_is_checked_without_hash_joins(
         src: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection) -> None:
-    """The key's check prefers merge joins (finish._merge_joins); the connection goes on
-    with PostgreSQL's own planner settings, and a key with orphans is still refused."""
+    """Merge joins over the indexes when COPY FREEZE (here VACUUM) left every page
+    all-visible, PostgreSQL's own choice otherwise; only for the key's transaction, and a
+    key with orphans is still refused."""
     from sqlite2pg_tui.core import finish
     from sqlite2pg_tui.core.pipeline import plan_for
     from sqlite2pg_tui.core.plan.naming import NameAllocator, folder
@@ -207,17 +208,31 @@ def test_a_key_is_checked_without_hash_joins_for_its_own_transaction_only(
         pairs, mapping, "public", NameAllocator(set(), folder(mapping.identifier_case)))}
     with pg_conn.cursor() as cur:
         cur.execute("CREATE TABLE big (id bigint PRIMARY KEY)")
-        cur.execute("INSERT INTO big SELECT generate_series(1, 3)")
+        cur.execute("INSERT INTO big SELECT generate_series(1, 3000)")
         cur.execute("CREATE TABLE small (id bigint PRIMARY KEY, big_id bigint, label text)")
-        cur.execute("INSERT INTO small VALUES (1, 1, 'one'), (2, 9, 'orphan')")
+        cur.execute("INSERT INTO small SELECT i, i, 'x' FROM generate_series(1, 3000) i")
+        cur.execute("INSERT INTO small VALUES (0, 9999, 'orphan')")
+        cur.execute("ANALYZE big, small")
+
+    def plan_chosen() -> str:
+        try:
+            finish._merge_joins(conn, keys["small"], "public")
+            return pg_one(conn, "SHOW enable_hashjoin")
+        finally:
+            conn.rollback()
+
     conn = connect(pg_dsn)  # as the finisher's: in a transaction until committed
     try:
-        assert not finish.add_key_early(conn, keys["small"])  # 9 has no parent
+        assert plan_chosen() == "on"  # pages not all-visible yet: the heap is visited
+        with pg_conn.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE) big, small")
+        assert plan_chosen() == "off"
+        assert not finish.add_key_early(conn, keys["small"], "public")  # 9999: no parent
         assert pg_one(conn, "SHOW enable_hashjoin") == "on"
-        with conn.cursor() as cur:
-            cur.execute("DELETE FROM small WHERE big_id = 9")
-        conn.commit()
-        assert finish.add_key_early(conn, keys["small"])
+        with pg_conn.cursor() as cur:
+            cur.execute("DELETE FROM small WHERE big_id = 9999")
+            cur.execute("VACUUM (ANALYZE) small")
+        assert finish.add_key_early(conn, keys["small"], "public")
         assert pg_one(conn, "SHOW enable_hashjoin") == "on"
     finally:
         conn.close()

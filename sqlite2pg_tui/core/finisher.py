@@ -170,7 +170,7 @@ class Finisher:
             finish.analyze(conn, tf.tm, self._schema)
         elif step == "foreign keys":
             for key in self._ready_keys(tf.tm.source):
-                if finish.add_key_early(conn, key):
+                if finish.add_key_early(conn, key, self._schema):
                     with self._cond:
                         self.added.add(key.name)
         elif self._verify is not None:
