@@ -130,3 +130,15 @@ def test_a_cancel_during_the_copy_leaves_no_spool(
                   on_event=lambda e: cancel.set() if isinstance(e, TableStarted) else None)
     assert report.cancelled
     assert list(_isolated.iterdir()) == []
+
+
+def test_a_database_too_large_for_the_page_cache_is_read_again(
+        tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, _isolated: Path) -> None:
+    from sqlite2pg_tui.core.source import spool
+
+    src = _db(tmp_path / "s.db")
+    monkeypatch.setattr(spool, "_memory_available", lambda: 3 * src.stat().st_size)
+    report = _run(src, pg_dsn, tmp_path, "big", spool=True)
+    assert report.table("t").count_match
+    assert not any(t.read_once for t in report.tables)
+    assert list(_isolated.iterdir()) == []

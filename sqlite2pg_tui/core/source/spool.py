@@ -18,8 +18,10 @@ Not kept: a table the profile had to read split by class, and the columns it fou
 (the driver may have printed them). Nothing is used once the file changed since (size and
 modification time of the file and its WAL): the copy then reads SQLite as before. The
 files live in a temporary directory of the run's own, each deleted once its table is
-copied, all of it when the run ends; none is written without twice the database's size
-free there.
+copied, all of it when the run ends (``$TMPDIR`` says where). None is written without
+twice the database's size free there, nor for a database larger than a quarter of the
+memory available: the batches should stay in the page cache, for a spool written to disk
+and read back costs more than reading SQLite again.
 """
 
 from __future__ import annotations
@@ -44,6 +46,22 @@ MARKERS: dict[str, tuple[Any, str]] = {
     "text": ("\x00\x01s2p\x01\x00", "char(0, 1, 115, 50, 112, 1, 0)"),
     "real": (-1649267441664375 / 1024, "CAST(-1649267441664375 AS REAL) / 1024.0")}
 _ARROW_TYPES = {"integer": "int64", "real": "double", "text": "string", "blob": "binary"}
+
+
+def _memory_available() -> float:
+    """Bytes of memory the page cache may use (Linux's MemAvailable; elsewhere free pages,
+    or no limit when the system does not say)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return float("inf")
 
 
 def _stamp(source: str) -> tuple[tuple[int, int], ...]:
@@ -124,11 +142,11 @@ class Spool:
 
     @classmethod
     def create(cls, source: str, where: str | None = None) -> Spool | None:
-        """A spool for ``source``, or None where there is not twice its size free."""
+        """A spool for ``source``, or None where it would not pay (see the module doc)."""
         try:
             size = os.path.getsize(source)
             base = where or tempfile.gettempdir()
-            if shutil.disk_usage(base).free < 2 * size:
+            if shutil.disk_usage(base).free < 2 * size or 4 * size > _memory_available():
                 return None
             return cls(source, Path(tempfile.mkdtemp(prefix="sqlite2pg-spool-", dir=base)))
         except OSError:
