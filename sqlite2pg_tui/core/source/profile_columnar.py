@@ -8,7 +8,8 @@ and REAL columns (by declared type) are read through ``CASE typeof(c) WHEN 'text
 'real'), another class showing as a marker; doubles holding whole values and any other
 column get their storage class counted by one aggregate query (profile_settle). A column
 found mixed is read again split by class (``CASE typeof(c) WHEN … END``, text as bytes),
-exactly.
+exactly. A run that plans here keeps the batches of the raw read on disk for its copy
+(spool.py), so the table is read from SQLite once.
 
 Classify: each value gets its class code (profile_vector) a whole batch at a time (text
 through profile_text: by its distinct values when they repeat). The counts per code give
