@@ -28,8 +28,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return spools
 
 
-def _db(path: Path) -> Path:
+def _db(path: Path, wal: bool = False) -> Path:
     conn = sqlite3.connect(path)
+    if wal:
+        conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript("""
         CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, label TEXT, at DATETIME,
                        x REAL, doc TEXT, unset TEXT, b BLOB);
@@ -88,10 +90,11 @@ def test_the_copy_takes_the_profiles_batches_with_the_same_result(
     assert list(_isolated.iterdir()) == []  # nothing left behind
 
 
+@pytest.mark.parametrize("wal", [False, True], ids=["rollback-journal", "wal"])
 def test_a_file_changed_after_the_profile_is_read_again(
         tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
-        _isolated: Path) -> None:
-    src = _db(tmp_path / "s.db")
+        _isolated: Path, wal: bool) -> None:
+    src = _db(tmp_path / "s.db", wal)
 
     def on_event(e: Event) -> None:
         if isinstance(e, PhaseStarted) and e.phase == "data":  # profiled, not yet copied
