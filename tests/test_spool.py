@@ -3,6 +3,7 @@ profile read (core/source/spool.py), with the same result as reading SQLite agai
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -145,3 +146,20 @@ def test_a_database_too_large_for_the_page_cache_is_read_again(
     assert report.table("t").count_match
     assert not any(t.read_once for t in report.tables)
     assert list(_isolated.iterdir()) == []
+
+
+def test_a_spool_left_by_a_killed_run_is_removed_by_the_next(
+        tmp_path: Path, pg_dsn: str, _isolated: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = _isolated / f"sqlite2pg-spool-{dead}-abc"
+    left.mkdir()
+    (left / "1.arrow").write_bytes(b"x" * 1000)
+    alive = _isolated / f"sqlite2pg-spool-{os.getppid()}-def"  # a process still running
+    alive.mkdir()
+    src = _db(tmp_path / "s.db")
+    assert _run(src, pg_dsn, tmp_path, "swept", spool=True).table("t").read_once
+    assert sorted(p.name for p in _isolated.iterdir()) == [alive.name]

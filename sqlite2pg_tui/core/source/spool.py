@@ -18,7 +18,8 @@ Not kept: a table the profile had to read split by class, and the columns it fou
 (the driver may have printed them). Nothing is used once the file changed since (size and
 modification time of the file and its WAL): the copy then reads SQLite as before. The
 files live in a temporary directory of the run's own, each deleted once its table is
-copied, all of it when the run ends (``$TMPDIR`` says where). None is written without
+copied, all of it when the run ends (``$TMPDIR`` says where); what a run killed outright
+left there, the next one removes. None is written without
 twice the database's size free there, nor for a database larger than a quarter of the
 memory available: the batches should stay in the page cache, for a spool written to disk
 and read back costs more than reading SQLite again.
@@ -46,6 +47,24 @@ MARKERS: dict[str, tuple[Any, str]] = {
     "text": ("\x00\x01s2p\x01\x00", "char(0, 1, 115, 50, 112, 1, 0)"),
     "real": (-1649267441664375 / 1024, "CAST(-1649267441664375 AS REAL) / 1024.0")}
 _ARROW_TYPES = {"integer": "int64", "real": "double", "text": "string", "blob": "binary"}
+
+
+_PREFIX = "sqlite2pg-spool-"
+
+
+def _sweep(base: Path) -> None:
+    """Remove what runs killed outright (SIGKILL, power) left behind: spools whose process
+    is gone. Each directory is named after the process that made it."""
+    for d in base.glob(f"{_PREFIX}*-*"):
+        try:
+            pid = int(d.name[len(_PREFIX):].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ValueError:
+            continue  # not one of ours
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue  # (alive, someone else's)
 
 
 def _memory_available() -> float:
@@ -146,9 +165,10 @@ class Spool:
         try:
             size = os.path.getsize(source)
             base = where or tempfile.gettempdir()
+            _sweep(Path(base))
             if shutil.disk_usage(base).free < 2 * size or 4 * size > _memory_available():
                 return None
-            return cls(source, Path(tempfile.mkdtemp(prefix="sqlite2pg-spool-", dir=base)))
+            return cls(source, Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base)))
         except OSError:
             return None
 
