@@ -19,10 +19,10 @@ Not kept: a table the profile had to read split by class, and the columns it fou
 modification time of the file and its WAL): the copy then reads SQLite as before. The
 files live in a temporary directory of the run's own, each deleted once its table is
 copied, all of it when the run ends (``$TMPDIR`` says where); what a run killed outright
-left there, the next one removes. None is written without
-twice the database's size free there, nor for a database larger than a quarter of the
-memory available: the batches should stay in the page cache, for a spool written to disk
-and read back costs more than reading SQLite again.
+left there, the next one removes. None is written without twice the database's size free
+there, nor for a database larger than a quarter of the memory available: the batches
+should stay in the page cache, for a spool written to disk and read back costs more than
+reading SQLite again.
 """
 
 from __future__ import annotations
