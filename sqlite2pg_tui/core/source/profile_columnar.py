@@ -414,11 +414,11 @@ def _spooled(table: Table, cols: dict[str, _Column], mixed: list[str]
     out = {}
     for n, c in cols.items():
         if n == table.rowid_alias:
-            out[n] = spool.SpooledColumn(0, "integer", False, False)
+            out[n] = spool.SpooledColumn(0, "integer", False)
         elif c.wrap:  # (NULL throughout: typed as the driver pleased)
-            out[n] = spool.SpooledColumn(c.at, c.wrap if c.arrow_class else "", True, c.impure)
+            out[n] = spool.SpooledColumn(c.at, c.wrap if c.arrow_class else "", c.impure)
         elif n not in mixed:
-            out[n] = spool.SpooledColumn(c.at, c.arrow_class, False, False)
+            out[n] = spool.SpooledColumn(c.at, c.arrow_class, False)
     return out
 
 

@@ -99,14 +99,12 @@ def _stamp(source: str) -> tuple[tuple[int, int], ...]:
 class SpooledColumn:
     at: int  # its position in the spooled batches
     storage: str  # the storage class its values are of ("": every value is NULL)
-    wrapped: bool  # another class shows as MARKERS[storage]
-    marked: bool  # a marker was seen (only then is one looked for)
+    marked: bool  # read through CASE typeof, and a marker was seen (only then looked for)
 
 
 @dataclass
 class SpooledTable:
     path: Path
-    rows: int = 0
     columns: dict[str, SpooledColumn] = field(default_factory=dict)  # rowid: position 0
 
 
@@ -119,7 +117,6 @@ class TableWriter:
         self.path = path
         self._writer: Any = None
         self._closed = False
-        self.rows = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         import pyarrow.ipc as ipc
@@ -127,7 +124,6 @@ class TableWriter:
         if self._writer is None:
             self._writer = ipc.new_file(str(self.path), batch.schema)
         self._writer.write_batch(batch)
-        self.rows += batch.num_rows
 
     def keep(self, columns: dict[str, SpooledColumn]) -> None:
         """The scan ended: keep the batches for the columns that can be used."""
@@ -135,7 +131,7 @@ class TableWriter:
         if self._writer is None or not columns:
             self.discard()
             return
-        self._spool.add(self._table, SpooledTable(self.path, self.rows, columns))
+        self._spool.add(self._table, SpooledTable(self.path, columns))
 
     def discard(self) -> None:
         self._close()
