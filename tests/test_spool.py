@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,41 @@ def test_a_spool_left_by_a_killed_run_is_removed_by_the_next(
     src = _db(tmp_path / "s.db")
     assert _run(src, pg_dsn, tmp_path, "swept", spool=True).table("t").read_once
     assert sorted(p.name for p in _isolated.iterdir()) == [alive.name]
+
+
+def test_the_wizard_copies_what_its_review_read(
+        tmp_path: Path, pg_dsn: str, pg_conn: psycopg2.extensions.connection,
+        _isolated: Path) -> None:
+    """The Review's profile keeps the batches; the Run takes them for each table whose
+    columns the mapping still reads as the profile did, and reads SQLite for the others."""
+    from sqlite2pg_tui.tui.backend import Backend
+
+    def run(mapping: Any, schema: str, backend: Backend | None = None) -> Report:
+        options = RunOptions(schema=schema, reject_dir=str(tmp_path / f"rj-{schema}"))
+        if backend is None:  # with a mapping and no spool: SQLite read again
+            return run_migration(str(src), pg_dsn, mapping, options=options)
+        return backend.run(str(src), pg_dsn, mapping, options, lambda _e: None,
+                           threading.Event())
+
+    src = _db(tmp_path / "s.db")
+    backend = Backend()
+    backend.profile_tables(str(src), ins := backend.read_source(str(src)), lambda _p: None)
+    mapping = backend.plan(ins)
+    reviewed = run(mapping, "reviewed", backend)
+    assert {t.source: t.read_once for t in reviewed.tables} == {"t": True, "loose": False}
+    plain = run(mapping, "plain")
+    assert not any(t.read_once for t in plain.tables)
+    assert _contents(pg_conn, "reviewed", "t") == _contents(pg_conn, "plain", "t")
+    assert reviewed.table("t").rejected_reasons == plain.table("t").rejected_reasons
+
+    # Integers made text: no longer read the way the profile read them.
+    backend.profile_tables(str(src), ins := backend.read_source(str(src)), lambda _p: None)
+    n = mapping.tables[0].column("n")
+    n.pg_type, n.converter = "text", "text"
+    changed = run(mapping, "changed", backend)
+    assert not changed.table("t").read_once and changed.table("t").count_match
+    assert pg_all(pg_conn, "SELECT n FROM changed.t WHERE id = 2") == [("6",)]
+
+    assert list(_isolated.iterdir()) != []  # (the spool, until the wizard ends)
+    backend.close()
+    assert list(_isolated.iterdir()) == []

@@ -133,14 +133,18 @@ class _Timer:
 
 def run_migration(source: str, dsn: str, mapping: Mapping | None = None, *,
                   options: RunOptions | None = None, on_event: OnEvent = ignore,
-                  cancel: threading.Event | None = None) -> Report:
+                  cancel: threading.Event | None = None, spooled: Spool | None = None) -> Report:
+    """``spooled``: the batches an earlier profile of ``source`` kept (the wizard's Review),
+    taken by the copy where the file is unchanged and the mapping reads a column as the
+    profile did; the caller removes it. Without one, a run that plans here keeps its own."""
     opts = options or RunOptions()
-    spooled = Spool.create(str(source)) if mapping is None and opts.spool else None
+    own = Spool.create(str(source)) if spooled is None and mapping is None and opts.spool else None
     try:
-        return _run(source, dsn, mapping, opts, on_event, cancel or threading.Event(), spooled)
+        return _run(source, dsn, mapping, opts, on_event, cancel or threading.Event(),
+                    spooled or own)
     finally:
-        if spooled is not None:
-            spooled.remove()
+        if own is not None:
+            own.remove()
 
 
 def _run(source: str, dsn: str, mapping: Mapping | None, opts: RunOptions, on_event: OnEvent,

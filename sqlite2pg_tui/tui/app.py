@@ -238,6 +238,7 @@ class WizardApp(App[int]):
         # However the app ends, a run still going must stop at its next batch.
         if self.cancel_event is not None:
             self.cancel_event.set()
+        self.backend.close()
 
     def exit_code(self) -> int:
         report = self.state.report

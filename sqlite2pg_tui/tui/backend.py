@@ -29,6 +29,7 @@ from sqlite2pg_tui.core.source.inspection import Inspection, inspect, profile_in
 from sqlite2pg_tui.core.source.profile import TableProfile
 from sqlite2pg_tui.core.source.reader import open_readonly
 from sqlite2pg_tui.core.source.schema import Table
+from sqlite2pg_tui.core.source.spool import Spool
 from sqlite2pg_tui.core.target import ddl, postgres
 from sqlite2pg_tui.core.target.postgres import TargetInfo
 from sqlite2pg_tui.core.values import converters
@@ -143,6 +144,10 @@ def _shown(v: Any) -> str:
 class Backend:
     """The real thing: each method is one core call, safe to run in a worker thread."""
 
+    # The batches the Review's profile read, for the Run's copy (core/source/spool.py):
+    # the wizard reads each table once too. Removed by close() or a profile of another file.
+    _spool: Spool | None = None
+
     def inspect(self, path: str,
                 on_table: Callable[[str, int, int], None] | None = None) -> Inspection:
         return inspect(path, on_table=on_table)
@@ -155,7 +160,10 @@ class Backend:
                        on_profile: Callable[[TableProfile], None],
                        cancel: threading.Event | None = None) -> None:
         """Profile the tables ``ins`` lacks (two at a time), each told as it lands."""
-        profile_into(ins, path=path, on_profile=on_profile, cancel=cancel)
+        if self._spool is None or not self._spool.holds(path):
+            self.close()
+            self._spool = Spool.create(path)
+        profile_into(ins, path=path, on_profile=on_profile, cancel=cancel, spooled=self._spool)
 
     def plan(self, ins: Inspection) -> Mapping:
         """Tables not profiled yet are planned from their declared types."""
@@ -175,8 +183,15 @@ class Backend:
 
     def run(self, source: str, dsn: str, mapping: Mapping, options: RunOptions,
             on_event: OnEvent, cancel: threading.Event) -> Report:
+        spooled = self._spool if self._spool is not None and self._spool.holds(source) else None
         return run_migration(source, dsn, mapping, options=options, on_event=on_event,
-                             cancel=cancel)
+                             cancel=cancel, spooled=spooled)
+
+    def close(self) -> None:
+        """The wizard ends: what the profile kept for the copy goes."""
+        if self._spool is not None:
+            self._spool.remove()
+            self._spool = None
 
     def sample_rows(self, source: str, dsn: str, schema: str, table: Table, tm: TableMapping,
                     n: int = 12, seed: int = 1) -> list[RowPair]:

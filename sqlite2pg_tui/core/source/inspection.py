@@ -58,10 +58,10 @@ def read_source(path: str | os.PathLike[str]) -> Inspection:
 def profile_into(ins: Inspection, *, path: str | None = None,
                  on_profile: Callable[[TableProfile], None] | None = None,
                  on_table: Callable[[str, int, int], None] | None = None,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, spooled: Spool | None = None) -> None:
     """Profile the tables ``ins`` has no profile for (read from ``path``, by default the
     inspection's); each lands in ``ins.profiles`` (and is told to ``on_profile``) as soon
-    as it is done."""
+    as it is done. ``spooled``: where the batches read are kept for a later copy."""
     todo = SourceSchema(path=path or ins.path, tables=[t for t in ins.schema.tables
                                                if t.name not in ins.profiles])
 
@@ -70,7 +70,8 @@ def profile_into(ins: Inspection, *, path: str | None = None,
         if on_profile is not None:
             on_profile(p)
 
-    profile_schema(path or ins.path, todo, on_table=on_table, cancel=cancel, on_profile=landed)
+    profile_schema(path or ins.path, todo, on_table=on_table, cancel=cancel, on_profile=landed,
+                   spooled=spooled)
 
 
 def inspect(path: str | os.PathLike[str], *, limit: int | None = DEFAULT_SAMPLE_ROWS,

@@ -175,7 +175,17 @@ class Spool:
 
     def add(self, table: str, spooled: SpooledTable) -> None:
         with self._lock:
+            older = self._tables.pop(table, None)  # (a table profiled again)
             self._tables[table] = spooled
+        if older is not None:
+            older.path.unlink(missing_ok=True)
+
+    def holds(self, source: str) -> bool:
+        """Whether this spool is of ``source`` (the same file, however named)."""
+        try:
+            return os.path.samefile(self.source, source)
+        except OSError:
+            return False
 
     def take(self, table: str) -> SpooledTable | None:
         """The table's batches for its copy (once), while the file is unchanged."""
