@@ -109,15 +109,24 @@ def test_a_file_changed_after_the_profile_is_read_again(
     assert list(_isolated.iterdir()) == []
 
 
-def test_without_room_for_it_nothing_is_kept(
-        tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, _isolated: Path) -> None:
+@pytest.mark.parametrize("short_of", ["disk", "memory"])
+def test_where_it_would_not_pay_nothing_is_kept(
+        tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, _isolated: Path,
+        short_of: str) -> None:
+    """Twice the file's size free in $TMPDIR, and the file within a quarter of the memory
+    available (the batches should stay in the page cache), or the copy reads SQLite."""
     import shutil
 
+    from sqlite2pg_tui.core.source import spool
+
     src = _db(tmp_path / "s.db")
-    real = shutil.disk_usage
-    monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(
-        free=src.stat().st_size))  # twice the file's size is asked for
-    report = _run(src, pg_dsn, tmp_path, "tight", spool=True)
+    size = src.stat().st_size
+    if short_of == "disk":
+        real = shutil.disk_usage
+        monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=size))
+    else:
+        monkeypatch.setattr(spool, "_memory_available", lambda: 3 * size)
+    report = _run(src, pg_dsn, tmp_path, "short", spool=True)
     assert report.table("t").count_match
     assert not any(t.read_once for t in report.tables)
     assert list(_isolated.iterdir()) == []
@@ -125,8 +134,6 @@ def test_without_room_for_it_nothing_is_kept(
 
 def test_a_cancel_during_the_copy_leaves_no_spool(
         tmp_path: Path, pg_dsn: str, _isolated: Path) -> None:
-    import threading
-
     from sqlite2pg_tui.core.events import TableStarted
 
     src = _db(tmp_path / "s.db")
@@ -134,18 +141,6 @@ def test_a_cancel_during_the_copy_leaves_no_spool(
     report = _run(src, pg_dsn, tmp_path, "stopped", spool=True, cancel=cancel,
                   on_event=lambda e: cancel.set() if isinstance(e, TableStarted) else None)
     assert report.cancelled
-    assert list(_isolated.iterdir()) == []
-
-
-def test_a_database_too_large_for_the_page_cache_is_read_again(
-        tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch, _isolated: Path) -> None:
-    from sqlite2pg_tui.core.source import spool
-
-    src = _db(tmp_path / "s.db")
-    monkeypatch.setattr(spool, "_memory_available", lambda: 3 * src.stat().st_size)
-    report = _run(src, pg_dsn, tmp_path, "big", spool=True)
-    assert report.table("t").count_match
-    assert not any(t.read_once for t in report.tables)
     assert list(_isolated.iterdir()) == []
 
 
