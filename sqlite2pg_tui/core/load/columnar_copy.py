@@ -59,8 +59,7 @@ def copy_columnar(c: TableCopier) -> None:
     spooled = c.spool.take(c.table.name) if c.spool is not None and c.rowids is None else None
     if spooled is not None:
         try:
-            wanted = [(cm.source, f.storage) for cm, f in zip(c.cols, ready, strict=True)]
-            if spool.usable(spooled, wanted):
+            if spool.usable(spooled, _read_as(c, ready)):
                 _attempt(c, ready, trust=True, spooled=spooled)
                 c.result.read_once = True
                 return
@@ -107,6 +106,11 @@ def _attempt(c: TableCopier, ready: list[columnar.Form], trust: bool,
         raise Unsupported(f"PostgreSQL refused the binary COPY: {e}") from None
 
 
+def _read_as(c: TableCopier, forms: list[columnar.Form]) -> list[tuple[str, str]]:
+    """Each copied column's source name and the storage class its converter reads."""
+    return [(cm.source, f.storage) for cm, f in zip(c.cols, forms, strict=True)]
+
+
 def _from_sqlite(c: TableCopier, forms: list[columnar.Form], trust: bool
                  ) -> Iterator[tuple[pa.Array, list[pa.Array], pa.Array | None]]:
     """Per batch read from SQLite: the rowids, each column's values as the copy reads them
@@ -143,9 +147,8 @@ def _encoded(c: TableCopier, forms: list[columnar.Form], streamed: StreamedAggre
                 for fl, f in zip(fields, forms, strict=True)}
     encoder = pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
     row_path = _RowPath(c)
-    batches = (spool.batches(spooled, [(cm.source, f.storage) for cm, f in
-                                       zip(c.cols, forms, strict=True)])
-               if spooled is not None else _from_sqlite(c, forms, trust))
+    batches = (spool.batches(spooled, _read_as(c, forms)) if spooled is not None
+               else _from_sqlite(c, forms, trust))
     refetch: Any = None
     done = 0
     r = c.result

@@ -105,6 +105,7 @@ class SpooledColumn:
 @dataclass
 class SpooledTable:
     path: Path
+    schema: pa.Schema  # the batches' own (all of them share it)
     columns: dict[str, SpooledColumn] = field(default_factory=dict)  # rowid: position 0
 
 
@@ -116,6 +117,7 @@ class TableWriter:
         self._table = table
         self.path = path
         self._writer: Any = None
+        self._schema: Any = None
         self._closed = False
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -123,6 +125,7 @@ class TableWriter:
 
         if self._writer is None:
             self._writer = ipc.new_file(str(self.path), batch.schema)
+            self._schema = batch.schema
         self._writer.write_batch(batch)
 
     def keep(self, columns: dict[str, SpooledColumn]) -> None:
@@ -131,7 +134,7 @@ class TableWriter:
         if self._writer is None or not columns:
             self.discard()
             return
-        self._spool.add(self._table, SpooledTable(self.path, columns))
+        self._spool.add(self._table, SpooledTable(self.path, self._schema, columns))
 
     def discard(self) -> None:
         self._close()
@@ -236,15 +239,12 @@ def usable(spooled: SpooledTable, columns: list[tuple[str, str]]) -> bool:
     """Whether every column the copy reads was spooled in the storage class it takes, in
     the Arrow type the copy's SELECT would give it."""
     import pyarrow as pa
-    import pyarrow.ipc as ipc
 
-    with pa.OSFile(str(spooled.path)) as fh:
-        schema = ipc.open_file(fh).schema
     for name, storage in columns:
         col = spooled.columns.get(name)
         if col is None or col.storage not in ("", storage):
             return False
-        t = schema.field(col.at).type
+        t = spooled.schema.field(col.at).type
         if col.storage and t != pa.null() and str(t) != _ARROW_TYPES[storage]:
             return False
     return True
