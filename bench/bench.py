@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,18 @@ def settle_server(cur: Any) -> None:
         cur.execute("CHECKPOINT")
 
 
+@contextmanager
+def admin_cursor(dsn: str) -> Iterator[Any]:
+    """An autocommit cursor on a connection of its own, closed after."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()
+
+
 def _busy() -> float:
     """Busy CPU seconds of the machine since boot (Linux; 0 elsewhere)."""
     try:
@@ -185,12 +198,9 @@ def migrate(src: Path, dsn: str, workdir: Path, workers: int,
     report = workdir / "report.json"
     # An empty schema, as pgloader gets an empty database: dropping an earlier bench's tables
     # is not part of the run measured (and may wait for autovacuum on them).
-    admin = psycopg2.connect(dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
+    with admin_cursor(dsn) as cur:
         cur.execute("DROP SCHEMA IF EXISTS ours CASCADE")
         settle_server(cur)
-    admin.close()
     cmd = ours(["run", str(src), "--pg", dsn, "--if-exists", "replace", "--schema", "ours",
                 "--reject-dir", str(workdir / "rejects"), "--report", str(report), "--quiet",
                 "--workers", str(workers)] + (["--ranges", str(ranges)] if ranges > 1 else [])
@@ -218,9 +228,7 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
     psql_bin = _psql()
     if not sqlite_bin or not psql_bin:
         sys.exit("baseline needs the sqlite3 and psql programs on PATH")
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
+    with admin_cursor(dsn) as cur:
         cur.execute("DROP SCHEMA IF EXISTS naive CASCADE; CREATE SCHEMA naive")
         for t in tables:  # the same column types our run chose; no indexes or keys
             cur.execute(sql.SQL("CREATE TABLE naive.{} (LIKE ours.{})").format(
@@ -228,7 +236,6 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
         # Tables left behind are vacuumed by autovacuum while the next program runs.
         cur.execute("DROP SCHEMA ours CASCADE")
         settle_server(cur)
-    conn.close()
     start = time.perf_counter()
     rss = 0
     for t in tables:
@@ -246,11 +253,8 @@ def baseline(src: Path, dsn: str, tables: list[str]) -> tuple[float, int]:
                 err.seek(0)
                 sys.exit(f"baseline load of {t} failed: {err.read().decode().strip()}")
     took = time.perf_counter() - start
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
+    with admin_cursor(dsn) as cur:
         cur.execute("DROP SCHEMA naive CASCADE")
-    conn.close()
     return took, rss
 
 
@@ -296,11 +300,8 @@ def more_pairs(src: Path, dsn: str, workers: int, ranges: int, n: int) -> list[t
             if who == "ours":
                 walls[who] = migrate(src, dsn, OUT, workers, ranges=ranges)[1]
                 # (autovacuum on our tables would run during pgloader's measurement)
-                admin = psycopg2.connect(dsn)
-                admin.autocommit = True
-                with admin.cursor() as cur:
+                with admin_cursor(dsn) as cur:
                     cur.execute("DROP SCHEMA ours CASCADE")
-                admin.close()
             else:
                 got = pgloader(src, dsn)
                 if not isinstance(got, tuple):
